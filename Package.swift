@@ -1,0 +1,31 @@
+// swift-tools-version:5.9
+import PackageDescription
+
+/// The hot numeric module is built without bounds checks in release builds; every index into a
+/// raw buffer there is derived from shapes validated when the model is built.
+let uncheckedInRelease: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+
+let package = Package(
+  name: "report",
+  platforms: [.macOS(.v13)],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+  ],
+  targets: [
+    .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+    .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
+    .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+    .target(name: "NeuralNet", dependencies: ["CBLAS"], swiftSettings: uncheckedInRelease),
+    .target(name: "Datasets", dependencies: ["CZlib"]),
+    .target(
+      name: "Experiments",
+    ),
+    .executableTarget(
+      name: "report",
+      dependencies: ["Experiments", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+    ),
+    .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Datasets"]),
+    .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
+  ]
+)

@@ -1,0 +1,132 @@
+import Foundation
+
+/// Batch normalisation over the channel axis (Keras `BatchNormalization`, axis -1).
+///
+/// In training the batch's own mean and (biased) variance over [batch, H, W] normalise each
+/// channel and update the moving statistics; in inference the moving statistics are used.
+/// Keras defaults: momentum 0.99, epsilon 1e-3, gamma 1, beta 0, moving mean 0, variance 1.
+/// Parameters: gamma, beta (trainable), moving_mean, moving_variance (state), each [channels].
+public final class BatchNormalization: Layer {
+  /// Weight of the old moving statistics in each update.
+  public var momentum: Float
+  /// Added to the variance before the square root.
+  public var epsilon: Float
+
+  public let kind = "BatchNormalization"
+  public var settings: String { "momentum \(momentum), epsilon \(epsilon)" }
+  public private(set) var parameters: [Parameter] = []
+
+  private var channels = 0
+  /// Positions per example: each example is a [rowsPerExample, channels] matrix.
+  private var rowsPerExample = 1
+  private let output = FloatBuffer()
+  private let normalized = FloatBuffer()
+  private let inputGradient = FloatBuffer()
+  private let batchMean = FloatBuffer()
+  private let inverseDeviation = FloatBuffer()
+
+  /// A batch-normalisation layer.
+  public init(momentum: Float = 0.99, epsilon: Float = 1e-3) {
+    self.momentum = momentum
+    self.epsilon = epsilon
+  }
+
+  public func build(inputShape: TensorShape, generator: inout SeededGenerator) throws -> TensorShape {
+    guard let last = inputShape.last, last > 0 else {
+      throw NeuralNetError.shapeMismatch(layer: kind, input: inputShape, reason: "needs a channel axis")
+    }
+    channels = last
+    rowsPerExample = Array(inputShape.dropLast()).elementCount
+    let gamma = Parameter(name: "gamma", shape: [channels])
+    let beta = Parameter(name: "beta", shape: [channels])
+    let movingMean = Parameter(name: "moving_mean", shape: [channels], trainable: false)
+    let movingVariance = Parameter(name: "moving_variance", shape: [channels], trainable: false)
+    gamma.value.pointer.update(repeating: 1, count: channels)
+    movingVariance.value.pointer.update(repeating: 1, count: channels)
+    parameters = [gamma, beta, movingMean, movingVariance]
+    batchMean.reserve(channels)
+    inverseDeviation.reserve(channels)
+    return inputShape
+  }
+
+  public func forward(_ input: UnsafePointer<Float>, batch: Int, mode: Mode) -> UnsafePointer<Float> {
+    let rows = batch * rowsPerExample
+    let c = channels
+    output.reserve(rows * c)
+    let mean = batchMean.pointer, inverse = inverseDeviation.pointer
+    let gamma = parameters[0].value.pointer, beta = parameters[1].value.pointer
+    let movingMean = parameters[2].value.pointer, movingVariance = parameters[3].value.pointer
+    if mode == .training {
+      // Two passes in Double for the statistics: a sum of ~10^5 squares loses digits in Float.
+      var sum = [Double](repeating: 0, count: c), squares = [Double](repeating: 0, count: c)
+      for r in 0..<rows {
+        let row = input + r * c
+        for j in 0..<c { sum[j] += Double(row[j]) }
+      }
+      for j in 0..<c { mean[j] = Float(sum[j] / Double(rows)) }
+      for r in 0..<rows {
+        let row = input + r * c
+        for j in 0..<c {
+          let d = Double(row[j] - mean[j])
+          squares[j] += d * d
+        }
+      }
+      for j in 0..<c {
+        let variance = Float(squares[j] / Double(rows))
+        inverse[j] = 1 / (variance + epsilon).squareRoot()
+        movingMean[j] = momentum * movingMean[j] + (1 - momentum) * mean[j]
+        movingVariance[j] = momentum * movingVariance[j] + (1 - momentum) * variance
+      }
+      normalized.reserve(rows * c)
+      let xHat = normalized.pointer, out = output.pointer
+      for r in 0..<rows {
+        for j in 0..<c {
+          let h = (input[r * c + j] - mean[j]) * inverse[j]
+          xHat[r * c + j] = h
+          out[r * c + j] = gamma[j] * h + beta[j]
+        }
+      }
+    } else {
+      var scale = [Float](repeating: 0, count: c), shift = [Float](repeating: 0, count: c)
+      for j in 0..<c {
+        scale[j] = gamma[j] / (movingVariance[j] + epsilon).squareRoot()
+        shift[j] = beta[j] - movingMean[j] * scale[j]
+      }
+      let out = output.pointer
+      for r in 0..<rows {
+        for j in 0..<c { out[r * c + j] = input[r * c + j] * scale[j] + shift[j] }
+      }
+    }
+    return UnsafePointer(output.pointer)
+  }
+
+  public func backward(_ outputGradient: UnsafePointer<Float>, batch: Int, needsInputGradient: Bool)
+    -> UnsafePointer<Float>?
+  {
+    let rows = batch * rowsPerExample, c = channels
+    let xHat = normalized.pointer, inverse = inverseDeviation.pointer
+    let gamma = parameters[0].value.pointer
+    let dGamma = parameters[0].gradient.pointer, dBeta = parameters[1].gradient.pointer
+    dGamma.update(repeating: 0, count: c)
+    dBeta.update(repeating: 0, count: c)
+    for r in 0..<rows {
+      for j in 0..<c {
+        let dy = outputGradient[r * c + j]
+        dGamma[j] += dy * xHat[r * c + j]
+        dBeta[j] += dy
+      }
+    }
+    guard needsInputGradient else { return nil }
+    inputGradient.reserve(rows * c)
+    let dX = inputGradient.pointer
+    let m = Float(rows)
+    // dx = gamma / sigma / m * (m * dy - sum(dy) - xHat * sum(dy * xHat))
+    for r in 0..<rows {
+      for j in 0..<c {
+        let i = r * c + j
+        dX[i] = gamma[j] * inverse[j] / m * (m * outputGradient[i] - dBeta[j] - xHat[i] * dGamma[j])
+      }
+    }
+    return UnsafePointer(dX)
+  }
+}

@@ -1,0 +1,91 @@
+/// Whether a forward pass trains (batch statistics, dropout on) or infers.
+public enum Mode: Sendable {
+  case training, inference
+}
+
+/// A trainable or state tensor of a layer, with the gradient of the loss for it.
+public final class Parameter {
+  /// The layer-local name, Keras's: "kernel", "bias", "gamma", "beta", "moving_mean"...
+  public let name: String
+  /// The tensor's shape, e.g. [3, 3, 64, 128] for a convolution kernel.
+  public let shape: [Int]
+  /// Current values; `shape.elementCount` scalars.
+  public let value: FloatBuffer
+  /// dLoss/dValue for the last batch (unused for non-trainable state).
+  public let gradient: FloatBuffer
+  /// False for running statistics, which are saved but never optimised.
+  public let isTrainable: Bool
+
+  /// A parameter of `shape`, zero-filled.
+  public init(name: String, shape: [Int], trainable: Bool = true) {
+    self.name = name
+    self.shape = shape
+    self.isTrainable = trainable
+    value = FloatBuffer(count: shape.elementCount)
+    gradient = FloatBuffer(count: trainable ? shape.elementCount : 0)
+  }
+
+  /// The number of scalars.
+  public var count: Int { shape.elementCount }
+}
+
+/// One layer of a sequential network: a forward/backward pair over raw NHWC buffers.
+///
+/// Buffers returned by `forward` and `backward` belong to the layer and stay valid until its next
+/// call; a layer may keep the `input` pointer it was given until its `backward`.
+public protocol Layer: AnyObject {
+  /// The Keras class name, e.g. "Conv2D".
+  var kind: String { get }
+  /// A one-line description of the settings, e.g. "64 filters 3x3, relu".
+  var settings: String { get }
+  /// Fixes the layer to `inputShape`, allocates and initialises its parameters, and returns the
+  /// output shape. Throws `NeuralNetError.shapeMismatch` when the layer cannot fit.
+  func build(inputShape: TensorShape, generator: inout SeededGenerator) throws -> TensorShape
+  /// Trainable tensors followed by state tensors, in a fixed order.
+  var parameters: [Parameter] { get }
+  /// Computes the output for `batch` examples.
+  func forward(_ input: UnsafePointer<Float>, batch: Int, mode: Mode) -> UnsafePointer<Float>
+  /// Given dLoss/dOutput, fills every parameter gradient and returns dLoss/dInput (nil when
+  /// `needsInputGradient` is false, as for the first layer).
+  func backward(_ outputGradient: UnsafePointer<Float>, batch: Int, needsInputGradient: Bool)
+    -> UnsafePointer<Float>?
+}
+
+extension Layer {
+  public var parameters: [Parameter] { [] }
+}
+
+/// A layer whose output passes through an activation, so that a following softmax
+/// cross-entropy can hand it the gradient with respect to its pre-activation directly.
+protocol ActivatedLayer: Layer {
+  var activation: Activation { get }
+  /// `backward` with the gradient already taken through the activation.
+  func backward(preActivationGradient: UnsafePointer<Float>, batch: Int, needsInputGradient: Bool)
+    -> UnsafePointer<Float>?
+}
+
+/// Errors raised while building, running or loading a network.
+public enum NeuralNetError: Error, CustomStringConvertible, Equatable {
+  /// A layer cannot take the shape the previous layer produces.
+  case shapeMismatch(layer: String, input: TensorShape, reason: String)
+  /// A saved tensor is missing, extra or of another shape than the model's.
+  case incompatibleWeights(String)
+  /// A safetensors payload could not be decoded.
+  case malformedSafeTensors(String)
+  /// Inputs and labels disagree, or a batch is empty.
+  case invalidData(String)
+  /// The loss became NaN or infinite.
+  case nonFiniteLoss(epoch: Int, batch: Int)
+
+  public var description: String {
+    switch self {
+    case .shapeMismatch(let layer, let input, let reason):
+      return "layer \(layer) cannot take input of shape \(input): \(reason)"
+    case .incompatibleWeights(let reason): return "weights do not fit the model: \(reason)"
+    case .malformedSafeTensors(let reason): return "malformed safetensors data: \(reason)"
+    case .invalidData(let reason): return "invalid training data: \(reason)"
+    case .nonFiniteLoss(let epoch, let batch):
+      return "the loss became NaN or infinite at epoch \(epoch), batch \(batch)"
+    }
+  }
+}

@@ -1,0 +1,234 @@
+/// Max pooling over non-overlapping (by default) windows (Keras `MaxPooling2D`).
+///
+/// Input [batch, H, W, C], output [batch, outputHeight, outputWidth, C]; the position of each
+/// maximum is kept for the backward pass.
+public final class MaxPool2D: Layer {
+  /// Window height and width.
+  public var poolSize: (Int, Int)
+  /// Step between windows; Keras's default is the pool size.
+  public var stride: (Int, Int)
+  /// `valid` (Keras's default) or `same`.
+  public var padding: Padding
+
+  public let kind = "MaxPooling2D"
+  public var settings: String { "\(poolSize.0)x\(poolSize.1), stride \(stride.0), \(padding.rawValue)" }
+
+  private var geometry: WindowGeometry!
+  private let output = FloatBuffer()
+  private let argmax = IndexBuffer()
+  private let inputGradient = FloatBuffer()
+
+  /// A max-pooling layer.
+  public init(poolSize: (Int, Int) = (2, 2), stride: (Int, Int)? = nil, padding: Padding = .valid) {
+    self.poolSize = poolSize
+    self.stride = stride ?? poolSize
+    self.padding = padding
+  }
+
+  public func build(inputShape: TensorShape, generator: inout SeededGenerator) throws -> TensorShape {
+    geometry = try poolingGeometry(kind, inputShape, poolSize, stride, padding)
+    return [geometry.outputHeight, geometry.outputWidth, geometry.channels]
+  }
+
+  public func forward(_ input: UnsafePointer<Float>, batch: Int, mode: Mode) -> UnsafePointer<Float> {
+    let g = geometry!, c = g.channels
+    let outPerImage = g.outputPixels * c
+    output.reserve(batch * outPerImage)
+    argmax.reserve(batch * outPerImage)
+    let out = output.pointer, indices = argmax.pointer
+    Parallel.forEachChunk(batch) { n, _ in
+      let image = input + n * g.inputSize
+      var o = n * outPerImage
+      for oh in 0..<g.outputHeight {
+        for ow in 0..<g.outputWidth {
+          for ch in 0..<c {
+            var best = -Float.infinity
+            var bestIndex: Int32 = -1
+            forEachWindowCell(g, oh, ow) { cell in
+              let v = image[cell * c + ch]
+              if v > best || bestIndex < 0 { best = v; bestIndex = Int32(cell * c + ch) }
+            }
+            out[o] = best
+            indices[o] = bestIndex
+            o += 1
+          }
+        }
+      }
+    }
+    return UnsafePointer(out)
+  }
+
+  public func backward(_ outputGradient: UnsafePointer<Float>, batch: Int, needsInputGradient: Bool)
+    -> UnsafePointer<Float>?
+  {
+    guard needsInputGradient else { return nil }
+    let g = geometry!, outPerImage = g.outputPixels * g.channels
+    inputGradient.reserve(batch * g.inputSize)
+    let dX = inputGradient.pointer, indices = argmax.pointer
+    Parallel.forEachChunk(batch) { n, _ in
+      let image = dX + n * g.inputSize
+      image.update(repeating: 0, count: g.inputSize)
+      for o in (n * outPerImage)..<((n + 1) * outPerImage) {
+        image[Int(indices[o])] += outputGradient[o]
+      }
+    }
+    return UnsafePointer(dX)
+  }
+}
+
+/// Average pooling (Keras `AveragePooling2D`); with `same` padding, padded cells are not counted.
+public final class AveragePool2D: Layer {
+  /// Window height and width.
+  public var poolSize: (Int, Int)
+  /// Step between windows; defaults to the pool size.
+  public var stride: (Int, Int)
+  /// `valid` or `same`.
+  public var padding: Padding
+
+  public let kind = "AveragePooling2D"
+  public var settings: String { "\(poolSize.0)x\(poolSize.1), stride \(stride.0), \(padding.rawValue)" }
+
+  private var geometry: WindowGeometry!
+  private let output = FloatBuffer()
+  private let inputGradient = FloatBuffer()
+
+  /// An average-pooling layer.
+  public init(poolSize: (Int, Int) = (2, 2), stride: (Int, Int)? = nil, padding: Padding = .valid) {
+    self.poolSize = poolSize
+    self.stride = stride ?? poolSize
+    self.padding = padding
+  }
+
+  public func build(inputShape: TensorShape, generator: inout SeededGenerator) throws -> TensorShape {
+    geometry = try poolingGeometry(kind, inputShape, poolSize, stride, padding)
+    return [geometry.outputHeight, geometry.outputWidth, geometry.channels]
+  }
+
+  public func forward(_ input: UnsafePointer<Float>, batch: Int, mode: Mode) -> UnsafePointer<Float> {
+    let g = geometry!, c = g.channels, outPerImage = g.outputPixels * c
+    output.reserve(batch * outPerImage)
+    let out = output.pointer
+    Parallel.forEachChunk(batch) { n, _ in
+      let image = input + n * g.inputSize
+      for oh in 0..<g.outputHeight {
+        for ow in 0..<g.outputWidth {
+          let target = out + n * outPerImage + (oh * g.outputWidth + ow) * c
+          target.update(repeating: 0, count: c)
+          var cells = 0
+          forEachWindowCell(g, oh, ow) { cell in
+            cells += 1
+            for ch in 0..<c { target[ch] += image[cell * c + ch] }
+          }
+          let scale = 1 / Float(cells)
+          for ch in 0..<c { target[ch] *= scale }
+        }
+      }
+    }
+    return UnsafePointer(out)
+  }
+
+  public func backward(_ outputGradient: UnsafePointer<Float>, batch: Int, needsInputGradient: Bool)
+    -> UnsafePointer<Float>?
+  {
+    guard needsInputGradient else { return nil }
+    let g = geometry!, c = g.channels, outPerImage = g.outputPixels * c
+    inputGradient.reserve(batch * g.inputSize)
+    let dX = inputGradient.pointer
+    Parallel.forEachChunk(batch) { n, _ in
+      let image = dX + n * g.inputSize
+      image.update(repeating: 0, count: g.inputSize)
+      for oh in 0..<g.outputHeight {
+        for ow in 0..<g.outputWidth {
+          let source = outputGradient + n * outPerImage + (oh * g.outputWidth + ow) * c
+          var cells = 0
+          forEachWindowCell(g, oh, ow) { _ in cells += 1 }
+          let scale = 1 / Float(cells)
+          forEachWindowCell(g, oh, ow) { cell in
+            for ch in 0..<c { image[cell * c + ch] += source[ch] * scale }
+          }
+        }
+      }
+    }
+    return UnsafePointer(dX)
+  }
+}
+
+/// Mean over all positions of each channel (Keras `GlobalAveragePooling2D`): [batch, H, W, C] to
+/// [batch, C].
+public final class GlobalAveragePool2D: Layer {
+  public let kind = "GlobalAveragePooling2D"
+  public let settings = ""
+  private var pixels = 0, channels = 0
+  private let output = FloatBuffer()
+  private let inputGradient = FloatBuffer()
+
+  /// A global average pool.
+  public init() {}
+
+  public func build(inputShape: TensorShape, generator: inout SeededGenerator) throws -> TensorShape {
+    guard inputShape.count == 3 else {
+      throw NeuralNetError.shapeMismatch(layer: kind, input: inputShape, reason: "needs [height, width, channels]")
+    }
+    pixels = inputShape[0] * inputShape[1]
+    channels = inputShape[2]
+    return [channels]
+  }
+
+  public func forward(_ input: UnsafePointer<Float>, batch: Int, mode: Mode) -> UnsafePointer<Float> {
+    output.reserve(batch * channels)
+    output.zero(batch * channels)
+    let scale = 1 / Float(pixels)
+    for n in 0..<batch {
+      let target = output.pointer + n * channels
+      accumulateColumnSums(input + n * pixels * channels, rows: pixels, width: channels, into: target)
+      for c in 0..<channels { target[c] *= scale }
+    }
+    return UnsafePointer(output.pointer)
+  }
+
+  public func backward(_ outputGradient: UnsafePointer<Float>, batch: Int, needsInputGradient: Bool)
+    -> UnsafePointer<Float>?
+  {
+    guard needsInputGradient else { return nil }
+    inputGradient.reserve(batch * pixels * channels)
+    let scale = 1 / Float(pixels)
+    for n in 0..<batch {
+      for p in 0..<pixels {
+        let target = inputGradient.pointer + (n * pixels + p) * channels
+        for c in 0..<channels { target[c] = outputGradient[n * channels + c] * scale }
+      }
+    }
+    return UnsafePointer(inputGradient.pointer)
+  }
+}
+
+/// The geometry of a pooling window, or an error naming the layer and shapes.
+private func poolingGeometry(
+  _ kind: String, _ inputShape: TensorShape, _ pool: (Int, Int), _ stride: (Int, Int),
+  _ padding: Padding
+) throws -> WindowGeometry {
+  guard pool.0 > 0, pool.1 > 0, stride.0 > 0, stride.1 > 0 else {
+    throw NeuralNetError.shapeMismatch(layer: kind, input: inputShape, reason: "pool size and stride must be positive")
+  }
+  guard let g = WindowGeometry(input: inputShape, kernel: pool, stride: stride, padding: padding) else {
+    throw NeuralNetError.shapeMismatch(
+      layer: kind, input: inputShape,
+      reason: "a \(pool.0)x\(pool.1) pool with \(padding.rawValue) padding does not fit")
+  }
+  return g
+}
+
+/// Calls `body(cell)` with `cell = row * inputWidth + column` for every in-bounds input position
+/// of the window at output position (oh, ow).
+@inline(__always)
+private func forEachWindowCell(_ g: WindowGeometry, _ oh: Int, _ ow: Int, _ body: (Int) -> Void) {
+  for kh in 0..<g.kernelHeight {
+    let ih = oh * g.strideHeight + kh - g.padTop
+    guard ih >= 0 && ih < g.inputHeight else { continue }
+    for kw in 0..<g.kernelWidth {
+      let iw = ow * g.strideWidth + kw - g.padLeft
+      guard iw >= 0 && iw < g.inputWidth else { continue }
+      body(ih * g.inputWidth + iw)
+    }
+  }
+}

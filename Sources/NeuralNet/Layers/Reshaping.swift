@@ -1,0 +1,116 @@
+/// Flattens [batch, H, W, C] to [batch, H * W * C] (Keras `Flatten`). In NHWC the memory is
+/// already in that order, so both passes hand their buffer through untouched.
+public final class Flatten: Layer {
+  public let kind = "Flatten"
+  public let settings = ""
+
+  /// A flatten layer.
+  public init() {}
+
+  public func build(inputShape: TensorShape, generator: inout SeededGenerator) throws -> TensorShape {
+    [inputShape.elementCount]
+  }
+
+  public func forward(_ input: UnsafePointer<Float>, batch: Int, mode: Mode) -> UnsafePointer<Float> {
+    input
+  }
+
+  public func backward(_ outputGradient: UnsafePointer<Float>, batch: Int, needsInputGradient: Bool)
+    -> UnsafePointer<Float>?
+  {
+    needsInputGradient ? outputGradient : nil
+  }
+}
+
+/// Zeroes a random fraction `rate` of its inputs in training and scales the rest by
+/// 1 / (1 - rate) (Keras `Dropout`); the identity in inference.
+public final class Dropout: Layer {
+  /// Fraction of inputs dropped, in [0, 1).
+  public var rate: Float
+
+  public let kind = "Dropout"
+  public var settings: String { "rate \(rate)" }
+
+  private var size = 0
+  private var generator = SeededGenerator(seed: 0)
+  private let mask = FloatBuffer()
+  private let output = FloatBuffer()
+  private let inputGradient = FloatBuffer()
+
+  /// A dropout layer.
+  public init(rate: Float) { self.rate = rate }
+
+  public func build(inputShape: TensorShape, generator: inout SeededGenerator) throws -> TensorShape {
+    guard rate >= 0, rate < 1 else {
+      throw NeuralNetError.shapeMismatch(layer: kind, input: inputShape, reason: "rate must be in [0, 1)")
+    }
+    size = inputShape.elementCount
+    self.generator = generator.split()
+    return inputShape
+  }
+
+  public func forward(_ input: UnsafePointer<Float>, batch: Int, mode: Mode) -> UnsafePointer<Float> {
+    guard mode == .training, rate > 0 else { return input }
+    let count = batch * size
+    mask.reserve(count)
+    output.reserve(count)
+    let keep = 1 / (1 - rate)
+    for i in 0..<count {
+      mask.pointer[i] = generator.uniform(0, 1) < rate ? 0 : keep
+      output.pointer[i] = input[i] * mask.pointer[i]
+    }
+    return UnsafePointer(output.pointer)
+  }
+
+  public func backward(_ outputGradient: UnsafePointer<Float>, batch: Int, needsInputGradient: Bool)
+    -> UnsafePointer<Float>?
+  {
+    guard needsInputGradient else { return nil }
+    guard rate > 0 else { return outputGradient }
+    let count = batch * size
+    inputGradient.reserve(count)
+    for i in 0..<count { inputGradient.pointer[i] = outputGradient[i] * mask.pointer[i] }
+    return UnsafePointer(inputGradient.pointer)
+  }
+}
+
+/// A standalone activation (Keras `Activation`, `ReLU`, `LeakyReLU`, `Softmax`), applied over the
+/// last axis.
+public final class ActivationLayer: Layer {
+  /// The function applied.
+  public var activation: Activation
+
+  public var kind: String { "Activation" }
+  public var settings: String { activation.description }
+
+  private var width = 0, size = 0
+  private let output = FloatBuffer()
+  private let inputGradient = FloatBuffer()
+
+  /// An activation layer.
+  public init(_ activation: Activation) { self.activation = activation }
+
+  public func build(inputShape: TensorShape, generator: inout SeededGenerator) throws -> TensorShape {
+    width = inputShape.last ?? 1
+    size = inputShape.elementCount
+    return inputShape
+  }
+
+  public func forward(_ input: UnsafePointer<Float>, batch: Int, mode: Mode) -> UnsafePointer<Float> {
+    output.reserve(batch * size)
+    output.pointer.update(from: input, count: batch * size)
+    activation.apply(output.pointer, rows: batch * size / width, width: width)
+    return UnsafePointer(output.pointer)
+  }
+
+  public func backward(_ outputGradient: UnsafePointer<Float>, batch: Int, needsInputGradient: Bool)
+    -> UnsafePointer<Float>?
+  {
+    guard needsInputGradient else { return nil }
+    inputGradient.reserve(batch * size)
+    activation.gradient(
+      outputGradient, output: output.pointer, into: inputGradient.pointer,
+      rows: batch * size / width, width: width)
+    return UnsafePointer(inputGradient.pointer)
+  }
+}

@@ -1,0 +1,192 @@
+/// A stack of layers applied in order (Keras `Sequential`), built for one input shape.
+public final class Sequential {
+  /// Shape of one input example.
+  public let inputShape: TensorShape
+  /// The layers, first to last.
+  public let layers: [Layer]
+  /// Keras-style unique names: "conv2d", "conv2d_1", "max_pooling2d", ...
+  public let layerNames: [String]
+  /// Output shape of each layer, without the batch dimension.
+  public let outputShapes: [TensorShape]
+
+  private let logits = FloatBuffer()
+
+  /// Builds every layer in turn, initialising weights from `seed`. Throws, naming the layer, when
+  /// a layer cannot take the shape before it.
+  public init(inputShape: TensorShape, layers: [Layer], seed: UInt64) throws {
+    guard !layers.isEmpty else {
+      throw NeuralNetError.shapeMismatch(layer: "Sequential", input: inputShape, reason: "no layers")
+    }
+    self.inputShape = inputShape
+    self.layers = layers
+    var generator = SeededGenerator(seed: seed)
+    var shape = inputShape
+    var shapes: [TensorShape] = []
+    var names: [String] = []
+    var seen: [String: Int] = [:]
+    for layer in layers {
+      let base = Sequential.snakeCase(layer.kind)
+      let index = seen[base, default: 0]
+      seen[base] = index + 1
+      let name = index == 0 ? base : "\(base)_\(index)"
+      names.append(name)
+      do {
+        var layerGenerator = generator.split()
+        shape = try layer.build(inputShape: shape, generator: &layerGenerator)
+      } catch NeuralNetError.shapeMismatch(let kind, let input, let reason) {
+        throw NeuralNetError.shapeMismatch(
+          layer: "\(name) (\(kind), layer \(names.count) of \(layers.count))", input: input, reason: reason)
+      }
+      shapes.append(shape)
+    }
+    layerNames = names
+    outputShapes = shapes
+  }
+
+  /// Keras's `to_snake_case`: "MaxPooling2D" -> "max_pooling2d", "Conv2D" -> "conv2d".
+  static func snakeCase(_ kind: String) -> String {
+    let characters = Array(kind)
+    var result = ""
+    for (i, ch) in characters.enumerated() {
+      let previous = i > 0 ? characters[i - 1] : nil
+      let next = i + 1 < characters.count ? characters[i + 1] : nil
+      let startsWord = ch.isUppercase && (next?.isLowercase ?? false) && previous != nil
+      let afterLower = ch.isUppercase && (previous?.isLowercase ?? false)
+      if startsWord || afterLower { result += "_" }
+      result += ch.lowercased()
+    }
+    return result
+  }
+
+  /// Number of classes (size of the last output).
+  public var classCount: Int { outputShapes[outputShapes.count - 1].elementCount }
+
+  /// Every tensor with its qualified name, "conv2d.kernel", in layer order.
+  public var namedParameters: [(name: String, parameter: Parameter)] {
+    zip(layerNames, layers).flatMap { name, layer in layer.parameters.map { ("\(name).\($0.name)", $0) } }
+  }
+
+  /// Trainable tensors, in the order optimizers see them.
+  public var trainableParameters: [Parameter] {
+    layers.flatMap { $0.parameters.filter(\.isTrainable) }
+  }
+
+  /// All scalars, trainable and state, as Keras's "Total params".
+  public var parameterCount: Int { namedParameters.reduce(0) { $0 + $1.parameter.count } }
+  /// Trainable scalars only.
+  public var trainableParameterCount: Int { trainableParameters.reduce(0) { $0 + $1.count } }
+
+  /// One row of `model.summary()`.
+  public struct LayerSummary: Sendable, Codable, Equatable {
+    public var name: String, kind: String, settings: String, outputShape: TensorShape, parameters: Int
+  }
+
+  /// The model summary, one row per layer.
+  public var summary: [LayerSummary] {
+    layers.indices.map { i in
+      LayerSummary(
+        name: layerNames[i], kind: layers[i].kind, settings: layers[i].settings,
+        outputShape: outputShapes[i], parameters: layers[i].parameters.reduce(0) { $0 + $1.count })
+    }
+  }
+
+  /// Runs all layers; the result is [batch, classCount] and lives until the next call.
+  public func forward(_ input: UnsafePointer<Float>, batch: Int, mode: Mode) -> UnsafePointer<Float> {
+    var x = input
+    for layer in layers { x = layer.forward(x, batch: batch, mode: mode) }
+    return x
+  }
+
+  /// One training step's forward and backward pass; returns the summed loss and the number of
+  /// correct predictions. Gradients are left in the parameters for an optimizer.
+  func trainStep(
+    _ input: UnsafePointer<Float>, labels: UnsafePointer<Int32>, batch: Int,
+    loss: CategoricalCrossEntropy
+  ) -> (loss: Double, correct: Int) {
+    let probabilities = forward(input, batch: batch, mode: .training)
+    let classes = classCount
+    let total = loss.totalLoss(probabilities: probabilities, labels: labels, batch: batch, classes: classes)
+    let correct = Sequential.countCorrect(probabilities, labels: labels, batch: batch, classes: classes)
+    logits.reserve(batch * classes)
+    var gradient: UnsafePointer<Float>?
+    var start = layers.count - 1
+    if let last = layers.last as? ActivatedLayer, last.activation == .softmax {
+      loss.logitGradient(
+        probabilities: probabilities, labels: labels, batch: batch, classes: classes, into: logits.pointer)
+      gradient = last.backward(
+        preActivationGradient: logits.pointer, batch: batch, needsInputGradient: layers.count > 1)
+      start -= 1
+    } else {
+      loss.probabilityGradient(
+        probabilities: probabilities, labels: labels, batch: batch, classes: classes, into: logits.pointer)
+      gradient = UnsafePointer(logits.pointer)
+    }
+    var i = start
+    while i >= 0, let g = gradient {
+      gradient = layers[i].backward(g, batch: batch, needsInputGradient: i > 0)
+      i -= 1
+    }
+    return (total, correct)
+  }
+
+  static func countCorrect(
+    _ probabilities: UnsafePointer<Float>, labels: UnsafePointer<Int32>, batch: Int, classes: Int
+  ) -> Int {
+    (0..<batch).reduce(0) { sum, n in
+      sum + (argmax(probabilities + n * classes, classes) == Int(labels[n]) ? 1 : 0)
+    }
+  }
+
+  /// Class probabilities for every example, [count, classCount], computed in inference mode.
+  public func predict(_ inputs: [Float], batchSize: Int = 500) -> [Float] {
+    let size = inputShape.elementCount, classes = classCount
+    let count = inputs.count / size
+    var result = [Float](repeating: 0, count: count * classes)
+    inputs.withUnsafeBufferPointer { x in
+      result.withUnsafeMutableBufferPointer { out in
+        var start = 0
+        while start < count {
+          let n = min(batchSize, count - start)
+          let p = forward(x.baseAddress! + start * size, batch: n, mode: .inference)
+          (out.baseAddress! + start * classes).update(from: p, count: n * classes)
+          start += n
+        }
+      }
+    }
+    return result
+  }
+
+  /// Copies of every tensor by qualified name, for saving.
+  public func weights() -> [String: (shape: [Int], values: [Float])] {
+    Dictionary(uniqueKeysWithValues: namedParameters.map { ($0.name, ($0.parameter.shape, $0.parameter.value.array($0.parameter.count))) })
+  }
+
+  /// Replaces every tensor; each must be present with the model's shape, and no extra may be
+  /// given.
+  public func load(weights: [String: (shape: [Int], values: [Float])]) throws {
+    let named = namedParameters
+    let expected = Set(named.map(\.name))
+    if let extra = weights.keys.sorted().first(where: { !expected.contains($0) }) {
+      throw NeuralNetError.incompatibleWeights("unexpected tensor '\(extra)'")
+    }
+    for (name, parameter) in named {
+      guard let tensor = weights[name] else {
+        throw NeuralNetError.incompatibleWeights("missing tensor '\(name)'")
+      }
+      guard tensor.shape == parameter.shape, tensor.values.count == parameter.count else {
+        throw NeuralNetError.incompatibleWeights(
+          "tensor '\(name)' has shape \(tensor.shape), the model needs \(parameter.shape)")
+      }
+    }
+    for (name, parameter) in named {
+      if let tensor = weights[name] { parameter.value.assign(tensor.values) }
+    }
+  }
+}
+
+/// Index of the largest of `count` scalars (the first on ties).
+func argmax(_ x: UnsafePointer<Float>, _ count: Int) -> Int {
+  var best = 0
+  for j in 1..<max(count, 1) where x[j] > x[best] { best = j }
+  return best
+}

@@ -1,0 +1,45 @@
+/// Stochastic gradient descent with optional momentum, Nesterov momentum and weight decay, as
+/// Keras writes it: v = momentum * v - lr * g; w += v (or w += momentum * v - lr * g, Nesterov).
+public final class SGD: Optimizer {
+  /// Step size (Keras default 0.01).
+  public var learningRate: Float
+  /// Velocity decay in [0, 1); 0 is plain SGD.
+  public var momentum: Float
+  /// Use Nesterov's look-ahead form.
+  public var nesterov: Bool
+  /// Decoupled weight decay: w -= lr * weightDecay * w; 0 is off.
+  public var weightDecay: Float
+
+  private let velocity = SlotBuffers()
+
+  /// An SGD optimizer.
+  public init(learningRate: Float = 0.01, momentum: Float = 0, nesterov: Bool = false, weightDecay: Float = 0) {
+    self.learningRate = learningRate
+    self.momentum = momentum
+    self.nesterov = nesterov
+    self.weightDecay = weightDecay
+  }
+
+  public func step(_ parameters: [Parameter]) {
+    velocity.prepare(parameters)
+    let decay = learningRate * weightDecay
+    for (index, parameter) in parameters.enumerated() {
+      let w = parameter.value.pointer, g = parameter.gradient.pointer, v = velocity.buffers[index].pointer
+      for i in 0..<parameter.count {
+        if decay != 0 { w[i] -= decay * w[i] }
+        v[i] = momentum * v[i] - learningRate * g[i]
+        w[i] += nesterov ? momentum * v[i] - learningRate * g[i] : v[i]
+      }
+    }
+  }
+
+  public func exportState() -> [String: [Float]] {
+    var state: [String: [Float]] = [:]
+    velocity.export(prefix: "velocity", into: &state)
+    return state
+  }
+
+  public func importState(_ state: [String: [Float]]) throws {
+    try velocity.restore(prefix: "velocity", from: state)
+  }
+}

@@ -1,0 +1,157 @@
+import Foundation
+
+/// Trains a `Sequential` model with mini-batches (Keras `Model.fit`): shuffles each epoch,
+/// augments, steps the optimizer, validates, and calls the callbacks.
+///
+/// Everything random is drawn from `seed` and the epoch number, so a run is bit-identical for
+/// the same seed and thread count, and a resumed run continues exactly as an unbroken one.
+public final class Trainer {
+  /// The network.
+  public let model: Sequential
+  /// Its optimizer.
+  public let optimizer: Optimizer
+  /// The loss.
+  public var loss: CategoricalCrossEntropy
+  /// Examples per step (Keras default 32; the paper uses 128).
+  public var batchSize: Int
+  /// Applied to every training batch when set.
+  public var augmentation: RandomAffine?
+  /// Called in order at every hook.
+  public var callbacks: [TrainingCallback]
+  /// Root of the shuffling and augmentation streams.
+  public var seed: UInt64
+  /// Polled after every batch; returning true ends training as interrupted.
+  public var isCancelled: () -> Bool = { false }
+
+  private let batchInputs = FloatBuffer()
+  private let augmented = FloatBuffer()
+
+  /// A trainer.
+  public init(
+    model: Sequential, optimizer: Optimizer, loss: CategoricalCrossEntropy = .init(), batchSize: Int = 32,
+    augmentation: RandomAffine? = nil, callbacks: [TrainingCallback] = [], seed: UInt64 = 0
+  ) {
+    self.model = model
+    self.optimizer = optimizer
+    self.loss = loss
+    self.batchSize = batchSize
+    self.augmentation = augmentation
+    self.callbacks = callbacks
+    self.seed = seed
+  }
+
+  /// Trains until `epochs` (counted from 1, including those already in `state.history`), an
+  /// early stop, a cancellation or a non-finite loss; the returned state says which.
+  @discardableResult
+  public func fit(
+    _ train: Examples, validation: Examples?, epochs: Int, resuming state: TrainingState? = nil
+  ) throws -> TrainingState {
+    guard train.count > 0, batchSize > 0 else {
+      throw NeuralNetError.invalidData("no training examples, or a batch size below 1")
+    }
+    guard train.shape == model.inputShape, validation.map({ $0.shape == model.inputShape }) ?? true else {
+      throw NeuralNetError.invalidData("examples of shape \(train.shape) for a model taking \(model.inputShape)")
+    }
+    let state = state ?? TrainingState(model: model, optimizer: optimizer)
+    callbacks.forEach { $0.trainingWillBegin(state: state) }
+    var epoch = (state.history.last?.epoch ?? 0) + 1
+    while epoch <= epochs, !state.stopTraining {
+      callbacks.forEach { $0.epochWillBegin(epoch, state: state) }
+      guard let metrics = try runEpoch(epoch, of: epochs, train: train, validation: validation, state: state) else {
+        break
+      }
+      state.history.append(metrics)
+      callbacks.forEach { $0.epochDidEnd(metrics, state: state) }
+      epoch += 1
+    }
+    if state.stopTraining, state.outcome == .completed { state.outcome = .earlyStopped }
+    callbacks.forEach { $0.trainingDidEnd(state: state) }
+    return state
+  }
+
+  /// One epoch; nil when it was cut short (cancelled or failed), with `state.outcome` set.
+  private func runEpoch(
+    _ epoch: Int, of epochs: Int, train: Examples, validation: Examples?, state: TrainingState
+  ) throws -> EpochMetrics? {
+    let start = DispatchTime.now()
+    let size = train.shape.elementCount
+    var generator = SeededGenerator(seed: seed &+ UInt64(epoch) &* 0x9E37_79B9_7F4A_7C15)
+    var order = Array(0..<train.count)
+    order.shuffle(using: &generator)
+    let batches = (train.count + batchSize - 1) / batchSize
+    var labels = [Int32](repeating: 0, count: batchSize)
+    var totalLoss = 0.0, correct = 0, seen = 0
+    let learningRate = Double(optimizer.learningRate)
+    batchInputs.reserve(batchSize * size)
+    augmented.reserve(batchSize * size)
+    let parameters = model.trainableParameters
+    for b in 0..<batches {
+      let first = b * batchSize, n = min(batchSize, train.count - first)
+      train.inputs.withUnsafeBufferPointer { x in
+        for i in 0..<n {
+          (batchInputs.pointer + i * size).update(from: x.baseAddress! + order[first + i] * size, count: size)
+          labels[i] = train.labels[order[first + i]]
+        }
+      }
+      var input = UnsafePointer(batchInputs.pointer)
+      if let augmentation, !augmentation.isIdentity {
+        augmentation.apply(input, into: augmented.pointer, count: n, shape: train.shape, generator: &generator)
+        input = UnsafePointer(augmented.pointer)
+      }
+      let step = labels.withUnsafeBufferPointer { model.trainStep(input, labels: $0.baseAddress!, batch: n, loss: loss) }
+      guard step.loss.isFinite else {
+        state.outcome = .failed(reason: NeuralNetError.nonFiniteLoss(epoch: epoch, batch: b + 1).description)
+        return nil
+      }
+      optimizer.step(parameters)
+      totalLoss += step.loss
+      correct += step.correct
+      seen += n
+      let elapsed = seconds(since: start)
+      let progress = BatchProgress(
+        epoch: epoch, epochs: epochs, batch: b + 1, batches: batches, loss: totalLoss / Double(seen),
+        accuracy: Double(correct) / Double(seen), imagesPerSecond: Double(seen) / max(elapsed, 1e-9),
+        elapsed: elapsed)
+      callbacks.forEach { $0.batchDidEnd(progress, state: state) }
+      if isCancelled() {
+        state.outcome = .interrupted
+        return nil
+      }
+    }
+    let trainingSeconds = seconds(since: start)
+    let validationResult = validation.map { Evaluation(model: model, examples: $0, loss: loss) }
+    return EpochMetrics(
+      epoch: epoch, loss: totalLoss / Double(seen), accuracy: Double(correct) / Double(seen),
+      valLoss: validationResult?.loss, valAccuracy: validationResult?.accuracy, learningRate: learningRate,
+      seconds: seconds(since: start), imagesPerSecond: Double(seen) / max(trainingSeconds, 1e-9))
+  }
+
+  private func seconds(since start: DispatchTime) -> Double {
+    Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+  }
+
+  /// Runs `steps` training steps of `batchSize` on `train` without callbacks or validation, for
+  /// benchmarks; returns the wall-clock seconds.
+  public func benchmarkSteps(_ steps: Int, on train: Examples) -> Double {
+    let size = train.shape.elementCount
+    let parameters = model.trainableParameters
+    batchInputs.reserve(batchSize * size)
+    var generator = SeededGenerator(seed: seed)
+    let start = DispatchTime.now()
+    train.inputs.withUnsafeBufferPointer { x in
+      train.labels.withUnsafeBufferPointer { y in
+        for s in 0..<steps {
+          let first = (s * batchSize) % max(train.count - batchSize + 1, 1)
+          var input = x.baseAddress! + first * size
+          if let augmentation, !augmentation.isIdentity {
+            augmentation.apply(input, into: augmented.pointer, count: batchSize, shape: train.shape, generator: &generator)
+            input = UnsafePointer(augmented.pointer)
+          }
+          _ = model.trainStep(input, labels: y.baseAddress! + first, batch: batchSize, loss: loss)
+          optimizer.step(parameters)
+        }
+      }
+    }
+    return seconds(since: start)
+  }
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs every system package `report` needs to build, test and run on a fresh Debian machine.
+set -euo pipefail
+packages=(
+  pkg-config
+  libopenblas-dev      # CBLAS: sgemm for the neural-network engine
+  libcairo2-dev        # CCairo: figures
+  libpng-dev           # PNG output and input for Cairo
+  zlib1g-dev           # CZlib: gzip-compressed IDX files
+  fonts-dejavu-core    # DejaVu Sans, the figures' typeface
+  libsqlite3-dev       # the run index
+  dataset-fashion-mnist  # Fashion-MNIST under /usr/share/datasets/fashion-mnist
+)
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+echo "setup: system packages ready (${#packages[@]} checked, ${#missing[@]} installed)"

@@ -8,24 +8,28 @@ let uncheckedInRelease: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(co
 let package = Package(
   name: "report",
   platforms: [.macOS(.v13)],
+  products: [
+    .executable(name: "report", targets: ["report"])
+  ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
   ],
   targets: [
     .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
-    .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
     .target(name: "NeuralNet", dependencies: ["CBLAS"], swiftSettings: uncheckedInRelease),
     .target(name: "Datasets", dependencies: ["CZlib"]),
     .target(
       name: "Experiments",
+      dependencies: ["NeuralNet", "Datasets", .product(name: "Yams", package: "Yams")]
     ),
     .executableTarget(
       name: "report",
-      dependencies: ["Experiments", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+      dependencies: ["Experiments", "NeuralNet", .product(name: "ArgumentParser", package: "swift-argument-parser")]
     ),
     .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Datasets"]),
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
+    .testTarget(name: "ExperimentsTests", dependencies: ["Experiments"]),
   ]
 )

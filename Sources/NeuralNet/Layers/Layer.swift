@@ -55,6 +55,12 @@ extension Layer {
   public var parameters: [Parameter] { [] }
 }
 
+/// A layer that draws random numbers in training (Dropout). The trainer reseeds it at every
+/// epoch from the run's seed, so a resumed run draws exactly what an unbroken one would.
+protocol StochasticLayer: Layer {
+  func reseed(_ seed: UInt64)
+}
+
 /// A layer whose output passes through an activation, so that a following softmax
 /// cross-entropy can hand it the gradient with respect to its pre-activation directly.
 protocol ActivatedLayer: Layer {

@@ -24,7 +24,7 @@ public final class Flatten: Layer {
 
 /// Zeroes a random fraction `rate` of its inputs in training and scales the rest by
 /// 1 / (1 - rate) (Keras `Dropout`); the identity in inference.
-public final class Dropout: Layer {
+public final class Dropout: StochasticLayer {
   /// Fraction of inputs dropped, in [0, 1).
   public var rate: Float
 
@@ -45,9 +45,10 @@ public final class Dropout: Layer {
       throw NeuralNetError.shapeMismatch(layer: kind, input: inputShape, reason: "rate must be in [0, 1)")
     }
     size = inputShape.elementCount
-    self.generator = generator.split()
     return inputShape
   }
+
+  func reseed(_ seed: UInt64) { generator = SeededGenerator(seed: seed) }
 
   public func forward(_ input: UnsafePointer<Float>, batch: Int, mode: Mode) -> UnsafePointer<Float> {
     guard mode == .training, rate > 0 else { return input }

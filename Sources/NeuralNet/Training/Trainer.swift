@@ -78,6 +78,7 @@ public final class Trainer {
     var generator = SeededGenerator(seed: seed &+ UInt64(epoch) &* 0x9E37_79B9_7F4A_7C15)
     var order = Array(0..<train.count)
     order.shuffle(using: &generator)
+    for case let layer as StochasticLayer in model.layers { layer.reseed(generator.next()) }
     let batches = (train.count + batchSize - 1) / batchSize
     var labels = [Int32](repeating: 0, count: batchSize)
     var totalLoss = 0.0, correct = 0, seen = 0
@@ -119,7 +120,8 @@ public final class Trainer {
       }
     }
     let trainingSeconds = seconds(since: start)
-    let validationResult = validation.map { Evaluation(model: model, examples: $0, loss: loss) }
+    // Validating at the training batch size keeps every layer buffer at its training size.
+    let validationResult = validation.map { Evaluation(model: model, examples: $0, loss: loss, batchSize: batchSize) }
     return EpochMetrics(
       epoch: epoch, loss: totalLoss / Double(seen), accuracy: Double(correct) / Double(seen),
       valLoss: validationResult?.loss, valAccuracy: validationResult?.accuracy, learningRate: learningRate,

@@ -1,0 +1,86 @@
+import Datasets
+import Foundation
+import NeuralNet
+
+/// What `report bench` measured: training and inference speed of the paper's model on real
+/// MNIST, peak memory, and the time to draw one run's figures.
+public struct BenchmarkResult: Codable, Sendable {
+  public var trainImagesPerSecond: Double
+  public var inferenceImagesPerSecond: Double
+  public var peakRSSMiB: Double
+  public var threads: Int
+  /// OpenBLAS's kernel family, e.g. "Cooperlake".
+  public var blasCore: String
+  public var batchSize: Int
+  public var steps: Int
+  public var repeats: Int
+  public var parameters: Int
+  public var augmentation: Bool
+  /// Median milliseconds to render all figures of one run, when measured.
+  public var figuresMilliseconds: Double?
+
+  enum CodingKeys: String, CodingKey {
+    case trainImagesPerSecond = "train_images_per_second"
+    case inferenceImagesPerSecond = "inference_images_per_second"
+    case peakRSSMiB = "peak_rss_mib"
+    case blasCore = "blas_core"
+    case threads, steps, repeats, parameters, augmentation
+    case batchSize = "batch_size"
+    case figuresMilliseconds = "figures_milliseconds"
+  }
+}
+
+/// The benchmark behind `report bench`.
+public enum Benchmark {
+  /// Trains the paper's model for `steps` batches after a warm-up, `repeats` times, and infers
+  /// the same images; speeds are medians over the repeats.
+  public static func run(
+    steps: Int, batchSize: Int, repeats: Int, augment: Bool, mnistDirectory: String,
+    figures: (() throws -> Double)? = nil
+  ) throws -> BenchmarkResult {
+    let (train, _) = try IDXDataset.mnist.load(directory: mnistDirectory)
+    let count = min(train.count, steps * batchSize)
+    let subset = train.subset(Array(0..<count))
+    let examples = try Examples(inputs: subset.scaledPixels(), labels: subset.labels, shape: [28, 28, 1])
+    let model = try LayerSpec.buildModel(LayerSpec.paperModel, inputShape: [28, 28, 1], seed: 1)
+    let trainer = Trainer(
+      model: model, optimizer: Adam(), batchSize: batchSize,
+      augmentation: augment ? RandomAffine(rotationDegrees: 15, zoom: 0.01, widthShift: 0.1, heightShift: 0.1) : nil)
+    _ = trainer.benchmarkSteps(3, on: examples)  // warm-up: buffers, page faults, BLAS init
+    var trainSpeeds: [Double] = [], inferSpeeds: [Double] = [], figureTimes: [Double] = []
+    for _ in 0..<repeats {
+      let seconds = trainer.benchmarkSteps(steps, on: examples)
+      trainSpeeds.append(Double(steps * batchSize) / seconds)
+      let start = DispatchTime.now()
+      _ = model.predict(examples.inputs, batchSize: 500)
+      inferSpeeds.append(Double(count) / elapsed(since: start))
+      if let figures { figureTimes.append(try figures()) }
+    }
+    return BenchmarkResult(
+      trainImagesPerSecond: median(trainSpeeds), inferenceImagesPerSecond: median(inferSpeeds),
+      peakRSSMiB: peakResidentMiB(), threads: Parallel.workers, blasCore: BLASInfo.coreName, batchSize: batchSize, steps: steps,
+      repeats: repeats, parameters: model.parameterCount, augmentation: augment,
+      figuresMilliseconds: figureTimes.isEmpty ? nil : median(figureTimes))
+  }
+
+  static func elapsed(since start: DispatchTime) -> Double {
+    Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+  }
+}
+
+/// The middle value (mean of the two middle ones for an even count).
+public func median(_ values: [Double]) -> Double {
+  guard !values.isEmpty else { return .nan }
+  let sorted = values.sorted()
+  let mid = sorted.count / 2
+  return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+
+/// The process's peak resident set size (VmHWM) in MiB, from /proc; 0 where unavailable.
+public func peakResidentMiB() -> Double {
+  guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+    let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+    let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "")
+  else { return 0 }
+  return kilobytes / 1024
+}

@@ -1,0 +1,57 @@
+import ArgumentParser
+import Experiments
+import Foundation
+import NeuralNet
+
+extension Report {
+  /// `report bench`: speed and memory of the paper's model on this machine.
+  struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Benchmark training, inference and figures for the paper's model on real MNIST.")
+
+    @Option(help: "Timed training steps per repeat (default: 60, as the Keras anchor).")
+    var steps = 60
+    @Option(help: "Images per step (default: 128, the paper's batch size).")
+    var batchSize = 128
+    @Option(help: "Timed repeats; speeds are their medians (default: 3).")
+    var repeats = 3
+    @Option(help: "Worker threads (default: all cores).")
+    var threads: Int?
+    @Flag(help: "Apply the paper's augmentation to every training batch.")
+    var augment = false
+    @Option(help: "Directory holding the four MNIST IDX files (default: data/mnist).")
+    var mnist = "data/mnist"
+    @Flag(help: "Print one JSON object instead of a table.")
+    var json = false
+
+    func validate() throws {
+      guard steps > 0, batchSize > 0, repeats > 0 else {
+        throw ValidationError("--steps, --batch-size and --repeats must be positive")
+      }
+      if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
+    func run() throws {
+      if let threads { Parallel.workers = threads }
+      let result = try Benchmark.run(
+        steps: steps, batchSize: batchSize, repeats: repeats, augment: augment, mnistDirectory: mnist)
+      if json {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        print(String(decoding: try encoder.encode(result), as: UTF8.self))
+        return
+      }
+      let rows: [(String, String)] = [
+        ("model parameters", "\(result.parameters)"),
+        ("batch size x steps x repeats", "\(result.batchSize) x \(result.steps) x \(result.repeats)"),
+        ("threads", "\(result.threads)"),
+        ("BLAS kernels", result.blasCore),
+        ("augmentation", result.augmentation ? "on" : "off"),
+        ("training (median)", String(format: "%.0f images/s", result.trainImagesPerSecond)),
+        ("inference (median)", String(format: "%.0f images/s", result.inferenceImagesPerSecond)),
+        ("peak memory", String(format: "%.0f MiB", result.peakRSSMiB)),
+      ] + (result.figuresMilliseconds.map { [("figures of one run (median)", String(format: "%.1f ms", $0))] } ?? [])
+      for (name, value) in rows { print(name.padding(toLength: 30, withPad: " ", startingAt: 0) + value) }
+    }
+  }
+}

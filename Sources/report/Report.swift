@@ -1,0 +1,15 @@
+import ArgumentParser
+
+/// The `report` command line: train convolutional networks from experiment files and turn every
+/// run into a notebook-style HTML report.
+@main
+struct Report: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Train CNNs on handwritten digits and write notebook-style HTML reports.",
+    subcommands: [Bench.self])
+
+  static func main() {
+    KernelSelection.restartWithPreferredKernelsIfNeeded()
+    main(nil)
+  }
+}

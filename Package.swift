@@ -17,12 +17,14 @@ let package = Package(
   ],
   targets: [
     .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+    .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev", "libpng-dev"])]),
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
     .target(name: "NeuralNet", dependencies: ["CBLAS"], swiftSettings: uncheckedInRelease),
     .target(name: "Datasets", dependencies: ["CZlib"]),
+    .target(name: "Plots", dependencies: ["CCairo"]),
     .target(
       name: "Experiments",
-      dependencies: ["NeuralNet", "Datasets", .product(name: "Yams", package: "Yams")]
+      dependencies: ["NeuralNet", "Datasets", "Plots", .product(name: "Yams", package: "Yams")]
     ),
     .executableTarget(
       name: "report",
@@ -30,6 +32,7 @@ let package = Package(
     ),
     .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Datasets"]),
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
+    .testTarget(name: "PlotsTests", dependencies: ["Plots"]),
     .testTarget(name: "ExperimentsTests", dependencies: ["Experiments"]),
   ]
 )

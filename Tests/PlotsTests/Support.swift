@@ -1,0 +1,25 @@
+import Foundation
+import Plots
+import XCTest
+
+/// Where figure tests write; PLOTS_TEST_OUTPUT overrides the temporary default so a person can
+/// look at the PNGs.
+func figurePath(_ name: String) throws -> String {
+  let dir = ProcessInfo.processInfo.environment["PLOTS_TEST_OUTPUT"] ?? NSTemporaryDirectory() + "report-plots-tests-\(getpid())"
+  try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+  return dir + "/" + name
+}
+
+func isClose(_ a: Color, _ b: Color, tolerance: Double = 0.12) -> Bool {
+  abs(a.red - b.red) < tolerance && abs(a.green - b.green) < tolerance && abs(a.blue - b.blue) < tolerance
+}
+
+/// Rows (y) at which column `x` has a pixel close to `color`.
+func rows(of color: Color, in image: RasterImage, x: Int) -> [Int] {
+  (0..<image.height).filter { isClose(image.color(x: x, y: $0), color) }
+}
+
+/// A synthetic 28x28 digit-like image: a bright bar whose position depends on `seed`.
+func syntheticImage(_ seed: Int) -> [UInt8] {
+  (0..<784).map { i in (i / 28 == 6 + seed % 16 || i % 28 == 10 + seed % 8) ? 255 : 0 }
+}

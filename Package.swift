@@ -22,9 +22,10 @@ let package = Package(
     .target(name: "NeuralNet", dependencies: ["CBLAS"], swiftSettings: uncheckedInRelease),
     .target(name: "Datasets", dependencies: ["CZlib"]),
     .target(name: "Plots", dependencies: ["CCairo"]),
+    .target(name: "Notebook"),
     .target(
       name: "Experiments",
-      dependencies: ["NeuralNet", "Datasets", "Plots", .product(name: "Yams", package: "Yams")]
+      dependencies: ["NeuralNet", "Datasets", "Plots", "Notebook", .product(name: "Yams", package: "Yams")]
     ),
     .executableTarget(
       name: "report",
@@ -33,6 +34,7 @@ let package = Package(
     .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Datasets"]),
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
     .testTarget(name: "PlotsTests", dependencies: ["Plots"]),
+    .testTarget(name: "NotebookTests", dependencies: ["Notebook"]),
     .testTarget(name: "ExperimentsTests", dependencies: ["Experiments"]),
   ]
 )

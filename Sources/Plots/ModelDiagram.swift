@@ -52,18 +52,18 @@ public struct ModelDiagram: Figure {
       canvas.text(heading, x: left + 10, y: y + 16, size: 11, bold: true, maxWidth: boxWidth * 0.62)
       canvas.text("→ \(ModelDiagram.shape(box.outputShape))", x: left + 10, y: y + 31, size: 10, color: .axis)
       if box.parameters > 0 {
-        canvas.text("\(box.parameters.formatted()) params", x: left + boxWidth - 10, y: y + 24, size: 10, color: .axis, align: .right)
+        canvas.text("\(box.parameters.withThousandsSeparators) params", x: left + boxWidth - 10, y: y + 24, size: 10, color: .axis, align: .right)
       }
       y += boxHeight + gap
     }
     let total = boxes.reduce(0) { $0 + $1.parameters }
-    canvas.text("Total parameters: \(total.formatted())", x: width / 2, y: y + 12, size: 12, align: .center, bold: true)
+    canvas.text("Total parameters: \(total.withThousandsSeparators)", x: width / 2, y: y + 12, size: 12, align: .center, bold: true)
   }
 }
 
 extension Int {
-  /// 692682 -> "692,682".
-  func formatted() -> String {
+  /// 692682 -> "692,682", independent of locale.
+  public var withThousandsSeparators: String {
     let digits = String(abs(self))
     var groups: [String] = []
     var end = digits.endIndex

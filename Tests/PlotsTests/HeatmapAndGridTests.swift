@@ -98,7 +98,8 @@ final class HeatmapAndGridTests: XCTestCase {
     let path = try figurePath("diagram.png")
     try diagram.render(to: path)
     XCTAssertEqual(try RasterImage(pngPath: path).height, Int(diagram.size.height))
-    XCTAssertEqual(692_682.formatted(), "692,682")
+    XCTAssertEqual(692_682.withThousandsSeparators, "692,682")
+    XCTAssertEqual(12.withThousandsSeparators, "12")
   }
 
   func testUnreadablePNGIsAnError() throws {

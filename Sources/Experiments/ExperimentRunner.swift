@@ -1,0 +1,184 @@
+import Datasets
+import Foundation
+import NeuralNet
+import Notebook
+
+/// Runs experiments into `<output>/runs/<experiment>/<run-id>/`, resumes interrupted runs, and
+/// re-renders reports from what a run recorded.
+public final class ExperimentRunner {
+  /// The output root (default `output`).
+  public let outputRoot: String
+  /// Extra callbacks, such as a progress display.
+  public var callbacks: [TrainingCallback] = []
+  /// Polled after every batch; true stops the run as interrupted.
+  public var isCancelled: () -> Bool = { false }
+  /// Embed figures in report.html so it is one mailable file.
+  public var singleFile = false
+
+  public init(outputRoot: String = "output") { self.outputRoot = outputRoot }
+
+  /// Trains `experiment` in a new run folder and writes its report.
+  @discardableResult
+  public func run(_ experiment: Experiment) throws -> RunPaths {
+    let started = Date()
+    if let threads = experiment.training.threads { Parallel.workers = threads }
+    let data = try ExperimentData(experiment)
+    let model = try LayerSpec.buildModel(experiment.model, inputShape: [data.train.rows, data.train.columns, 1], seed: experiment.seed)
+    let paths = try createRunDirectory(experiment)
+    try AtomicFile.write(experiment.resolved.yaml() + "\n", to: paths.config)
+    var summary = RunSummary(
+      runID: paths.runID, experiment: experiment.name, status: .running, startedAt: Self.timestamp(started), trainingSeconds: 0,
+      totalSeconds: 0, epochsRun: 0, parameters: model.parameterCount, seed: experiment.seed, configHash: experiment.configHash,
+      provenance: .current(datasetChecksums: data.checksums))
+    try AtomicFile.writeJSON(summary, to: paths.summary)
+    let optimizer = experiment.training.optimizer.make()
+    let state = TrainingState(model: model, optimizer: optimizer)
+    try train(experiment, data: data, state: state, summary: &summary, paths: paths, started: started, bestWeights: nil)
+    return paths
+  }
+
+  /// Continues an interrupted (or crashed) run from its last finished epoch.
+  @discardableResult
+  public func resume(_ paths: RunPaths) throws -> RunPaths {
+    let started = Date()
+    var summary = try readJSON(RunSummary.self, from: paths.summary)
+    guard summary.status == .interrupted || summary.status == .running else {
+      throw RunError.notResumable("run \(paths.runID) is \(summary.status.rawValue); only interrupted runs continue")
+    }
+    let experiment = try Self.recordedExperiment(paths)
+    if let threads = experiment.training.threads { Parallel.workers = threads }
+    let data = try ExperimentData(experiment)
+    let model = try LayerSpec.buildModel(experiment.model, inputShape: [data.train.rows, data.train.columns, 1], seed: experiment.seed)
+    let optimizer = experiment.training.optimizer.make()
+    let best = try Checkpoint.load(from: paths.checkpoint, model: model, optimizer: optimizer)
+    let log = try readJSON(TrainingLog.self, from: paths.metricsJSON)
+    let state = TrainingState(model: model, optimizer: optimizer, history: log.epochs, events: log.events)
+    summary.status = .running
+    try AtomicFile.writeJSON(summary, to: paths.summary)
+    try train(experiment, data: data, state: state, summary: &summary, paths: paths, started: started.addingTimeInterval(-summary.totalSeconds), bestWeights: best)
+    return paths
+  }
+
+  /// Rebuilds figures and report.html from the run folder, without training.
+  public func render(_ paths: RunPaths) throws {
+    let summary = try readJSON(RunSummary.self, from: paths.summary)
+    let experiment = try Self.recordedExperiment(paths)
+    let data = try ExperimentData(experiment)
+    let model = try LayerSpec.buildModel(experiment.model, inputShape: [data.train.rows, data.train.columns, 1], seed: experiment.seed)
+    let log = FileManager.default.fileExists(atPath: paths.metricsJSON) ? try readJSON(TrainingLog.self, from: paths.metricsJSON) : TrainingLog(epochs: [], events: [])
+    var evaluation: Evaluation?
+    if FileManager.default.fileExists(atPath: paths.predictions) {
+      let recorded = try PredictionsFile.read(paths.predictions, classCount: model.classCount)
+      evaluation = Evaluation(probabilities: recorded.probabilities, labels: recorded.labels, classCount: model.classCount, loss: CategoricalCrossEntropy(labelSmoothing: Float(experiment.training.labelSmoothing)))
+    }
+    try writeReport(experiment, summary: summary, log: log, evaluation: evaluation, data: data, model: model, paths: paths)
+  }
+
+  // MARK: - Steps
+
+  private func train(
+    _ experiment: Experiment, data: ExperimentData, state: TrainingState, summary: inout RunSummary, paths: RunPaths,
+    started: Date, bestWeights: [String: SafeTensors.Tensor]?
+  ) throws {
+    let spec = experiment.training
+    var trainingCallbacks: [TrainingCallback] = []
+    var stopping: EarlyStopping?
+    if let e = spec.earlyStopping {
+      let callback = EarlyStopping(monitor: e.monitor, mode: e.mode, patience: e.patience, minDelta: e.minDelta, restoreBestWeights: e.restoreBestWeights)
+      callback.resume(bestWeights: bestWeights)
+      stopping = callback
+      trainingCallbacks.append(callback)
+    }
+    if let p = spec.reduceLROnPlateau {
+      trainingCallbacks.append(ReduceLROnPlateau(monitor: p.monitor, mode: p.mode, factor: p.factor, patience: p.patience, minDelta: p.minDelta, minLearningRate: p.minLearningRate))
+    }
+    if let rate = spec.exponentialDecay {
+      trainingCallbacks.append(ExponentialDecay(initialLearningRate: spec.optimizer.learningRate, decayRate: rate))
+    }
+    let recorder = RunRecorder(paths: paths, earlyStopping: stopping)
+    let trainer = Trainer(
+      model: state.model, optimizer: state.optimizer, loss: CategoricalCrossEntropy(labelSmoothing: Float(spec.labelSmoothing)),
+      batchSize: spec.batchSize, augmentation: spec.augmentation, callbacks: trainingCallbacks + [recorder] + callbacks, seed: experiment.seed)
+    trainer.isCancelled = isCancelled
+    let trainStart = Date()
+    let previousTraining = summary.trainingSeconds
+    try trainer.fit(try ExperimentData.examples(data.train), validation: try ExperimentData.examples(data.validation), epochs: spec.epochs, resuming: state)
+    if let error = recorder.writeError { throw error }
+    summary.trainingSeconds = previousTraining + Date().timeIntervalSince(trainStart)
+    switch state.outcome {
+    case .completed, .earlyStopped: summary.status = .completed
+    case .interrupted: summary.status = .interrupted
+    case .failed(let reason): (summary.status, summary.failureReason) = (.failed, reason)
+    }
+    let log = TrainingLog(epochs: state.history, events: state.events)
+    summary.epochsRun = log.epochs.count
+    summary.bestEpoch = log.bestEpoch?.epoch
+    summary.bestValAccuracy = log.bestEpoch?.valAccuracy
+    var evaluation: Evaluation?
+    if summary.status != .failed {
+      let test = try ExperimentData.examples(data.test)
+      let result = Evaluation(model: state.model, examples: test, loss: trainer.loss, batchSize: spec.batchSize)
+      summary.testAccuracy = result.accuracy
+      summary.testLoss = result.loss
+      try PredictionsFile.write(result, labels: data.test.labels, classCount: state.model.classCount, to: paths.predictions)
+      try AtomicFile.write(try SafeTensors.encode(state.model.weights(), metadata: ["experiment": experiment.name, "run": paths.runID]), to: paths.weights)
+      evaluation = result
+    }
+    summary.finishedAt = Self.timestamp(Date())
+    summary.totalSeconds = Date().timeIntervalSince(started)
+    try writeReport(experiment, summary: summary, log: log, evaluation: evaluation, data: data, model: state.model, paths: paths)
+    try AtomicFile.writeJSON(summary, to: paths.summary)
+    try RunIndex(outputRoot: outputRoot).write()
+  }
+
+  private func writeReport(
+    _ experiment: Experiment, summary: RunSummary, log: TrainingLog, evaluation: Evaluation?, data: ExperimentData,
+    model: Sequential, paths: RunPaths
+  ) throws {
+    let figures = try RunFigures(experiment: experiment, log: log, evaluation: evaluation, data: data, summary: model.summary).render(into: paths.figures)
+    let report = RunReport(
+      experiment: experiment, summary: summary, log: log, evaluation: evaluation, data: data, model: model.summary,
+      trainableParameters: model.trainableParameterCount, figures: figures)
+    let html = try HTMLRenderer(embedImages: singleFile, baseDirectory: paths.directory).render(report.notebook())
+    try AtomicFile.write(html, to: paths.report)
+  }
+
+  private func createRunDirectory(_ experiment: Experiment) throws -> RunPaths {
+    let formatter = DateFormatter()
+    formatter.dateFormat = "yyyyMMdd-HHmmss"
+    formatter.timeZone = TimeZone(identifier: "UTC")
+    let suffix = String(UInt16.random(in: 0...UInt16.max), radix: 16)
+    let runID = "\(formatter.string(from: Date()))-\(String(repeating: "0", count: 4 - suffix.count))\(suffix)"
+    let directory = "\(outputRoot)/runs/\(experiment.name)/\(runID)"
+    do {
+      try FileManager.default.createDirectory(atPath: directory + "/figures", withIntermediateDirectories: true)
+    } catch {
+      throw RunError.unwritable(path: directory, reason: (error as NSError).localizedDescription)
+    }
+    return RunPaths(directory: directory)
+  }
+
+  static func recordedExperiment(_ paths: RunPaths) throws -> Experiment {
+    guard let data = FileManager.default.contents(atPath: paths.config) else { throw RunError.missingRun(paths.directory) }
+    let tree = try ConfigTree.parse(String(decoding: data, as: UTF8.self), file: paths.config)
+    let name = ((paths.directory as NSString).deletingLastPathComponent as NSString).lastPathComponent
+    return try Experiment(tree: tree, name: name)
+  }
+
+  static func timestamp(_ date: Date) -> String {
+    let formatter = ISO8601DateFormatter()
+    formatter.formatOptions = [.withInternetDateTime]
+    return formatter.string(from: date)
+  }
+
+  /// Finds a run by folder path, run id, or experiment name (its newest run).
+  public func locate(_ reference: String) throws -> RunPaths {
+    if FileManager.default.fileExists(atPath: reference + "/summary.json") { return RunPaths(directory: reference) }
+    let runs = RunIndex(outputRoot: outputRoot).runDirectories()
+    if let match = runs.first(where: { ($0 as NSString).lastPathComponent == reference }) { return RunPaths(directory: match) }
+    if let newest = runs.filter({ (($0 as NSString).deletingLastPathComponent as NSString).lastPathComponent == reference }).max(by: { ($0 as NSString).lastPathComponent < ($1 as NSString).lastPathComponent }) {
+      return RunPaths(directory: newest)
+    }
+    throw RunError.missingRun(reference)
+  }
+}

@@ -1,0 +1,118 @@
+import Datasets
+import Foundation
+import NeuralNet
+import Plots
+
+/// The figures of one run, drawn from what the run recorded, under the paper's figure numbers.
+public struct RunFigures {
+  /// A drawn figure: file name inside the figures folder and its caption.
+  public struct Item: Sendable {
+    public var file: String, caption: String
+  }
+
+  public var experiment: Experiment
+  public var log: TrainingLog
+  public var evaluation: Evaluation?
+  public var data: ExperimentData
+  public var summary: [Sequential.LayerSummary]
+
+  private var colormap: Colormap { Colormap.named(experiment.report.colormap) ?? .gray }
+  private var classNames: [String] { data.test.classNames }
+
+  /// Draws every figure into `directory` (created if needed), returning what was drawn.
+  @discardableResult
+  public func render(into directory: String) throws -> [Item] {
+    do {
+      try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    } catch {
+      throw RunError.unwritable(path: directory, reason: error.localizedDescription)
+    }
+    var items: [Item] = []
+    func draw(_ figure: Figure, _ file: String, _ caption: String) throws {
+      try figure.render(to: "\(directory)/\(file)")
+      items.append(Item(file: file, caption: caption))
+    }
+    try draw(sampleStrip(), "fig2_samples.png", "Fig 2. Training samples with their labels.")
+    if !log.epochs.isEmpty {
+      try draw(curves(accuracy: true), "fig3a_accuracy.png", "Fig 3a. Training and validation accuracy per epoch.")
+      try draw(curves(accuracy: false), "fig3b_loss.png", "Fig 3b. Training and validation loss per epoch (log scale).")
+    }
+    if let evaluation {
+      try draw(Heatmap(confusion: evaluation.confusion, classNames: classNames, title: "Confusion matrix (test set)"), "fig4_confusion.png", "Fig 4. Confusion matrix on the test set: rows are true classes, columns predictions.")
+      try draw(gallery(evaluation), "fig5_predictions.png", "Fig 5. Test images with real and predicted classes; wrong predictions framed in red.")
+      try draw(misclassifiedGallery(evaluation), "misclassified.png", "Misclassified test images, most confident mistakes first.")
+      var bars = BarChart(categories: classNames, values: evaluation.perClass.map(\.recall), title: "Per-class accuracy (recall) on the test set", yLabel: "accuracy")
+      bars.highlighted = evaluation.perClass.indices.min { evaluation.perClass[$0].recall < evaluation.perClass[$1].recall }
+      try draw(bars, "per_class_accuracy.png", "Per-class accuracy; the weakest class is highlighted.")
+    }
+    try draw(diagram(), "model.png", "The model: one box per layer with its output shape and parameters.")
+    return items
+  }
+
+  func sampleStrip() -> ImageGrid {
+    let count = min(experiment.report.samples, data.train.count)
+    let tiles = (0..<count).map { i in
+      ImageGrid.Tile(pixels: data.train.image(i), rows: data.train.rows, columns: data.train.columns, caption: ["Real Number is \(classNames[Int(data.train.labels[i])])"])
+    }
+    return ImageGrid(tiles: tiles, title: "Training samples", columns: max(1, min(count, 8)))
+  }
+
+  func curves(accuracy: Bool) -> LineChart {
+    let epochs = log.epochs
+    let x = epochs.map { Double($0.epoch) }
+    let train = epochs.map { accuracy ? $0.accuracy : $0.loss }
+    let validation = epochs.map { (accuracy ? $0.valAccuracy : $0.valLoss) ?? .nan }
+    var series = [LineChart.Series(name: accuracy ? "Training accuracy" : "Training loss", x: x, y: train, color: Palette.color(0))]
+    if validation.contains(where: { $0.isFinite }) {
+      series.append(.init(name: accuracy ? "Validation accuracy" : "Validation loss", x: x, y: validation, color: Palette.color(1)))
+    }
+    var chart = LineChart(title: accuracy ? "Accuracy" : "Loss", yLabel: accuracy ? "accuracy" : "categorical cross-entropy", series: series)
+    chart.logScale = !accuracy
+    if let best = log.bestEpoch, let value = accuracy ? best.valAccuracy : best.valLoss {
+      chart.highlight = .init(x: Double(best.epoch), y: value, label: accuracy ? String(format: "best %.2f%% (epoch %d)", value * 100, best.epoch) : "epoch \(best.epoch)")
+    }
+    chart.events = log.events.compactMap { event in
+      switch event {
+      case .learningRateChanged(let epoch, _, let to): return .init(x: Double(epoch), label: "lr → \(Axis.format(to))")
+      case .earlyStopped(let epoch, _): return .init(x: Double(epoch), label: "early stop", color: .error)
+      case .restoredBestWeights: return nil
+      }
+    }
+    chart.secondary = ("learning rate", [.init(name: "learning rate", x: x, y: epochs.map(\.learningRate))])
+    return chart
+  }
+
+  private func tile(_ index: Int, _ evaluation: Evaluation) -> ImageGrid.Tile {
+    let truth = Int(data.test.labels[index]), predicted = evaluation.predictions[index]
+    let probability = evaluation.probabilities[index * classNames.count + predicted]
+    return ImageGrid.Tile(
+      pixels: data.test.image(index), rows: data.test.rows, columns: data.test.columns,
+      caption: ["Real \(classNames[truth])", String(format: "Predicted %@ (%.0f%%)", classNames[predicted], probability * 100)],
+      highlighted: truth != predicted)
+  }
+
+  func gallery(_ evaluation: Evaluation) -> ImageGrid {
+    let count = min(experiment.report.gallery, data.test.count)
+    var grid = ImageGrid(tiles: (0..<count).map { tile($0, evaluation) }, title: "Predictions on the test set", columns: max(1, min(count, 4)))
+    grid.colormap = experiment.report.colormap == "gray" ? .binary : colormap
+    return grid
+  }
+
+  func misclassifiedGallery(_ evaluation: Evaluation) -> ImageGrid {
+    let k = classNames.count
+    let wrong = data.test.labels.indices.filter { Int(data.test.labels[$0]) != evaluation.predictions[$0] }
+      .sorted { evaluation.probabilities[$0 * k + evaluation.predictions[$0]] > evaluation.probabilities[$1 * k + evaluation.predictions[$1]] }
+    let shown = Array(wrong.prefix(experiment.report.misclassified))
+    var grid = ImageGrid(tiles: shown.map { tile($0, evaluation) }, title: "Misclassified: \(shown.count) of \(wrong.count)", columns: 8)
+    grid.imageSide = 84
+    grid.colormap = experiment.report.colormap == "gray" ? .binary : colormap
+    return grid
+  }
+
+  func diagram() -> ModelDiagram {
+    ModelDiagram(
+      inputShape: [data.train.rows, data.train.columns, 1],
+      boxes: summary.map { .init(kind: $0.kind, settings: $0.settings, outputShape: $0.outputShape, parameters: $0.parameters) },
+      title: "\(experiment.name): \(summary.reduce(0) { $0 + $1.parameters }.withThousandsSeparators) parameters")
+  }
+}

@@ -1,0 +1,32 @@
+import Foundation
+import Notebook
+import Plots
+
+/// `output/index.html`: every run in the output folder, newest first.
+struct RunIndex {
+  let outputRoot: String
+
+  /// Every run folder (output/runs/<experiment>/<run-id>) holding a summary.json.
+  func runDirectories() -> [String] {
+    let fm = FileManager.default
+    let root = outputRoot + "/runs"
+    return ((try? fm.contentsOfDirectory(atPath: root)) ?? []).sorted().flatMap { experiment in
+      ((try? fm.contentsOfDirectory(atPath: "\(root)/\(experiment)")) ?? []).sorted().map { "\(root)/\(experiment)/\($0)" }
+        .filter { fm.fileExists(atPath: $0 + "/summary.json") }
+    }
+  }
+
+  func write() throws {
+    let summaries = runDirectories().compactMap { dir in (try? readJSON(RunSummary.self, from: dir + "/summary.json")).map { (dir, $0) } }
+      .sorted { $0.1.startedAt > $1.1.startedAt }
+    func percent(_ v: Double?) -> String { v.map { String(format: "%.2f%%", $0 * 100) } ?? "–" }
+    let rows = summaries.map { dir, s in
+      [s.experiment, s.runID, s.status.rawValue, percent(s.bestValAccuracy), percent(s.testAccuracy), s.parameters.withThousandsSeparators, RunReport.duration(s.totalSeconds), s.startedAt]
+    }
+    var cells: [Cell] = [.prose([.text("\(summaries.count) run\(summaries.count == 1 ? "" : "s"); each run's report is at "), .code("runs/<experiment>/<run>/report.html"), .text(".")])]
+    cells.append(.table(Table(header: ["experiment", "run", "status", "best val accuracy", "test accuracy", "parameters", "duration", "started"], rows: rows, numericColumns: [3, 4, 5, 6])))
+    cells += summaries.map { dir, s in .prose([.link("\(s.experiment) / \(s.runID)", href: String(dir.dropFirst(outputRoot.count + 1)) + "/report.html")]) }
+    let html = try HTMLRenderer().render(Notebook(title: "Runs", subtitle: "Every run under \(outputRoot)", cells: cells))
+    try AtomicFile.write(html, to: outputRoot + "/index.html")
+  }
+}

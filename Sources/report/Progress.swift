@@ -1,0 +1,38 @@
+import Foundation
+import NeuralNet
+
+/// Shows training progress: a live bar on a terminal, one plain line per epoch otherwise.
+final class ProgressDisplay: TrainingCallback {
+  private let interactive = isatty(STDERR_FILENO) == 1
+  private var lastDraw = Date.distantPast
+
+  private func write(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }
+
+  func batchDidEnd(_ p: BatchProgress, state: TrainingState) {
+    guard interactive, Date().timeIntervalSince(lastDraw) > 0.1 || p.batch == p.batches else { return }
+    lastDraw = Date()
+    let width = 28, done = Int(Double(width) * Double(p.batch) / Double(p.batches))
+    let eta = p.elapsed / Double(p.batch) * Double(p.batches - p.batch)
+    let bar = String(repeating: "=", count: done) + (done < width ? ">" : "") + String(repeating: " ", count: max(0, width - done - 1))
+    write(String(format: "\r\u{1B}[2KEpoch %d/%d [%@] %d/%d  loss %.4f  acc %.4f  %.0f img/s  ETA %.0fs", p.epoch, p.epochs, bar, p.batch, p.batches, p.loss, p.accuracy, p.imagesPerSecond, eta))
+  }
+
+  func epochDidEnd(_ m: EpochMetrics, state: TrainingState) {
+    let validation = m.valAccuracy.map { String(format: "  val_loss %.4f  val_acc %.4f", m.valLoss ?? .nan, $0) } ?? ""
+    write((interactive ? "\r\u{1B}[2K" : "") + String(format: "epoch %d: loss %.4f  acc %.4f%@  lr %.2g  %.1fs  %.0f img/s\n", m.epoch, m.loss, m.accuracy, validation, m.learningRate, m.seconds, m.imagesPerSecond))
+  }
+}
+
+/// Ctrl-C asks the running training to stop after the current batch; a second Ctrl-C quits.
+enum Interruption {
+  nonisolated(unsafe) private static var requested: sig_atomic_t = 0
+
+  static var isRequested: Bool { requested != 0 }
+
+  static func install() {
+    signal(SIGINT) { _ in
+      if Interruption.requested != 0 { _exit(130) }
+      Interruption.requested = 1
+    }
+  }
+}

@@ -36,5 +36,6 @@ let package = Package(
     .testTarget(name: "PlotsTests", dependencies: ["Plots"]),
     .testTarget(name: "NotebookTests", dependencies: ["Notebook"]),
     .testTarget(name: "ExperimentsTests", dependencies: ["Experiments"]),
+    .testTarget(name: "reportTests", dependencies: ["report"]),
   ]
 )

@@ -25,30 +25,34 @@ public indirect enum ConfigTree: Equatable, Sendable {
     }
   }
 
-  /// Parses YAML text from `file` (used in locations).
-  public static func parse(_ text: String, file: String) throws -> ConfigTree {
+  /// Parses YAML text from `file` (used in locations); `positions` false leaves line and column
+  /// out, for values given on the command line.
+  public static func parse(_ text: String, file: String, positions: Bool = true) throws -> ConfigTree {
     let node: Node?
     do {
       node = try Yams.compose(yaml: text)
     } catch let error as YamlError {
       throw ConfigError.syntax(file: file, message: "\(error)")
     }
-    guard let node else { return .mapping([], SourceLocation(file: file, line: 1, column: 1)) }
-    return convert(node, file: file)
+    guard let node else { return .mapping([], SourceLocation(file: file, line: positions ? 1 : 0, column: positions ? 1 : 0)) }
+    return convert(node, file: file, positions: positions)
   }
 
-  private static func convert(_ node: Node, file: String) -> ConfigTree {
-    let location = SourceLocation(file: file, line: node.mark?.line ?? 0, column: node.mark?.column ?? 0)
+  private static func convert(_ node: Node, file: String, positions: Bool) -> ConfigTree {
+    func at(_ mark: Mark?) -> SourceLocation {
+      positions ? SourceLocation(file: file, line: mark?.line ?? 0, column: mark?.column ?? 0) : SourceLocation(file: file, line: 0, column: 0)
+    }
+    let location = at(node.mark)
     switch node {
     case .scalar(let scalar):
       if scalar.style == .plain, ["", "~", "null", "Null", "NULL"].contains(scalar.string) { return .null(location) }
       return .scalar(scalar.string, location)
     case .mapping(let mapping):
       return .mapping(mapping.map { key, value in
-        (key.string ?? "\(key)", SourceLocation(file: file, line: key.mark?.line ?? 0, column: key.mark?.column ?? 0), convert(value, file: file))
+        (key.string ?? "\(key)", at(key.mark), convert(value, file: file, positions: positions))
       }, location)
     case .sequence(let sequence):
-      return .sequence(sequence.map { convert($0, file: file) }, location)
+      return .sequence(sequence.map { convert($0, file: file, positions: positions) }, location)
     case .alias:
       return .null(location)
     }
@@ -112,6 +116,9 @@ public indirect enum ConfigTree: Equatable, Sendable {
       if items.isEmpty { return "[]" }
       return items.map { item in
         switch item {
+        case .mapping(let inner, _) where inner.count == 1 && inner[0].value.isFlat:
+          // One layer per line: "- conv2d: {filters: 64, kernel: 3}".
+          return "\(pad)- \(inner[0].key): \(inner[0].value.flow)"
         case .mapping(let inner, _) where !inner.isEmpty:
           let body = item.yaml(indent: indent + 1)
           return "\(pad)- " + body.dropFirst(pad.count + 2)
@@ -119,6 +126,21 @@ public indirect enum ConfigTree: Equatable, Sendable {
         }
       }.joined(separator: "\n")
     }
+  }
+
+  /// A mapping of plain values (or an empty one): printable on one line.
+  var isFlat: Bool {
+    switch self {
+    case .mapping(let entries, _): return entries.allSatisfy { if case .scalar = $0.value { return true }; if case .null = $0.value { return true }; return false }
+    case .null: return true
+    default: return false
+    }
+  }
+
+  /// Flow style for flat mappings: {a: 1, b: 2}.
+  var flow: String {
+    guard case .mapping(let entries, _) = self else { return yaml() }
+    return "{" + entries.map { "\($0.key): \($0.value.yaml())" }.joined(separator: ", ") + "}"
   }
 
   private static func quoted(_ s: String) -> String {

@@ -43,6 +43,12 @@ public struct ExperimentData: Sendable {
     if let n = spec.testSubset { test = test.subset(Array(0..<min(n, test.count))) }
   }
 
+  /// Data already in memory (benchmarks, tests).
+  init(train: ImageDataset, validation: ImageDataset, test: ImageDataset, sourceDescription: String) {
+    (self.train, self.validation, self.test, self.sourceDescription) = (train, validation, test, sourceDescription)
+    checksums = [:]
+  }
+
   /// Scaled examples for the engine.
   static func examples(_ set: ImageDataset) throws -> Examples {
     try Examples(inputs: set.scaledPixels(), labels: set.labels, shape: [set.rows, set.columns, 1])

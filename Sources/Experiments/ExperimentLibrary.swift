@@ -62,7 +62,7 @@ public struct ExperimentLibrary: Sendable {
     for text in overrides {
       guard let equals = text.firstIndex(of: "="), equals != text.startIndex else { throw ConfigError.badOverride(text) }
       let key = String(text[..<equals]), value = String(text[text.index(after: equals)...])
-      let parsed = try ConfigTree.parse(value.isEmpty ? "null" : value, file: "--set \(text)")
+      let parsed = try ConfigTree.parse(value.isEmpty ? "null" : value, file: "--set \(text)", positions: false)
       tree = try tree.setting(key.split(separator: ".").map(String.init), to: parsed)
     }
     let defaultName = ((file(for: nameOrPath) as NSString).lastPathComponent as NSString).deletingPathExtension

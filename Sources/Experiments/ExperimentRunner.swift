@@ -135,7 +135,7 @@ public final class ExperimentRunner {
     _ experiment: Experiment, summary: RunSummary, log: TrainingLog, evaluation: Evaluation?, data: ExperimentData,
     model: Sequential, paths: RunPaths
   ) throws {
-    let figures = try RunFigures(experiment: experiment, log: log, evaluation: evaluation, data: data, summary: model.summary).render(into: paths.figures)
+    let figures = try RunFigures(name: experiment.name, report: experiment.report, log: log, evaluation: evaluation, data: data, summary: model.summary).render(into: paths.figures)
     let report = RunReport(
       experiment: experiment, summary: summary, log: log, evaluation: evaluation, data: data, model: model.summary,
       trainableParameters: model.trainableParameterCount, figures: figures)

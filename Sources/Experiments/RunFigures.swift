@@ -10,13 +10,16 @@ public struct RunFigures {
     public var file: String, caption: String
   }
 
-  public var experiment: Experiment
+  /// Experiment name, for titles.
+  public var name: String
+  /// What to show: sample, gallery and misclassified counts, colormap.
+  public var report: ReportSpec
   public var log: TrainingLog
   public var evaluation: Evaluation?
   public var data: ExperimentData
   public var summary: [Sequential.LayerSummary]
 
-  private var colormap: Colormap { Colormap.named(experiment.report.colormap) ?? .gray }
+  private var colormap: Colormap { Colormap.named(report.colormap) ?? .gray }
   private var classNames: [String] { data.test.classNames }
 
   /// Draws every figure into `directory` (created if needed), returning what was drawn.
@@ -50,7 +53,7 @@ public struct RunFigures {
   }
 
   func sampleStrip() -> ImageGrid {
-    let count = min(experiment.report.samples, data.train.count)
+    let count = min(report.samples, data.train.count)
     let tiles = (0..<count).map { i in
       ImageGrid.Tile(pixels: data.train.image(i), rows: data.train.rows, columns: data.train.columns, caption: ["Real Number is \(classNames[Int(data.train.labels[i])])"])
     }
@@ -92,9 +95,9 @@ public struct RunFigures {
   }
 
   func gallery(_ evaluation: Evaluation) -> ImageGrid {
-    let count = min(experiment.report.gallery, data.test.count)
+    let count = min(report.gallery, data.test.count)
     var grid = ImageGrid(tiles: (0..<count).map { tile($0, evaluation) }, title: "Predictions on the test set", columns: max(1, min(count, 4)))
-    grid.colormap = experiment.report.colormap == "gray" ? .binary : colormap
+    grid.colormap = report.colormap == "gray" ? .binary : colormap
     return grid
   }
 
@@ -102,10 +105,10 @@ public struct RunFigures {
     let k = classNames.count
     let wrong = data.test.labels.indices.filter { Int(data.test.labels[$0]) != evaluation.predictions[$0] }
       .sorted { evaluation.probabilities[$0 * k + evaluation.predictions[$0]] > evaluation.probabilities[$1 * k + evaluation.predictions[$1]] }
-    let shown = Array(wrong.prefix(experiment.report.misclassified))
+    let shown = Array(wrong.prefix(report.misclassified))
     var grid = ImageGrid(tiles: shown.map { tile($0, evaluation) }, title: "Misclassified: \(shown.count) of \(wrong.count)", columns: 8)
     grid.imageSide = 84
-    grid.colormap = experiment.report.colormap == "gray" ? .binary : colormap
+    grid.colormap = report.colormap == "gray" ? .binary : colormap
     return grid
   }
 
@@ -113,6 +116,6 @@ public struct RunFigures {
     ModelDiagram(
       inputShape: [data.train.rows, data.train.columns, 1],
       boxes: summary.map { .init(kind: $0.kind, settings: $0.settings, outputShape: $0.outputShape, parameters: $0.parameters) },
-      title: "\(experiment.name): \(summary.reduce(0) { $0 + $1.parameters }.withThousandsSeparators) parameters")
+      title: "\(name): \(summary.reduce(0) { $0 + $1.parameters }.withThousandsSeparators) parameters")
   }
 }

@@ -61,7 +61,7 @@ struct RunReport {
     rows.append(["Trainable params", "", trainableParameters.withThousandsSeparators])
     rows.append(["Non-trainable params", "", (total - trainableParameters).withThousandsSeparators])
     return [.heading("Model"),
-            .prose([.text("\(model.count) layers and \(total.withThousandsSeparators) parameters, \(trainableParameters.withThousandsSeparators) of them trainable (the rest are batch-normalisation moving statistics), summarised as Keras's "), .code("model.summary()"), .text(" would.")]),
+            .prose([.text("\(model.count) layers and \(total.withThousandsSeparators) parameters, \(trainableParameters.withThousandsSeparators) of them trainable" + (total > trainableParameters ? " (the rest are batch-normalisation moving statistics)" : "") + ", summarised as Keras's "), .code("model.summary()"), .text(" would.")]),
             .table(Table(header: ["Layer (type)", "Output Shape", "Param #"], rows: rows, numericColumns: [2]))] + [figure("model.png")].compactMap { $0 }
   }
 

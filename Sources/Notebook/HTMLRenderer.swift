@@ -114,7 +114,7 @@ public struct HTMLRenderer: Sendable {
     pre{margin:0;overflow-x:auto;font-size:12px}code{font-family:"DejaVu Sans Mono",monospace;font-size:0.92em}
     .scroll{overflow-x:auto}table.data{border-collapse:collapse;font-size:13px;margin:8px 0}
     table.data th,table.data td{border-bottom:1px solid #e4e4e4;padding:4px 10px;text-align:left}
-    table.data th{background:#f3f3f3}.num{text-align:right;font-variant-numeric:tabular-nums}
+    table.data th{background:#f3f3f3}table.data .num{text-align:right;font-variant-numeric:tabular-nums}
     tr.best td{background:#fff3c4;font-weight:bold}caption{caption-side:bottom;color:#666;font-size:12px;text-align:left;padding-top:4px}
     figure{margin:12px 0}figure img{max-width:100%;height:auto;border:1px solid #eee}figcaption{color:#555;font-size:13px}
     .row{display:flex;flex-wrap:wrap;gap:12px}.row figure{flex:1 1 300px}

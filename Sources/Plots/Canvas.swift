@@ -222,20 +222,36 @@ public final class Canvas {
     cairo_restore(context)
   }
 
-  /// Draws a greyscale image (`pixels` row-major, 0...255) into a rectangle, each pixel a block
-  /// (nearest neighbour, so digits stay crisp), through `colormap`.
+  /// Draws a greyscale image (`pixels` row-major, 0...255) into a rectangle through `colormap`,
+  /// scaled with nearest-neighbour filtering so digits stay crisp, with no seams between pixels.
   func image(_ pixels: ArraySlice<UInt8>, rows: Int, columns: Int, x: Double, y: Double, width: Double, height: Double, colormap: Colormap) {
-    let lut = (0..<256).map { colormap.color(at: Double($0) / 255) }
-    let cellWidth = width / Double(columns), cellHeight = height / Double(rows)
+    guard rows > 0, columns > 0 else { return }
+    let lut: [UInt32] = (0..<256).map { level in
+      let c = colormap.color(at: Double(level) / 255)
+      return 0xff00_0000 | UInt32(c.red * 255 + 0.5) << 16 | UInt32(c.green * 255 + 0.5) << 8 | UInt32(c.blue * 255 + 0.5)
+    }
+    let image = cairo_image_surface_create(CAIRO_FORMAT_RGB24, Int32(columns), Int32(rows))
+    defer { cairo_surface_destroy(image) }
+    guard cairo_surface_status(image) == CAIRO_STATUS_SUCCESS, let data = cairo_image_surface_get_data(image) else { return }
+    let stride = Int(cairo_image_surface_get_stride(image))
     var index = pixels.startIndex
     for r in 0..<rows {
-      for c in 0..<columns {
-        setColor(lut[Int(pixels[index])])
-        // Cells overlap by a hair so no seams show between them.
-        cairo_rectangle(context, x + Double(c) * cellWidth, y + Double(r) * cellHeight, cellWidth + 0.02, cellHeight + 0.02)
-        cairo_fill(context)
-        index += 1
+      (data + r * stride).withMemoryRebound(to: UInt32.self, capacity: columns) { row in
+        for c in 0..<columns {
+          row[c] = lut[Int(pixels[index])]
+          index += 1
+        }
       }
     }
+    cairo_surface_mark_dirty(image)
+    cairo_save(context)
+    cairo_rectangle(context, x, y, width, height)
+    cairo_clip(context)
+    cairo_translate(context, x, y)
+    cairo_scale(context, width / Double(columns), height / Double(rows))
+    cairo_set_source_surface(context, image, 0, 0)
+    cairo_pattern_set_filter(cairo_get_source(context), CAIRO_FILTER_NEAREST)
+    cairo_paint(context)
+    cairo_restore(context)
   }
 }

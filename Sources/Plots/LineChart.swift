@@ -61,7 +61,7 @@ public struct LineChart: Figure {
     canvas.text(title, x: width / 2, y: 24, size: 15, align: .center, bold: true, maxWidth: width - 20)
     let area = PlotArea(left: 72, top: 40, width: width - 92, height: height - 40 - 58)
     let xValues = series.flatMap { $0.xs() } + events.map(\.x) + (secondary?.series.flatMap { $0.xs() } ?? [])
-    let xAxis = Axis(covering: xValues.isEmpty ? [1] : xValues, targetTicks: 8)
+    let xAxis = Axis(covering: xValues.isEmpty ? [1] : xValues, targetTicks: 8, integers: xValues.allSatisfy { $0 == $0.rounded() })
     let yValues = series.flatMap { s in s.y + (s.band.map { $0.lower + $0.upper } ?? []) }
     let yAxis = Axis(covering: yValues, logarithmic: logScale)
     area.drawAxes(on: canvas, x: xAxis, y: yAxis, xLabel: secondary == nil ? xLabel : nil, yLabel: yLabel, showXTickLabels: secondary == nil)
@@ -104,7 +104,13 @@ public struct LineChart: Figure {
       let right = p.0 + 8 + canvas.textWidth(highlight.label, size: 10) < area.right
       canvas.text(highlight.label, x: right ? p.0 + 9 : p.0 - 9, y: p.1 + 16, size: 10, align: right ? .left : .right, bold: true)
     }
-    drawLegend(series.enumerated().map { LegendEntry(label: $1.name, color: $1.color ?? Palette.color($0), dashed: $1.dashed) }, in: area, avoiding: drawn, on: canvas)
+    // The legend also keeps clear of the highlighted point and its label.
+    var marked: [(Double, Double)] = []
+    if let highlight, let p = point(highlight.x, highlight.y) {
+      for offset in -6...6 { marked.append((p.0 + Double(offset) * 10, p.1 + 8)) }
+      marked.append(p)
+    }
+    drawLegend(series.enumerated().map { LegendEntry(label: $1.name, color: $1.color ?? Palette.color($0), dashed: $1.dashed) }, in: area, avoiding: drawn + marked, on: canvas)
     if skippedValues > 0 {
       canvas.text("\(skippedValues) non-finite value\(skippedValues == 1 ? "" : "s") not drawn", x: area.right, y: height - 8, size: 9, color: .error, align: .right)
     }

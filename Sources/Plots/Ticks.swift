@@ -11,7 +11,8 @@ public struct Axis: Sendable {
 
   /// An axis covering `values` (non-finite ones ignored; and non-positive ones on a log axis),
   /// padded to nice bounds; a flat or empty range is widened so it still has ticks.
-  public init(covering values: [Double], logarithmic: Bool = false, targetTicks: Int = 6, includeZero: Bool = false) {
+  /// `integers` keeps the tick step at 1 or more (epochs).
+  public init(covering values: [Double], logarithmic: Bool = false, targetTicks: Int = 6, includeZero: Bool = false, integers: Bool = false) {
     self.logarithmic = logarithmic
     var finite = values.filter { $0.isFinite && (!logarithmic || $0 > 0) }
     if includeZero && !logarithmic { finite.append(0) }
@@ -30,7 +31,9 @@ public struct Axis: Sendable {
       let pad = abs(low) > 1e-12 ? abs(low) * 0.05 : 0.5
       (low, high) = (low - pad, high + pad)
     }
-    let step = Axis.niceStep((high - low) / Double(max(targetTicks - 1, 1)))
+    if integers && high - low < 1 { (low, high) = (floor(low), max(ceil(high), floor(low) + 1)) }
+    let raw = Axis.niceStep((high - low) / Double(max(targetTicks - 1, 1)))
+    let step = integers ? max(raw, 1) : raw
     let first = floor(low / step) * step, last = ceil(high / step) * step
     let count = Int(((last - first) / step).rounded())
     ticks = (0...count).map { first + Double($0) * step }

@@ -43,14 +43,15 @@ public enum Activation: Equatable, Sendable, CustomStringConvertible {
     }
   }
 
-  /// dLoss/dPreActivation from dLoss/dOutput and the activation's own `output`.
+  /// dLoss/dPreActivation from dLoss/dOutput and the activation's own `output`. `result` may be
+  /// `output` itself: every element (or, for softmax, every row) is read before it is written.
   func gradient(
     _ outputGradient: UnsafePointer<Float>, output: UnsafePointer<Float>,
     into result: UnsafeMutablePointer<Float>, rows: Int, width: Int
   ) {
     let count = rows * width
     switch self {
-    case .linear: result.update(from: outputGradient, count: count)
+    case .linear: if UnsafePointer(result) != outputGradient { result.update(from: outputGradient, count: count) }
     case .relu:
       for i in 0..<count { result[i] = output[i] > 0 ? outputGradient[i] : 0 }
     case .leakyRelu(let alpha):

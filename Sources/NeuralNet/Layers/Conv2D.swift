@@ -23,7 +23,6 @@ public final class Conv2D: ActivatedLayer {
   public private(set) var parameters: [Parameter] = []
   private var geometry: WindowGeometry!
   private let output = FloatBuffer()
-  private let preActivationGradient = FloatBuffer()
   private let inputGradient = FloatBuffer()
   private let columns = WorkerScratch()
   private let columnGradients = WorkerScratch()
@@ -106,13 +105,11 @@ public final class Conv2D: ActivatedLayer {
   public func backward(_ outputGradient: UnsafePointer<Float>, batch: Int, needsInputGradient: Bool)
     -> UnsafePointer<Float>?
   {
-    let count = batch * geometry.outputPixels * filters
-    preActivationGradient.reserve(count)
+    // The output is dead once the next layer's backward has run, so dZ overwrites it in place.
     activation.gradient(
-      outputGradient, output: output.pointer, into: preActivationGradient.pointer,
-      rows: batch * geometry.outputPixels, width: filters)
+      outputGradient, output: output.pointer, into: output.pointer, rows: batch * geometry.outputPixels, width: filters)
     return backward(
-      preActivationGradient: preActivationGradient.pointer, batch: batch,
+      preActivationGradient: output.pointer, batch: batch,
       needsInputGradient: needsInputGradient)
   }
 

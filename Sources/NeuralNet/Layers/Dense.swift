@@ -15,7 +15,6 @@ public final class Dense: ActivatedLayer {
   private var inputFeatures = 0
   private var input: UnsafePointer<Float>?
   private let output = FloatBuffer()
-  private let preActivationGradient = FloatBuffer()
   private let inputGradient = FloatBuffer()
 
   /// A dense layer; the input size is fixed by `build`.
@@ -52,12 +51,10 @@ public final class Dense: ActivatedLayer {
   public func backward(_ outputGradient: UnsafePointer<Float>, batch: Int, needsInputGradient: Bool)
     -> UnsafePointer<Float>?
   {
-    preActivationGradient.reserve(batch * units)
-    activation.gradient(
-      outputGradient, output: output.pointer, into: preActivationGradient.pointer, rows: batch,
-      width: units)
+    // The output is dead once the next layer's backward has run, so dZ overwrites it in place.
+    activation.gradient(outputGradient, output: output.pointer, into: output.pointer, rows: batch, width: units)
     return backward(
-      preActivationGradient: preActivationGradient.pointer, batch: batch,
+      preActivationGradient: output.pointer, batch: batch,
       needsInputGradient: needsInputGradient)
   }
 

@@ -13,6 +13,15 @@ public struct EpochMetrics: Codable, Equatable, Sendable {
   /// Training images per second (validation excluded).
   public var imagesPerSecond: Double
 
+  /// One epoch's record.
+  public init(
+    epoch: Int, loss: Double, accuracy: Double, valLoss: Double?, valAccuracy: Double?, learningRate: Double, seconds: Double,
+    imagesPerSecond: Double
+  ) {
+    (self.epoch, self.loss, self.accuracy, self.valLoss, self.valAccuracy) = (epoch, loss, accuracy, valLoss, valAccuracy)
+    (self.learningRate, self.seconds, self.imagesPerSecond) = (learningRate, seconds, imagesPerSecond)
+  }
+
   /// The value of a Keras metric name: loss, accuracy, val_loss, val_accuracy.
   public func value(of metric: String) -> Double? {
     switch metric {

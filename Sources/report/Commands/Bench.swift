@@ -50,7 +50,8 @@ extension Report {
         ("training (median)", String(format: "%.0f images/s", result.trainImagesPerSecond)),
         ("inference (median)", String(format: "%.0f images/s", result.inferenceImagesPerSecond)),
         ("peak memory", String(format: "%.0f MiB", result.peakRSSMiB)),
-      ] + (result.figuresMilliseconds.map { [("figures of one run (median)", String(format: "%.1f ms", $0))] } ?? [])
+        ("figures of one run (median)", String(format: "%.1f ms", result.figuresMilliseconds)),
+      ]
       for (name, value) in rows { print(name.padding(toLength: 30, withPad: " ", startingAt: 0) + value) }
     }
   }

@@ -1,0 +1,73 @@
+import Foundation
+import XCTest
+
+/// Runs the built `report` binary the way a user does and checks its output and exit code.
+final class CommandLineTests: XCTestCase {
+  private let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+  private func report(_ arguments: [String], in directory: String? = nil) throws -> (status: Int32, output: String, error: String) {
+    let process = Process()
+    process.executableURL = Bundle.main.bundleURL.appendingPathComponent("report")
+    process.arguments = arguments
+    process.currentDirectoryURL = URL(fileURLWithPath: directory ?? root)
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let output = out.fileHandleForReading.readDataToEndOfFile(), error = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: error, as: UTF8.self))
+  }
+
+  private func scratch() throws -> String {
+    let dir = NSTemporaryDirectory() + "report-cli-\(name.filter(\.isLetter))-\(getpid())"
+    try? FileManager.default.removeItem(atPath: dir)
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    return dir
+  }
+
+  func testMissingExperimentListsAvailableOnesAndFails() throws {
+    let result = try report(["run", "no_such_experiment", "--output", try scratch()])
+    XCTAssertNotEqual(result.status, 0)
+    XCTAssert(result.error.contains("no experiment named 'no_such_experiment'. Available: baseline, deeper"), result.error)
+  }
+
+  func testBadOverrideFails() throws {
+    let result = try report(["run", "quick", "--set", "training.epohcs=2", "--output", try scratch()])
+    XCTAssertNotEqual(result.status, 0)
+    XCTAssert(result.error.contains("unknown key 'epohcs' in training; did you mean 'epochs'?"), result.error)
+  }
+
+  func testRunsATinyExperimentFileEndToEnd() throws {
+    let dir = try scratch()
+    let yaml = """
+      seed: 1
+      dataset: {name: mnist, directory: \(root)/data/mnist, subset: 300, test_subset: 100}
+      model: [{conv2d: {filters: 2, kernel: 3, activation: relu}}, {maxpool: {size: 2}}, flatten, {dense: {units: 10, activation: softmax}}]
+      training: {epochs: 1, batch_size: 50}
+      """
+    try yaml.write(toFile: dir + "/tiny.yaml", atomically: true, encoding: .utf8)
+    let result = try report(["run", dir + "/tiny.yaml", "--output", dir + "/out", "--set", "training.epochs=2"])
+    XCTAssertEqual(result.status, 0, result.error)
+    let reportPath = result.output.trimmingCharacters(in: .whitespacesAndNewlines)
+    XCTAssert(reportPath.hasPrefix(dir + "/out/runs/tiny/") && reportPath.hasSuffix("/report.html"), result.output)
+    XCTAssert(FileManager.default.fileExists(atPath: reportPath))
+    XCTAssert(result.error.contains("epoch 2:"), "no plain progress lines when not on a terminal: \(result.error)")
+    XCTAssert(result.error.contains("test accuracy"), result.error)
+    let rendered = try report(["render", "tiny", "--output", dir + "/out"])
+    XCTAssertEqual(rendered.status, 0, rendered.error)
+    let unwritable = try report(["run", dir + "/tiny.yaml", "--output", "/proc/report-cannot-write-here"])
+    XCTAssertNotEqual(unwritable.status, 0)
+    XCTAssert(unwritable.error.contains("cannot write"), unwritable.error)
+  }
+
+  func testBenchJSONCarriesTheAgreedKeys() throws {
+    let result = try report(["bench", "--steps", "1", "--repeats", "1", "--json"])
+    XCTAssertEqual(result.status, 0, result.error)
+    let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
+    for key in ["train_images_per_second", "inference_images_per_second", "peak_rss_mib", "threads", "figures_milliseconds"] {
+      XCTAssertNotNil(json[key], "missing \(key)")
+    }
+    XCTAssertEqual(json["parameters"] as? Int, 692_682)
+  }
+}

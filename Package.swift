@@ -29,7 +29,7 @@ let package = Package(
     ),
     .executableTarget(
       name: "report",
-      dependencies: ["Experiments", "NeuralNet", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+      dependencies: ["Experiments", "NeuralNet", "Datasets", .product(name: "ArgumentParser", package: "swift-argument-parser")]
     ),
     .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Datasets"]),
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),

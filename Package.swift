@@ -18,6 +18,7 @@ let package = Package(
   targets: [
     .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
     .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev", "libpng-dev"])]),
+    .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
     .target(name: "NeuralNet", dependencies: ["CBLAS"], swiftSettings: uncheckedInRelease),
     .target(name: "Datasets", dependencies: ["CZlib"]),
@@ -25,7 +26,7 @@ let package = Package(
     .target(name: "Notebook"),
     .target(
       name: "Experiments",
-      dependencies: ["NeuralNet", "Datasets", "Plots", "Notebook", .product(name: "Yams", package: "Yams")]
+      dependencies: ["NeuralNet", "Datasets", "Plots", "Notebook", "CSQLite", .product(name: "Yams", package: "Yams")]
     ),
     .executableTarget(
       name: "report",

@@ -8,12 +8,25 @@ public struct Experiment: Sendable {
   public var description: String
   /// Root of every random choice: split, initial weights, shuffling, augmentation.
   public var seed: UInt64
+  /// How many seeds to train (seed, seed + 1, ...); comparisons aggregate over them.
+  public var seeds: Int
   public var dataset: DatasetSpec
   public var model: [LayerSpec]
   public var training: TrainingSpec
   public var report: ReportSpec
   /// The merged definition (after `extends:` and `--set`), recorded with every run.
   public var resolved: ConfigTree
+
+  /// The experiment with seed number `index` of its `seeds` (0 is the experiment itself).
+  public func withSeed(index: Int) throws -> Experiment {
+    guard index > 0 else { return self }
+    let newSeed = seed + UInt64(index)
+    let location = SourceLocation(file: "seeds", line: 0, column: 0)
+    var copy = self
+    copy.seed = newSeed
+    copy.resolved = try resolved.setting(["seed"], to: .scalar(String(newSeed), location))
+    return copy
+  }
 
   /// SHA-256 of the resolved definition's canonical YAML: equal configs, equal hashes.
   public var configHash: String { SHA256.hex(Data(resolved.yaml().utf8)) }

@@ -10,6 +10,7 @@ extension Experiment {
     name = try root.string("name") ?? defaultName
     description = try root.string("description") ?? ""
     seed = UInt64(try root.int("seed", in: 0...Int.max) ?? 42)
+    seeds = try root.int("seeds", in: 1...100) ?? 1
     var datasetReader = try root.section("dataset")
     dataset = try DatasetSpec(&datasetReader)
     guard let modelTree = root.tree("model") else { throw ConfigError.missingKey(at: root.location, key: "model", section: "") }

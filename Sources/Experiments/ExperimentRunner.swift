@@ -14,23 +14,35 @@ public final class ExperimentRunner {
   public var isCancelled: () -> Bool = { false }
   /// Embed figures in report.html so it is one mailable file.
   public var singleFile = false
+  /// Where a run's provenance comes from (tests give a fixed one).
+  public var provenance: (_ datasetChecksums: [String: String]) -> Provenance = { Provenance.current(datasetChecksums: $0) }
+  /// Whether the last `run` reused a cached run instead of training.
+  public private(set) var reusedCachedRun = false
 
   public init(outputRoot: String = "output") { self.outputRoot = outputRoot }
 
-  /// Trains `experiment` in a new run folder and writes its report.
+  /// Trains `experiment` in a new run folder and writes its report, or, unless `force`, returns
+  /// the finished run that already computed exactly this (same cache key, committed code).
   @discardableResult
-  public func run(_ experiment: Experiment) throws -> RunPaths {
+  public func run(_ experiment: Experiment, force: Bool = false) throws -> RunPaths {
     let started = Date()
+    reusedCachedRun = false
     if let threads = experiment.training.threads { Parallel.workers = threads }
     let data = try ExperimentData(experiment)
     let model = try LayerSpec.buildModel(experiment.model, inputShape: [data.train.rows, data.train.columns, 1], seed: experiment.seed)
-    let paths = try createRunDirectory(experiment)
-    try AtomicFile.write(experiment.resolved.yaml() + "\n", to: paths.config)
     var summary = RunSummary(
-      runID: paths.runID, experiment: experiment.name, status: .running, startedAt: Self.timestamp(started), trainingSeconds: 0,
+      runID: "", experiment: experiment.name, status: .running, startedAt: Self.timestamp(started), trainingSeconds: 0,
       totalSeconds: 0, epochsRun: 0, parameters: model.parameterCount, seed: experiment.seed, configHash: experiment.configHash,
-      provenance: .current(datasetChecksums: data.checksums))
+      provenance: provenance(data.checksums))
+    if !force, let cached = try cachedRun(for: summary) {
+      reusedCachedRun = true
+      return cached
+    }
+    let paths = try createRunDirectory(experiment)
+    summary.runID = paths.runID
+    try AtomicFile.write(experiment.resolved.yaml() + "\n", to: paths.config)
     try AtomicFile.writeJSON(summary, to: paths.summary)
+    try RunDatabase(outputRoot: outputRoot).record(summary.indexRow(directory: paths.directory))
     let optimizer = experiment.training.optimizer.make()
     let state = TrainingState(model: model, optimizer: optimizer)
     try train(experiment, data: data, state: state, summary: &summary, paths: paths, started: started, bestWeights: nil)
@@ -128,7 +140,39 @@ public final class ExperimentRunner {
     summary.totalSeconds = Date().timeIntervalSince(started)
     try writeReport(experiment, summary: summary, log: log, evaluation: evaluation, data: data, model: state.model, paths: paths)
     try AtomicFile.writeJSON(summary, to: paths.summary)
+    try RunDatabase(outputRoot: outputRoot).record(summary.indexRow(directory: paths.directory))
     try RunIndex(outputRoot: outputRoot).write()
+  }
+
+  /// The finished run with the same cache key, if the code is committed and its folder is intact.
+  public func cachedRun(for summary: RunSummary) throws -> RunPaths? {
+    guard summary.isReusable else { return nil }
+    return try RunDatabase(outputRoot: outputRoot).rows(status: "completed", cacheKey: summary.cacheKey)
+      .map { RunPaths(directory: $0.directory) }
+      .first { FileManager.default.fileExists(atPath: $0.weights) && FileManager.default.fileExists(atPath: $0.report) }
+  }
+
+  /// What `run` would do for `experiment`: the cached run it would reuse, or nil to train.
+  public func plan(_ experiment: Experiment) throws -> RunPaths? {
+    let checksums: [String: String]
+    switch experiment.dataset.source {
+    case .idx(let kind, _): checksums = kind.fileChecksums()
+    case .kaggleCSV: checksums = try ExperimentData(experiment).checksums
+    }
+    let summary = RunSummary(
+      runID: "", experiment: experiment.name, status: .running, startedAt: "", trainingSeconds: 0, totalSeconds: 0, epochsRun: 0,
+      parameters: 0, seed: experiment.seed, configHash: experiment.configHash, provenance: provenance(checksums))
+    return try cachedRun(for: summary)
+  }
+
+  /// Rebuilds the SQLite index and index.html from the run folders; returns the number of runs.
+  @discardableResult
+  public func reindex() throws -> Int {
+    let index = RunIndex(outputRoot: outputRoot)
+    let rows = try index.runDirectories().map { try readJSON(RunSummary.self, from: $0 + "/summary.json").indexRow(directory: $0) }
+    try RunDatabase(outputRoot: outputRoot).replaceAll(with: rows)
+    try index.write()
+    return rows.count
   }
 
   private func writeReport(

@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 import NeuralNet
 
@@ -120,6 +121,27 @@ public struct RunSummary: Codable, Sendable {
     case finishedAt = "finished_at", trainingSeconds = "training_seconds", totalSeconds = "total_seconds"
     case epochsRun = "epochs_run", bestEpoch = "best_epoch", bestValAccuracy = "best_val_accuracy"
     case testAccuracy = "test_accuracy", testLoss = "test_loss", parameters, seed, configHash = "config_hash", provenance
+  }
+}
+
+extension RunSummary {
+  /// The run cache's key (like DVC's): the resolved config, dataset checksums, git commit and
+  /// dirty flag, binary version and seed. Equal keys mean the same computation.
+  public var cacheKey: String {
+    let checksums = provenance.datasetChecksums.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ";")
+    let parts = [configHash, checksums, provenance.gitCommit ?? "no-git", String(provenance.gitDirty ?? true), provenance.binaryVersion, String(seed)]
+    return SHA256.hex(Data(parts.joined(separator: "\n").utf8))
+  }
+
+  /// Only runs of committed code are reused: a dirty tree's commit does not say what ran.
+  public var isReusable: Bool { provenance.gitCommit != nil && provenance.gitDirty == false }
+
+  /// The index row for this run, kept in `directory`.
+  func indexRow(directory: String) -> RunDatabase.Row {
+    RunDatabase.Row(
+      runID: runID, experiment: experiment, status: status.rawValue, valAccuracy: bestValAccuracy, testAccuracy: testAccuracy,
+      testLoss: testLoss, parameters: parameters, seconds: totalSeconds, startedAt: startedAt, seed: Int64(bitPattern: seed),
+      configHash: configHash, cacheKey: cacheKey, directory: directory)
   }
 }
 

@@ -13,17 +13,74 @@ extension Report {
     @Option(name: .customLong("set"), help: "Override a key of the definition, e.g. --set training.epochs=2 (repeatable).")
     var overrides: [String] = []
 
+    @Option(help: "Train this many seeds (seed, seed+1, ...); overrides the file's `seeds:` (default: 1).")
+    var seeds: Int?
+
+    @Flag(help: "Train even when a finished run of exactly this configuration, data and committed code exists.")
+    var force = false
+
+    @Flag(help: "Print what would train and what is cached, and train nothing.")
+    var plan = false
+
     @OptionGroup var options: OutputOptions
 
+    func validate() throws {
+      if let seeds, !(1...100).contains(seeds) { throw ValidationError("--seeds must be between 1 and 100") }
+    }
+
     func run() throws {
-      let experiment = try ExperimentLibrary(directory: options.experiments).load(name, overrides: overrides)
+      let library = ExperimentLibrary(directory: options.experiments)
       let runner = options.runner()
+      if let comparison = try library.comparison(name) {
+        try runComparison(comparison, library: library, runner: runner)
+        return
+      }
+      let experiment = try library.load(name, overrides: overrides)
+      let variants = try (0..<(seeds ?? experiment.seeds)).map { try experiment.withSeed(index: $0) }
+      if plan {
+        for variant in variants { print(try planLine(variant, runner: runner)) }
+        return
+      }
       runner.callbacks = [ProgressDisplay()]
       Interruption.install()
       runner.isCancelled = { Interruption.isRequested }
-      FileHandle.standardError.write(Data("training \(experiment.name) (config \(experiment.configHash.prefix(12)))\n".utf8))
-      let paths = try runner.run(experiment)
-      try finish(paths)
+      for variant in variants {
+        FileHandle.standardError.write(Data("training \(variant.name), seed \(variant.seed) (config \(variant.configHash.prefix(12)))\n".utf8))
+        let paths = try runner.run(variant, force: force)
+        if runner.reusedCachedRun {
+          FileHandle.standardError.write(Data("reusing finished run \(paths.runID): same configuration, data and commit (--force trains again)\n".utf8))
+        }
+        try finish(paths)
+      }
+    }
+
+    private func runComparison(_ comparison: Comparison, library: ExperimentLibrary, runner: ExperimentRunner) throws {
+      let experiments = try comparison.experiments.flatMap { name -> [Experiment] in
+        let e = try library.load(name, overrides: overrides)
+        return try (0..<(seeds ?? e.seeds)).map { try e.withSeed(index: $0) }
+      }
+      if plan {
+        for e in experiments { print(try planLine(e, runner: runner)) }
+        return
+      }
+      runner.callbacks = [ProgressDisplay()]
+      Interruption.install()
+      runner.isCancelled = { Interruption.isRequested }
+      var groups: [String: [RunPaths]] = [:]
+      for e in experiments {
+        let paths = try runner.run(e, force: force)
+        FileHandle.standardError.write(Data("\(runner.reusedCachedRun ? "reused" : "trained") \(e.name) seed \(e.seed): \(paths.runID)\n".utf8))
+        groups[e.name, default: []].append(paths)
+      }
+      let page = try ComparisonReport(title: comparison.title, groups: comparison.experiments.map { ($0, groups[$0] ?? []) }).write(to: options.output + "/compare/" + comparison.name)
+      print(page)
+    }
+
+    private func planLine(_ experiment: Experiment, runner: ExperimentRunner) throws -> String {
+      if let cached = try runner.plan(experiment), !force {
+        return "cached  \(experiment.name) seed \(experiment.seed): run \(cached.runID)"
+      }
+      return "train   \(experiment.name) seed \(experiment.seed): up to \(experiment.training.epochs) epochs, batch \(experiment.training.batchSize), config \(experiment.configHash.prefix(12))"
     }
   }
 

@@ -1,0 +1,65 @@
+import ArgumentParser
+import Experiments
+import Foundation
+
+extension Report {
+  /// `report list`: the run index as a table or JSON.
+  struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List recorded runs from the run index.")
+
+    @Option(help: "Only runs of this experiment.")
+    var experiment: String?
+    @Option(help: "Only runs with this status: running, completed, interrupted, failed.")
+    var status: String?
+    @Option(help: "Sort by run_id, experiment, status, val_accuracy, test_accuracy, parameters, seconds or started_at (default: started_at).")
+    var sort = "started_at"
+    @Flag(help: "Sort ascending (default: descending).")
+    var ascending = false
+    @Flag(help: "Print JSON for scripts.")
+    var json = false
+    @OptionGroup var options: OutputOptions
+
+    func run() throws {
+      let rows = try RunDatabase(outputRoot: options.output).rows(experiment: experiment, status: status, sort: sort, descending: !ascending)
+      if json {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        print(String(decoding: try encoder.encode(rows), as: UTF8.self))
+        return
+      }
+      func percent(_ v: Double?) -> String { v.map { String(format: "%.2f%%", $0 * 100) } ?? "-" }
+      let table = [["run", "experiment", "status", "val acc", "test acc", "params", "seconds", "started"]] + rows.map {
+        [$0.runID, $0.experiment, $0.status, percent($0.valAccuracy), percent($0.testAccuracy), String($0.parameters), String(format: "%.0f", $0.seconds), $0.startedAt]
+      }
+      let widths = (0..<8).map { c in table.map { $0[c].count }.max() ?? 0 }
+      for row in table { print(row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ")) }
+      if rows.isEmpty { FileHandle.standardError.write(Data("no runs recorded under \(options.output) (try `report reindex`)\n".utf8)) }
+    }
+  }
+
+  /// `report show RUN`: one run's summary.
+  struct Show: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print one run's summary.json.")
+
+    @Argument(help: "A run folder, a run id, or an experiment name (its newest run).")
+    var reference: String
+    @OptionGroup var options: OutputOptions
+
+    func run() throws {
+      let paths = try options.runner().locate(reference)
+      print(try String(contentsOfFile: paths.summary, encoding: .utf8))
+      print("report: \(paths.report)")
+    }
+  }
+
+  /// `report reindex`: rebuild the index from the run folders.
+  struct Reindex: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Rebuild the run index (runs.sqlite, index.html) from the run folders, the source of truth.")
+
+    @OptionGroup var options: OutputOptions
+
+    func run() throws {
+      print("indexed \(try options.runner().reindex()) runs in \(options.output)/runs.sqlite")
+    }
+  }
+}

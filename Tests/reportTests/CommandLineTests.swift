@@ -29,7 +29,7 @@ final class CommandLineTests: XCTestCase {
   func testMissingExperimentListsAvailableOnesAndFails() throws {
     let result = try report(["run", "no_such_experiment", "--output", try scratch()])
     XCTAssertNotEqual(result.status, 0)
-    XCTAssert(result.error.contains("no experiment named 'no_such_experiment'. Available: baseline, deeper"), result.error)
+    XCTAssert(result.error.contains("no experiment named 'no_such_experiment'. Available: architectures, baseline, deeper"), result.error)
   }
 
   func testBadOverrideFails() throws {
@@ -59,6 +59,31 @@ final class CommandLineTests: XCTestCase {
     let unwritable = try report(["run", dir + "/tiny.yaml", "--output", "/proc/report-cannot-write-here"])
     XCTAssertNotEqual(unwritable.status, 0)
     XCTAssert(unwritable.error.contains("cannot write"), unwritable.error)
+  }
+
+  func testTwoRunsAtOnceAreBothRecordedAndListed() throws {
+    let dir = try scratch()
+    let yaml = """
+      dataset: {name: mnist, directory: \(root)/data/mnist, subset: 200, test_subset: 50}
+      model: [flatten, {dense: {units: 10, activation: softmax}}]
+      training: {epochs: 1, batch_size: 50}
+      """
+    try yaml.write(toFile: dir + "/tiny.yaml", atomically: true, encoding: .utf8)
+    DispatchQueue.concurrentPerform(iterations: 2) { i in
+      _ = try? report(["run", dir + "/tiny.yaml", "--output", dir + "/out", "--force", "--set", "seed=\(i)"])
+    }
+    let listed = try report(["list", "--json", "--output", dir + "/out"])
+    XCTAssertEqual(listed.status, 0, listed.error)
+    let rows = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(listed.output.utf8)) as? [[String: Any]])
+    XCTAssertEqual(rows.count, 2)
+    XCTAssertEqual(Set(rows.compactMap { $0["status"] as? String }), ["completed"])
+    let table = try report(["list", "--sort", "test_accuracy", "--output", dir + "/out"])
+    XCTAssert(table.output.hasPrefix("run"), table.output)
+    let bad = try report(["list", "--sort", "colour", "--output", dir + "/out"])
+    XCTAssertNotEqual(bad.status, 0)
+    XCTAssert(bad.error.contains("unknown column 'colour'"), bad.error)
+    let shown = try report(["show", "tiny", "--output", dir + "/out"])
+    XCTAssert(shown.output.contains("\"test_accuracy\""), shown.output)
   }
 
   func testBenchJSONCarriesTheAgreedKeys() throws {

@@ -80,7 +80,8 @@ extension Report {
       if let cached = try runner.plan(experiment), !force {
         return "cached  \(experiment.name) seed \(experiment.seed): run \(cached.runID)"
       }
-      return "train   \(experiment.name) seed \(experiment.seed): up to \(experiment.training.epochs) epochs, batch \(experiment.training.batchSize), config \(experiment.configHash.prefix(12))"
+      let dirty = runner.provenance([:]).gitDirty != false ? " (uncommitted changes or no git: runs are not reused)" : ""
+      return "train   \(experiment.name) seed \(experiment.seed): up to \(experiment.training.epochs) epochs, batch \(experiment.training.batchSize), config \(experiment.configHash.prefix(12))\(dirty)"
     }
   }
 

@@ -41,12 +41,11 @@ extension Report {
   struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Print one run's summary.json.")
 
-    @Argument(help: "A run folder, a run id, or an experiment name (its newest run).")
-    var reference: String
+    @OptionGroup var target: RunReference
     @OptionGroup var options: OutputOptions
 
     func run() throws {
-      let paths = try options.runner().locate(reference)
+      let paths = try target.paths(in: options.runner())
       print(try String(contentsOfFile: paths.summary, encoding: .utf8))
       print("report: \(paths.report)")
     }

@@ -15,7 +15,7 @@ extension Report {
     @OptionGroup var options: OutputOptions
 
     func run() throws {
-      let runner = options.runner()
+      let runner = options.trainingRunner()
       let paths: RunPaths
       if let chosenRun {
         paths = try runner.locate(chosenRun)
@@ -24,9 +24,6 @@ extension Report {
       } else {
         FileHandle.standardError.write(Data("no completed run of `paper` yet: training it (up to 100 epochs with early stopping)\n".utf8))
         let experiment = try ExperimentLibrary(directory: options.experiments).load("paper")
-        runner.callbacks = [ProgressDisplay()]
-        Interruption.install()
-        runner.isCancelled = { Interruption.isRequested }
         paths = try runner.run(experiment)
       }
       print(try PaperReproduction(run: paths).write(to: options.output + "/paper"))
@@ -37,8 +34,7 @@ extension Report {
   struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Classify PNG images of digits (any size; converted to MNIST style) with a trained run.")
 
-    @Argument(help: "A run folder, a run id, or an experiment name (its newest run).")
-    var reference: String
+    @OptionGroup var target: RunReference
 
     @Argument(help: "PNG images, one digit each.")
     var images: [String]
@@ -50,7 +46,7 @@ extension Report {
     }
 
     func run() throws {
-      let trained = try TrainedModel(run: try options.runner().locate(reference))
+      let trained = try TrainedModel(run: try target.paths(in: options.runner()))
       let digits = try images.map { try TrainedModel.digit(fromPNG: $0) }
       for (path, probabilities) in zip(images, trained.probabilities(digits)) {
         let best = probabilities.indices.max { probabilities[$0] < probabilities[$1] } ?? 0
@@ -65,8 +61,7 @@ extension Report {
   struct Submit: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Write Kaggle's ImageId,Label submission for a Digit Recognizer test.csv.")
 
-    @Argument(help: "A run folder, a run id, or an experiment name (its newest run).")
-    var reference: String
+    @OptionGroup var target: RunReference
 
     @Argument(help: "Kaggle's test.csv (pixel0..pixel783, with a header).")
     var testCSV: String
@@ -77,7 +72,7 @@ extension Report {
     @OptionGroup var options: OutputOptions
 
     func run() throws {
-      let trained = try TrainedModel(run: try options.runner().locate(reference))
+      let trained = try TrainedModel(run: try target.paths(in: options.runner()))
       let images = try KaggleCSV.load(testCSV, labelled: false)
       try trained.writeSubmission(for: images, to: out)
       print("\(out): \(images.count) predictions")

@@ -30,7 +30,7 @@ extension Report {
 
     func run() throws {
       let library = ExperimentLibrary(directory: options.experiments)
-      let runner = options.runner()
+      let runner = plan ? options.runner() : options.trainingRunner()
       if let comparison = try library.comparison(name) {
         try runComparison(comparison, library: library, runner: runner)
         return
@@ -41,9 +41,6 @@ extension Report {
         for variant in variants { print(try planLine(variant, runner: runner)) }
         return
       }
-      runner.callbacks = [ProgressDisplay()]
-      Interruption.install()
-      runner.isCancelled = { Interruption.isRequested }
       for variant in variants {
         FileHandle.standardError.write(Data("training \(variant.name), seed \(variant.seed) (config \(variant.configHash.prefix(12)))\n".utf8))
         let paths = try runner.run(variant, force: force)
@@ -63,9 +60,6 @@ extension Report {
         for e in experiments { print(try planLine(e, runner: runner)) }
         return
       }
-      runner.callbacks = [ProgressDisplay()]
-      Interruption.install()
-      runner.isCancelled = { Interruption.isRequested }
       var groups: [String: [RunPaths]] = [:]
       for e in experiments {
         let paths = try runner.run(e, force: force)
@@ -89,17 +83,13 @@ extension Report {
   struct Resume: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Continue an interrupted run from its last finished epoch.")
 
-    @Argument(help: "A run folder, a run id, or an experiment name (its newest run).")
-    var reference: String
+    @OptionGroup var target: RunReference
 
     @OptionGroup var options: OutputOptions
 
     func run() throws {
-      let runner = options.runner()
-      runner.callbacks = [ProgressDisplay()]
-      Interruption.install()
-      runner.isCancelled = { Interruption.isRequested }
-      let paths = try runner.resume(try runner.locate(reference))
+      let runner = options.trainingRunner()
+      let paths = try runner.resume(try target.paths(in: runner))
       try finish(paths)
     }
   }
@@ -108,14 +98,13 @@ extension Report {
   struct Render: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Rebuild a run's figures and report.html from what it recorded, without training.")
 
-    @Argument(help: "A run folder, a run id, or an experiment name (its newest run).")
-    var reference: String
+    @OptionGroup var target: RunReference
 
     @OptionGroup var options: OutputOptions
 
     func run() throws {
       let runner = options.runner()
-      let paths = try runner.locate(reference)
+      let paths = try target.paths(in: runner)
       try runner.render(paths)
       print(paths.report)
     }

@@ -17,4 +17,22 @@ struct OutputOptions: ParsableArguments {
     runner.singleFile = singleFile
     return runner
   }
+
+  /// A runner that shows progress and stops cleanly on Ctrl-C.
+  func trainingRunner() -> ExperimentRunner {
+    let runner = runner()
+    runner.callbacks = [ProgressDisplay()]
+    Interruption.install()
+    runner.isCancelled = { Interruption.isRequested }
+    return runner
+  }
+}
+
+/// The run a command acts on.
+struct RunReference: ParsableArguments {
+  @Argument(help: "A run folder, a run id, or an experiment name (its newest run).")
+  var reference: String
+
+  /// The run's folder under `runner`'s output.
+  func paths(in runner: ExperimentRunner) throws -> RunPaths { try runner.locate(reference) }
 }

@@ -12,9 +12,8 @@ public enum SafeTensors {
     var header: [String: Any] = [:]
     if !metadata.isEmpty { header["__metadata__"] = metadata }
     var offset = 0
-    let names = tensors.keys.sorted()
-    for name in names {
-      let t = tensors[name]!
+    let sorted = tensors.sorted { $0.key < $1.key }
+    for (name, t) in sorted {
       guard t.shape.elementCount == t.values.count else {
         throw NeuralNetError.malformedSafeTensors("tensor '\(name)' has \(t.values.count) values for shape \(t.shape)")
       }
@@ -27,8 +26,8 @@ public enum SafeTensors {
     var data = Data(capacity: 8 + json.count + offset)
     withUnsafeBytes(of: UInt64(json.count).littleEndian) { data.append(contentsOf: $0) }
     data.append(json)
-    for name in names {
-      tensors[name]!.values.withUnsafeBytes { data.append(contentsOf: $0) }
+    for (_, t) in sorted {
+      t.values.withUnsafeBytes { data.append(contentsOf: $0) }
     }
     return data
   }

@@ -21,7 +21,11 @@ public final class Conv2D: ActivatedLayer {
   }
 
   public private(set) var parameters: [Parameter] = []
-  private var geometry: WindowGeometry!
+  private var builtGeometry: WindowGeometry?
+  private var geometry: WindowGeometry {
+    guard let builtGeometry else { preconditionFailure("\(kind) used before build(inputShape:)") }
+    return builtGeometry
+  }
   private let output = FloatBuffer()
   private let inputGradient = FloatBuffer()
   private let columns = WorkerScratch()
@@ -29,6 +33,10 @@ public final class Conv2D: ActivatedLayer {
   private let kernelGradients = WorkerScratch()
   private let biasGradients = WorkerScratch()
   private var input: UnsafePointer<Float>?
+  private var forwardInput: UnsafePointer<Float> {
+    guard let input else { preconditionFailure("Conv2D.backward called before forward") }
+    return input
+  }
 
   /// A convolution layer; shapes are fixed by `build`.
   public init(
@@ -59,7 +67,7 @@ public final class Conv2D: ActivatedLayer {
         layer: kind, input: inputShape,
         reason: "a \(kernelSize.0)x\(kernelSize.1) kernel with \(padding.rawValue) padding does not fit")
     }
-    geometry = g
+    builtGeometry = g
     let k = Parameter(name: "kernel", shape: [kernelSize.0, kernelSize.1, g.channels, filters])
     let b = Parameter(name: "bias", shape: [filters])
     let area = kernelSize.0 * kernelSize.1
@@ -81,7 +89,7 @@ public final class Conv2D: ActivatedLayer {
 
   public func forward(_ input: UnsafePointer<Float>, batch: Int, mode: Mode) -> UnsafePointer<Float> {
     self.input = input
-    let g = geometry!
+    let g = geometry
     let outPerImage = g.outputPixels * filters
     output.reserve(batch * outPerImage)
     let perChunk = imagesPerChunk(batch: batch)
@@ -116,7 +124,7 @@ public final class Conv2D: ActivatedLayer {
   func backward(preActivationGradient dZ: UnsafePointer<Float>, batch: Int, needsInputGradient: Bool)
     -> UnsafePointer<Float>?
   {
-    let g = geometry!, input = self.input!
+    let g = geometry, input = forwardInput
     let perChunk = imagesPerChunk(batch: batch)
     let chunks = (batch + perChunk - 1) / perChunk
     let workers = min(Parallel.workers, chunks)

@@ -14,6 +14,10 @@ public final class Dense: ActivatedLayer {
 
   private var inputFeatures = 0
   private var input: UnsafePointer<Float>?
+  private var forwardInput: UnsafePointer<Float> {
+    guard let input else { preconditionFailure("Dense.backward called before forward") }
+    return input
+  }
   private let output = FloatBuffer()
   private let inputGradient = FloatBuffer()
 
@@ -62,7 +66,7 @@ public final class Dense: ActivatedLayer {
     -> UnsafePointer<Float>?
   {
     GEMM.multiply(
-      input!, transposeA: true, dZ, into: parameters[0].gradient.pointer, m: inputFeatures, n: units,
+      forwardInput, transposeA: true, dZ, into: parameters[0].gradient.pointer, m: inputFeatures, n: units,
       k: batch)
     parameters[1].gradient.zero(units)
     accumulateColumnSums(dZ, rows: batch, width: units, into: parameters[1].gradient.pointer)

@@ -13,7 +13,11 @@ public final class MaxPool2D: Layer {
   public let kind = "MaxPooling2D"
   public var settings: String { "\(poolSize.0)x\(poolSize.1), stride \(stride.0), \(padding.rawValue)" }
 
-  private var geometry: WindowGeometry!
+  private var builtGeometry: WindowGeometry?
+  private var geometry: WindowGeometry {
+    guard let builtGeometry else { preconditionFailure("\(kind) used before build(inputShape:)") }
+    return builtGeometry
+  }
   private let output = FloatBuffer()
   private let argmax = IndexBuffer()
   private let inputGradient = FloatBuffer()
@@ -26,12 +30,12 @@ public final class MaxPool2D: Layer {
   }
 
   public func build(inputShape: TensorShape, generator: inout SeededGenerator) throws -> TensorShape {
-    geometry = try poolingGeometry(kind, inputShape, poolSize, stride, padding)
+    builtGeometry = try poolingGeometry(kind, inputShape, poolSize, stride, padding)
     return [geometry.outputHeight, geometry.outputWidth, geometry.channels]
   }
 
   public func forward(_ input: UnsafePointer<Float>, batch: Int, mode: Mode) -> UnsafePointer<Float> {
-    let g = geometry!, c = g.channels
+    let g = geometry, c = g.channels
     let outPerImage = g.outputPixels * c
     output.reserve(batch * outPerImage)
     argmax.reserve(batch * outPerImage)
@@ -62,7 +66,7 @@ public final class MaxPool2D: Layer {
     -> UnsafePointer<Float>?
   {
     guard needsInputGradient else { return nil }
-    let g = geometry!, outPerImage = g.outputPixels * g.channels
+    let g = geometry, outPerImage = g.outputPixels * g.channels
     inputGradient.reserve(batch * g.inputSize)
     let dX = inputGradient.pointer, indices = argmax.pointer
     Parallel.forEachChunk(batch) { n, _ in
@@ -88,7 +92,11 @@ public final class AveragePool2D: Layer {
   public let kind = "AveragePooling2D"
   public var settings: String { "\(poolSize.0)x\(poolSize.1), stride \(stride.0), \(padding.rawValue)" }
 
-  private var geometry: WindowGeometry!
+  private var builtGeometry: WindowGeometry?
+  private var geometry: WindowGeometry {
+    guard let builtGeometry else { preconditionFailure("\(kind) used before build(inputShape:)") }
+    return builtGeometry
+  }
   private let output = FloatBuffer()
   private let inputGradient = FloatBuffer()
 
@@ -100,12 +108,12 @@ public final class AveragePool2D: Layer {
   }
 
   public func build(inputShape: TensorShape, generator: inout SeededGenerator) throws -> TensorShape {
-    geometry = try poolingGeometry(kind, inputShape, poolSize, stride, padding)
+    builtGeometry = try poolingGeometry(kind, inputShape, poolSize, stride, padding)
     return [geometry.outputHeight, geometry.outputWidth, geometry.channels]
   }
 
   public func forward(_ input: UnsafePointer<Float>, batch: Int, mode: Mode) -> UnsafePointer<Float> {
-    let g = geometry!, c = g.channels, outPerImage = g.outputPixels * c
+    let g = geometry, c = g.channels, outPerImage = g.outputPixels * c
     output.reserve(batch * outPerImage)
     let out = output.pointer
     Parallel.forEachChunk(batch) { n, _ in
@@ -131,7 +139,7 @@ public final class AveragePool2D: Layer {
     -> UnsafePointer<Float>?
   {
     guard needsInputGradient else { return nil }
-    let g = geometry!, c = g.channels, outPerImage = g.outputPixels * c
+    let g = geometry, c = g.channels, outPerImage = g.outputPixels * c
     inputGradient.reserve(batch * g.inputSize)
     let dX = inputGradient.pointer
     Parallel.forEachChunk(batch) { n, _ in

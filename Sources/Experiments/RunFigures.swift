@@ -57,7 +57,9 @@ public struct RunFigures {
     let tiles = (0..<count).map { i in
       ImageGrid.Tile(pixels: data.train.image(i), rows: data.train.rows, columns: data.train.columns, caption: ["Real Number is \(classNames[Int(data.train.labels[i])])"])
     }
-    return ImageGrid(tiles: tiles, title: "Training samples", columns: max(1, min(count, 8)))
+    var grid = ImageGrid(tiles: tiles, title: "Training samples", columns: max(1, min(count, 8)))
+    grid.colormap = colormap
+    return grid
   }
 
   func curves(accuracy: Bool) -> LineChart {

@@ -56,6 +56,10 @@ final class UsingModelsTests: XCTestCase {
     for file in ["fig2_samples.png", "fig3a_accuracy.png", "fig3b_loss.png", "fig4_confusion.png", "fig5_predictions.png", "submission.csv"] {
       XCTAssert(FileManager.default.fileExists(atPath: "\(dir)/paper/\(file)"), file)
     }
+    // Fig 2 is drawn in viridis as the paper's: its background is viridis's dark purple, not black.
+    let fig2 = try RasterImage(pngPath: dir + "/paper/fig2_samples.png")
+    let background = fig2.color(x: 20, y: 70)
+    XCTAssert(background.blue > 0.25 && background.red > 0.2 && background.green < 0.1, "background \(background)")
     let html = try String(contentsOfFile: page, encoding: .utf8)
     XCTAssert(html.contains("99.54%"))
     XCTAssert(html.contains("692,682"))

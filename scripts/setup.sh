@@ -10,6 +10,7 @@ packages=(
   fonts-dejavu-core    # DejaVu Sans, the figures' typeface
   libsqlite3-dev       # the run index
   dataset-fashion-mnist  # Fashion-MNIST under /usr/share/datasets/fashion-mnist
+  time                 # GNU time: peak memory in scripts/compare-with-anchors.sh
 )
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"

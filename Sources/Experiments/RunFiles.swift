@@ -77,11 +77,12 @@ public struct TrainingLog: Codable, Sendable {
   public var epochs: [EpochMetrics]
   public var events: [TrainingEvent]
 
-  /// The metrics as CSV with Keras's column names.
+  /// The metrics as CSV with Keras's column names; the learning rate is written as the Float the
+  /// optimizer used (0.001, not 0.0010000000474974513).
   public var csv: String {
     func format(_ v: Double?) -> String { v.map { String($0) } ?? "" }
     let rows = epochs.map { m in
-      [String(m.epoch), format(m.loss), format(m.accuracy), format(m.valLoss), format(m.valAccuracy), format(m.learningRate), String(format: "%.3f", m.seconds), String(format: "%.1f", m.imagesPerSecond)].joined(separator: ",")
+      [String(m.epoch), format(m.loss), format(m.accuracy), format(m.valLoss), format(m.valAccuracy), String(Float(m.learningRate)), String(format: "%.3f", m.seconds), String(format: "%.1f", m.imagesPerSecond)].joined(separator: ",")
     }
     return (["epoch,loss,accuracy,val_loss,val_accuracy,learning_rate,seconds,images_per_second"] + rows).joined(separator: "\n") + "\n"
   }

@@ -87,7 +87,7 @@ final class CommandLineTests: XCTestCase {
   }
 
   func testBenchJSONCarriesTheAgreedKeys() throws {
-    let result = try report(["bench", "--steps", "1", "--repeats", "1", "--json"])
+    let result = try report(["bench", "--steps", "1", "--repeats", "1", "--json", "--augment"])
     XCTAssertEqual(result.status, 0, result.error)
     let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
     for key in ["train_images_per_second", "inference_images_per_second", "peak_rss_mib", "threads", "figures_milliseconds"] {

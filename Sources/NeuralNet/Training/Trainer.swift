@@ -24,7 +24,7 @@ public final class Trainer {
   public var isCancelled: () -> Bool = { false }
 
   private let batchInputs = FloatBuffer()
-  private let augmented = FloatBuffer()
+  private let augmentedInputs = FloatBuffer()
 
   /// A trainer.
   public init(
@@ -84,7 +84,6 @@ public final class Trainer {
     var totalLoss = 0.0, correct = 0, seen = 0
     let learningRate = Double(optimizer.learningRate)
     batchInputs.reserve(batchSize * size)
-    augmented.reserve(batchSize * size)
     let parameters = model.trainableParameters
     for b in 0..<batches {
       let first = b * batchSize, n = min(batchSize, train.count - first)
@@ -94,11 +93,7 @@ public final class Trainer {
           labels[i] = train.labels[order[first + i]]
         }
       }
-      var input = UnsafePointer(batchInputs.pointer)
-      if let augmentation, !augmentation.isIdentity {
-        augmentation.apply(input, into: augmented.pointer, count: n, shape: train.shape, generator: &generator)
-        input = UnsafePointer(augmented.pointer)
-      }
+      let input = augmented(UnsafePointer(batchInputs.pointer), count: n, shape: train.shape, generator: &generator)
       let step = labels.withUnsafeBufferPointer { model.trainStep(input, labels: $0.baseAddress!, batch: n, loss: loss) }
       guard step.loss.isFinite else {
         state.outcome = .failed(reason: NeuralNetError.nonFiniteLoss(epoch: epoch, batch: b + 1).description)
@@ -128,6 +123,16 @@ public final class Trainer {
       seconds: seconds(since: start), imagesPerSecond: Double(seen) / max(trainingSeconds, 1e-9))
   }
 
+  /// `input` augmented into the trainer's own buffer when augmentation is on, else `input`.
+  private func augmented(
+    _ input: UnsafePointer<Float>, count: Int, shape: TensorShape, generator: inout SeededGenerator
+  ) -> UnsafePointer<Float> {
+    guard let augmentation, !augmentation.isIdentity else { return input }
+    augmentedInputs.reserve(count * shape.elementCount)
+    augmentation.apply(input, into: augmentedInputs.pointer, count: count, shape: shape, generator: &generator)
+    return UnsafePointer(augmentedInputs.pointer)
+  }
+
   private func seconds(since start: DispatchTime) -> Double {
     Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
   }
@@ -144,11 +149,7 @@ public final class Trainer {
       train.labels.withUnsafeBufferPointer { y in
         for s in 0..<steps {
           let first = (s * batchSize) % max(train.count - batchSize + 1, 1)
-          var input = x.baseAddress! + first * size
-          if let augmentation, !augmentation.isIdentity {
-            augmentation.apply(input, into: augmented.pointer, count: batchSize, shape: train.shape, generator: &generator)
-            input = UnsafePointer(augmented.pointer)
-          }
+          let input = augmented(x.baseAddress! + first * size, count: batchSize, shape: train.shape, generator: &generator)
           _ = model.trainStep(input, labels: y.baseAddress! + first, batch: batchSize, loss: loss)
           optimizer.step(parameters)
         }

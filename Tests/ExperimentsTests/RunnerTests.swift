@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 import NeuralNet
 import Plots
@@ -98,5 +99,23 @@ final class RunnerTests: XCTestCase {
 
   func testLocateRejectsUnknownRuns() throws {
     XCTAssertThrowsError(try ExperimentRunner(outputRoot: try scratch()).locate("nope")) { XCTAssert("\($0)".hasPrefix("no run 'nope'"), "\($0)") }
+  }
+}
+
+final class KaggleRunTests: XCTestCase {
+  func testKaggleCSVExperimentRunsAndValidatesOnItsSplit() throws {
+    let dir = try scratch()
+    let (train, _) = try Datasets.IDXDataset.mnist.load(directory: repositoryRoot + "/data/mnist", verifyChecksums: false)
+    let header = (0..<784).map { "pixel\($0)" }.joined(separator: ",")
+    let rows = (0..<400).map { i in "\(train.labels[i])," + train.image(i).map(String.init).joined(separator: ",") }
+    try write((["label," + header] + rows).joined(separator: "\n") + "\n", to: dir + "/train.csv")
+    try write(tinyExperimentYAML(epochs: 1).replacingOccurrences(of: "name: mnist\n    directory: \(repositoryRoot)/data/mnist\n    subset: 600\n    test_subset: 200", with: "name: kaggle-csv\n    train_csv: \(dir)/train.csv\n    validation_split: 0.2"), to: dir + "/kaggle.yaml")
+    let experiment = try ExperimentLibrary(directory: dir).load("kaggle")
+    XCTAssertEqual(experiment.dataset.source, .kaggleCSV(train: dir + "/train.csv", test: nil))
+    let data = try ExperimentData(experiment)
+    XCTAssertEqual(data.train.count + data.validation.count, 400)
+    XCTAssertEqual(data.test.labels, data.validation.labels, "Kaggle's test.csv has no labels: metrics use the validation split")
+    let paths = try ExperimentRunner(outputRoot: dir + "/out").run(experiment)
+    XCTAssert(try String(contentsOfFile: paths.summary, encoding: .utf8).contains("\"completed\""))
   }
 }

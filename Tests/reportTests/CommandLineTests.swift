@@ -86,6 +86,38 @@ final class CommandLineTests: XCTestCase {
     XCTAssert(shown.output.contains("\"test_accuracy\""), shown.output)
   }
 
+  func testCtrlCKeepsTheRunAsInterruptedAndResumeFinishesIt() throws {
+    let dir = try scratch()
+    let yaml = """
+      dataset: {name: mnist, directory: \(root)/data/mnist, subset: 4000, test_subset: 100}
+      model: [{conv2d: {filters: 4, kernel: 3, activation: relu}}, flatten, {dense: {units: 10, activation: softmax}}]
+      training: {epochs: 3, batch_size: 50}
+      """
+    try yaml.write(toFile: dir + "/tiny.yaml", atomically: true, encoding: .utf8)
+    let process = Process()
+    process.executableURL = Bundle.main.bundleURL.appendingPathComponent("report")
+    process.arguments = ["run", dir + "/tiny.yaml", "--output", dir + "/out"]
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    // Interrupt as soon as the first epoch is on disk.
+    let deadline = Date().addingTimeInterval(120)
+    func firstEpochWritten() -> Bool {
+      let runs = (try? FileManager.default.contentsOfDirectory(atPath: dir + "/out/runs/tiny")) ?? []
+      return runs.contains { FileManager.default.fileExists(atPath: "\(dir)/out/runs/tiny/\($0)/metrics.csv") }
+    }
+    while !firstEpochWritten() && Date() < deadline && process.isRunning { usleep(20_000) }
+    process.interrupt()
+    process.waitUntilExit()
+    XCTAssertEqual(process.terminationStatus, 130, "an interrupted run exits 130")
+    let shown = try report(["show", "tiny", "--output", dir + "/out"])
+    XCTAssert(shown.output.contains("\"status\" : \"interrupted\""), shown.output)
+    let resumed = try report(["resume", "tiny", "--output", dir + "/out"])
+    XCTAssertEqual(resumed.status, 0, resumed.error)
+    let after = try report(["show", "tiny", "--output", dir + "/out"])
+    XCTAssert(after.output.contains("\"status\" : \"completed\"") && after.output.contains("\"epochs_run\" : 3"), after.output)
+  }
+
   func testBenchJSONCarriesTheAgreedKeys() throws {
     let result = try report(["bench", "--steps", "1", "--repeats", "1", "--json", "--augment"])
     XCTAssertEqual(result.status, 0, result.error)

@@ -42,19 +42,50 @@ public final class MaxPool2D: Layer {
     let out = output.pointer, indices = argmax.pointer
     Parallel.forEachChunk(batch) { n, _ in
       let image = input + n * g.inputSize
-      var o = n * outPerImage
       for oh in 0..<g.outputHeight {
         for ow in 0..<g.outputWidth {
-          for ch in 0..<c {
-            var best = -Float.infinity
-            var bestIndex: Int32 = -1
-            forEachWindowCell(g, oh, ow) { cell in
-              let v = image[cell * c + ch]
-              if v > best || bestIndex < 0 { best = v; bestIndex = Int32(cell * c + ch) }
+          let o = n * outPerImage + (oh * g.outputWidth + ow) * c
+          let best = out + o, where_ = indices + o
+          // Window cells outermost, channels innermost and contiguous: the inner loops vectorise.
+          // The first maximum in cell order wins, as with a strict comparison per channel.
+          if g.padTop == 0 && g.padLeft == 0 {
+            // Unpadded windows lie wholly inside the image: walk them with plain pointer steps.
+            let originCell = oh * g.strideHeight * g.inputWidth + ow * g.strideWidth
+            let origin = image + originCell * c
+            best.update(from: origin, count: c)
+            if mode == .training { for ch in 0..<c { where_[ch] = Int32(originCell * c + ch) } }
+            for kh in 0..<g.kernelHeight {
+              for kw in 0..<g.kernelWidth where kh > 0 || kw > 0 {
+                let cell = originCell + kh * g.inputWidth + kw
+                let values = image + cell * c
+                if mode == .training {
+                  for ch in 0..<c where values[ch] > best[ch] {
+                    best[ch] = values[ch]
+                    where_[ch] = Int32(cell * c + ch)
+                  }
+                } else {
+                  for ch in 0..<c { best[ch] = max(best[ch], values[ch]) }
+                }
+              }
             }
-            out[o] = best
-            indices[o] = bestIndex
-            o += 1
+            continue
+          }
+          var first = true
+          forEachWindowCell(g, oh, ow) { cell in
+            let values = image + cell * c
+            let base = Int32(cell * c)
+            if first {
+              for ch in 0..<c {
+                best[ch] = values[ch]
+                where_[ch] = base + Int32(ch)
+              }
+              first = false
+            } else {
+              for ch in 0..<c where values[ch] > best[ch] {
+                best[ch] = values[ch]
+                where_[ch] = base + Int32(ch)
+              }
+            }
           }
         }
       }

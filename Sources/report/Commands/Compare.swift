@@ -5,15 +5,16 @@ import Foundation
 extension Report {
   /// `report compare A B C ...`: one page comparing experiments or runs.
   struct Compare: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Compare experiments (their completed runs, one per seed) or run ids on one HTML page.")
+    static let configuration = CommandConfiguration(
+      abstract: "Compare experiments (their completed runs, one per seed) or run ids on one HTML page; one experiment alone shows its spread over seeds.")
 
-    @Argument(help: "Experiment names or run ids, at least two.")
+    @Argument(help: "Experiment names or run ids; one experiment needs at least two seeds.")
     var references: [String]
 
     @OptionGroup var options: OutputOptions
 
     func validate() throws {
-      guard references.count >= 2 else { throw ValidationError("give at least two experiments or runs to compare") }
+      guard !references.isEmpty else { throw ValidationError("give the experiments or runs to compare") }
     }
 
     func run() throws {
@@ -29,6 +30,9 @@ extension Report {
         }
         let paths = try runner.locate(reference)
         return (reference, [paths])
+      }
+      guard groups.count >= 2 || groups.reduce(0, { $0 + $1.runs.count }) >= 2 else {
+        throw ValidationError("\(references[0]) has one completed run: compare it with another experiment, or train more seeds (report run \(references[0]) --seeds 5)")
       }
       let name = references.map { $0.replacingOccurrences(of: "/", with: "_") }.joined(separator: "-vs-")
       print(try ComparisonReport(title: "Comparison: " + references.joined(separator: ", "), groups: groups).write(to: options.output + "/compare/" + name))

@@ -49,6 +49,9 @@ extension Report {
         }
         try finish(paths)
       }
+      if variants.count > 1 {
+        FileHandle.standardError.write(Data("\(variants.count) seeds done: `report compare \(experiment.name)` shows their mean, spread and 95% interval\n".utf8))
+      }
     }
 
     private func runComparison(_ comparison: Comparison, library: ExperimentLibrary, runner: ExperimentRunner) throws {

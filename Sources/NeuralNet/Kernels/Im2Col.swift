@@ -66,8 +66,15 @@ enum Im2Col {
             out += g.kernelWidth * c
             continue
           }
+          let firstColumn = ow * g.strideWidth - g.padLeft
+          if firstColumn >= 0 && firstColumn + g.kernelWidth <= g.inputWidth {
+            // The kernel row's pixels are adjacent in NHWC: one contiguous copy.
+            out.update(from: image + (ih * g.inputWidth + firstColumn) * c, count: g.kernelWidth * c)
+            out += g.kernelWidth * c
+            continue
+          }
           for kw in 0..<g.kernelWidth {
-            let iw = ow * g.strideWidth + kw - g.padLeft
+            let iw = firstColumn + kw
             if iw < 0 || iw >= g.inputWidth {
               out.update(repeating: 0, count: c)
             } else {
@@ -98,8 +105,15 @@ enum Im2Col {
             source += g.kernelWidth * c
             continue
           }
+          let firstColumn = ow * g.strideWidth - g.padLeft
+          if firstColumn >= 0 && firstColumn + g.kernelWidth <= g.inputWidth {
+            let target = image + (ih * g.inputWidth + firstColumn) * c
+            for i in 0..<(g.kernelWidth * c) { target[i] += source[i] }
+            source += g.kernelWidth * c
+            continue
+          }
           for kw in 0..<g.kernelWidth {
-            let iw = ow * g.strideWidth + kw - g.padLeft
+            let iw = firstColumn + kw
             if iw >= 0 && iw < g.inputWidth {
               let target = image + (ih * g.inputWidth + iw) * c
               for i in 0..<c { target[i] += source[i] }

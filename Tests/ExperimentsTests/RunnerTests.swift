@@ -109,7 +109,13 @@ final class KaggleRunTests: XCTestCase {
     let header = (0..<784).map { "pixel\($0)" }.joined(separator: ",")
     let rows = (0..<400).map { i in "\(train.labels[i])," + train.image(i).map(String.init).joined(separator: ",") }
     try write((["label," + header] + rows).joined(separator: "\n") + "\n", to: dir + "/train.csv")
-    try write(tinyExperimentYAML(epochs: 1).replacingOccurrences(of: "name: mnist\n    directory: \(repositoryRoot)/data/mnist\n    subset: 600\n    test_subset: 200", with: "name: kaggle-csv\n    train_csv: \(dir)/train.csv\n    validation_split: 0.2"), to: dir + "/kaggle.yaml")
+    let yaml = """
+      seed: 3
+      dataset: {name: kaggle-csv, train_csv: \(dir)/train.csv, validation_split: 0.2}
+      model: [{conv2d: {filters: 4, kernel: 3, activation: relu}}, {maxpool: {size: 2}}, flatten, {dense: {units: 10, activation: softmax}}]
+      training: {epochs: 1, batch_size: 50}
+      """
+    try write(yaml, to: dir + "/kaggle.yaml")
     let experiment = try ExperimentLibrary(directory: dir).load("kaggle")
     XCTAssertEqual(experiment.dataset.source, .kaggleCSV(train: dir + "/train.csv", test: nil))
     let data = try ExperimentData(experiment)

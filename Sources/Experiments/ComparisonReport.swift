@@ -55,7 +55,6 @@ public struct ComparisonReport {
   }
 
   private func metricsSection(_ groups: [Group]) -> [Cell] {
-    func percent(_ v: Double) -> String { String(format: "%.2f%%", v * 100) }
     let best = groups.indices.max { SeedStatistics(groups[$0].testAccuracies).mean < SeedStatistics(groups[$1].testAccuracies).mean }
     let rows = groups.map { g -> [String] in
       let acc = SeedStatistics(g.testAccuracies)
@@ -63,8 +62,8 @@ public struct ComparisonReport {
       let seconds = SeedStatistics(g.runs.map(\.summary.trainingSeconds))
       let speed = SeedStatistics(g.runs.map { median($0.log.epochs.map(\.imagesPerSecond)) })
       let ci = acc.halfWidth95.map { String(format: "± %.2f", $0 * 100) } ?? "–"
-      return [g.name, String(g.runs.count), percent(acc.mean) + (acc.count > 1 ? String(format: " (sd %.2f)", acc.standardDeviation * 100) : ""), ci,
-              percent(val.mean), g.runs[0].summary.parameters.withThousandsSeparators, RunReport.duration(seconds.mean), String(format: "%.0f", speed.mean)]
+      return [g.name, String(g.runs.count), percentText(acc.mean) + (acc.count > 1 ? String(format: " (sd %.2f)", acc.standardDeviation * 100) : ""), ci,
+              percentText(val.mean), g.runs[0].summary.parameters.withThousandsSeparators, RunReport.duration(seconds.mean), String(format: "%.0f", speed.mean)]
     }
     var cells: [Cell] = [.heading("Metrics"), .table(Table(header: ["experiment", "runs", "test accuracy", "95% CI (points)", "best val accuracy", "parameters", "training time", "images/s"], rows: rows, highlightedRow: best, numericColumns: Set(1...7), caption: "The best mean test accuracy is highlighted."))]
     if let reference = groups.first, groups.count > 1 {

@@ -65,16 +65,15 @@ public struct PaperReproduction {
   }
 
   private func notebook(summary: RunSummary, log: TrainingLog, evaluation: Evaluation, submissionNote: String) -> Notebook {
-    func percent(_ v: Double?) -> String { v.map { String(format: "%.2f%%", $0 * 100) } ?? "–" }
     let stopped = log.events.compactMap { event -> Int? in
       if case .earlyStopped(let epoch, _) = event { return epoch }
       return nil
     }.first
     let rows = [
-      ["peak validation accuracy", percent(Self.paperPeakValidationAccuracy), percent(summary.bestValAccuracy)],
+      ["peak validation accuracy", percentText(Self.paperPeakValidationAccuracy), percentText(summary.bestValAccuracy)],
       ["epoch of the peak", String(Self.paperPeakEpoch), summary.bestEpoch.map(String.init) ?? "–"],
       ["early stop after epoch", String(Self.paperStopEpoch), stopped.map(String.init) ?? "did not stop early (\(summary.epochsRun) epochs)"],
-      ["test accuracy (10,000 images)", "not reported", percent(evaluation.accuracy)],
+      ["test accuracy (10,000 images)", "not reported", percentText(evaluation.accuracy)],
       ["parameters", Self.paperParameters.withThousandsSeparators, summary.parameters.withThousandsSeparators],
       ["training time", "not reported", RunReport.duration(summary.trainingSeconds)],
     ]
@@ -83,7 +82,7 @@ public struct PaperReproduction {
       title: "Handwritten Digit Recognition using Convolutional Neural Networks — Section 4, reproduced",
       subtitle: "From run \(summary.runID) of experiment \(summary.experiment), \(summary.startedAt)",
       cells: [
-        .prose([.text("The paper's model (\(Self.paperParameters.withThousandsSeparators) parameters) trained with its recipe in Swift: Adam, batch 128, rotation/zoom/shift augmentation, EarlyStopping and ReduceLROnPlateau on validation accuracy. Our peak validation accuracy is "), .strong(percent(summary.bestValAccuracy)), .text(String(format: ", %+.2f points from the paper's 99.54%%.", difference * 100))]),
+        .prose([.text("The paper's model (\(Self.paperParameters.withThousandsSeparators) parameters) trained with its recipe in Swift: Adam, batch 128, rotation/zoom/shift augmentation, EarlyStopping and ReduceLROnPlateau on validation accuracy. Our peak validation accuracy is "), .strong(percentText(summary.bestValAccuracy)), .text(String(format: ", %+.2f points from the paper's 99.54%%.", difference * 100))]),
         .table(Table(header: ["", "paper", "this run"], rows: rows)),
         .heading("Fig 2. Training samples"), .figure(path: "fig2_samples.png", caption: "Fig 2. Training images titled with their labels.", alt: "training samples"),
         .heading("Fig 3. Accuracy and loss"),

@@ -164,6 +164,11 @@ public struct Provenance: Codable, Sendable {
   }
 }
 
+/// A fraction as a percentage with two decimals ("99.58%"), or `missing` when there is none.
+public func percentText(_ value: Double?, missing: String = "–") -> String {
+  value.map { String(format: "%.2f%%", $0 * 100) } ?? missing
+}
+
 /// Decodes a JSON file, naming it in any error.
 func readJSON<T: Decodable>(_ type: T.Type, from path: String) throws -> T {
   guard let data = FileManager.default.contents(atPath: path) else { throw RunError.corruptRecord(path: path, reason: "file missing") }

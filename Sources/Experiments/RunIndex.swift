@@ -19,9 +19,8 @@ struct RunIndex {
   func write() throws {
     let summaries = runDirectories().compactMap { dir in (try? readJSON(RunSummary.self, from: dir + "/summary.json")).map { (dir, $0) } }
       .sorted { $0.1.startedAt > $1.1.startedAt }
-    func percent(_ v: Double?) -> String { v.map { String(format: "%.2f%%", $0 * 100) } ?? "–" }
     let rows = summaries.map { dir, s in
-      [s.experiment, s.runID, s.status.rawValue, percent(s.bestValAccuracy), percent(s.testAccuracy), s.parameters.withThousandsSeparators, RunReport.duration(s.totalSeconds), s.startedAt]
+      [s.experiment, s.runID, s.status.rawValue, percentText(s.bestValAccuracy), percentText(s.testAccuracy), s.parameters.withThousandsSeparators, RunReport.duration(s.totalSeconds), s.startedAt]
     }
     var cells: [Cell] = [.prose([.text("\(summaries.count) run\(summaries.count == 1 ? "" : "s"); each run's report is at "), .code("runs/<experiment>/<run>/report.html"), .text(".")])]
     cells.append(.table(Table(header: ["experiment", "run", "status", "best val accuracy", "test accuracy", "parameters", "duration", "started"], rows: rows, numericColumns: [3, 4, 5, 6])))

@@ -19,7 +19,6 @@ struct RunReport {
     figures.first { $0.file == file }.map { .figure(path: "figures/\($0.file)", caption: $0.caption, alt: $0.caption) }
   }
 
-  private static func percent(_ v: Double?) -> String { v.map { String(format: "%.2f%%", $0 * 100) } ?? "–" }
   private static func number(_ v: Double?, _ format: String = "%.4f") -> String { v.map { String(format: format, $0) } ?? "–" }
   static func duration(_ seconds: Double) -> String {
     let s = Int(seconds.rounded())
@@ -78,12 +77,12 @@ struct RunReport {
     guard !log.epochs.isEmpty else { return [.heading("Training"), .prose([.text("No epoch finished.")])] }
     let best = log.bestEpoch
     let rows = log.epochs.map { m in
-      [String(m.epoch), Self.number(m.loss), Self.percent(m.accuracy), Self.number(m.valLoss), Self.percent(m.valAccuracy), Axis.format(m.learningRate), String(format: "%.1f", m.seconds), String(format: "%.0f", m.imagesPerSecond)]
+      [String(m.epoch), Self.number(m.loss), percentText(m.accuracy), Self.number(m.valLoss), percentText(m.valAccuracy), Axis.format(m.learningRate), String(format: "%.1f", m.seconds), String(format: "%.0f", m.imagesPerSecond)]
     }
     var story: [Inline] = [.text("\(log.epochs.count) epoch\(log.epochs.count == 1 ? "" : "s") in \(Self.duration(summary.trainingSeconds)), at a median \(String(format: "%.0f", median(log.epochs.map(\.imagesPerSecond)))) training images per second.")]
     if let best, let value = best.valAccuracy {
       story.append(.text(" Validation accuracy peaked at "))
-      story.append(.strong(Self.percent(value)))
+      story.append(.strong(percentText(value)))
       story.append(.text(" in epoch \(best.epoch) (highlighted)."))
     }
     for event in log.events {
@@ -107,14 +106,14 @@ struct RunReport {
     let names = data.test.classNames
     let correct = Int((evaluation.accuracy * Double(data.test.count)).rounded())
     var cells: [Cell] = [.heading("Results"),
-      .prose([.text("On \(data.test.count.withThousandsSeparators) test images the model is right "), .strong(Self.percent(evaluation.accuracy)), .text(" of the time (\(correct.withThousandsSeparators) correct, \((data.test.count - correct).withThousandsSeparators) wrong), with a loss of \(Self.number(evaluation.loss)). The best validation accuracy was \(Self.percent(summary.bestValAccuracy)).")]),
+      .prose([.text("On \(data.test.count.withThousandsSeparators) test images the model is right "), .strong(percentText(evaluation.accuracy)), .text(" of the time (\(correct.withThousandsSeparators) correct, \((data.test.count - correct).withThousandsSeparators) wrong), with a loss of \(Self.number(evaluation.loss)). The best validation accuracy was \(percentText(summary.bestValAccuracy)).")]),
       .table(Table(header: ["metric", "validation (best epoch)", "test"], rows: [
-        ["accuracy", Self.percent(summary.bestValAccuracy), Self.percent(evaluation.accuracy)],
+        ["accuracy", percentText(summary.bestValAccuracy), percentText(evaluation.accuracy)],
         ["loss", Self.number(log.bestEpoch?.valLoss), Self.number(evaluation.loss)],
       ], numericColumns: [1, 2])),
       .heading("Confusion matrix")]
     cells += [figure("fig4_confusion.png")].compactMap { $0 }
-    let perClass = evaluation.perClass.enumerated().map { k, m in [names[k], Self.percent(m.precision), Self.percent(m.recall), Self.number(m.f1), String(m.support)] }
+    let perClass = evaluation.perClass.enumerated().map { k, m in [names[k], percentText(m.precision), percentText(m.recall), Self.number(m.f1), String(m.support)] }
     let weakest = evaluation.perClass.indices.min { evaluation.perClass[$0].f1 < evaluation.perClass[$1].f1 }
     cells.append(.prose([.text("Precision, recall and F1 per class" + (weakest.map { "; the weakest class is \(names[$0]) (F1 \(Self.number(evaluation.perClass[$0].f1)))." } ?? "."))]))
     cells.append(.table(Table(header: ["class", "precision", "recall", "F1", "support"], rows: perClass, highlightedRow: weakest, numericColumns: [1, 2, 3, 4])))

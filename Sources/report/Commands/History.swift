@@ -27,9 +27,8 @@ extension Report {
         print(String(decoding: try encoder.encode(rows), as: UTF8.self))
         return
       }
-      func percent(_ v: Double?) -> String { v.map { String(format: "%.2f%%", $0 * 100) } ?? "-" }
       let table = [["run", "experiment", "status", "val acc", "test acc", "params", "seconds", "started"]] + rows.map {
-        [$0.runID, $0.experiment, $0.status, percent($0.valAccuracy), percent($0.testAccuracy), String($0.parameters), String(format: "%.0f", $0.seconds), $0.startedAt]
+        [$0.runID, $0.experiment, $0.status, percentText($0.valAccuracy, missing: "-"), percentText($0.testAccuracy, missing: "-"), String($0.parameters), String(format: "%.0f", $0.seconds), $0.startedAt]
       }
       let widths = (0..<8).map { c in table.map { $0[c].count }.max() ?? 0 }
       for row in table { print(row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ")) }

@@ -52,8 +52,16 @@ public final class RunDatabase {
 
   private func fail(_ what: String) -> RunError { RunError.corruptRecord(path: path, reason: "\(what): \(String(cString: sqlite3_errmsg(db)))") }
 
+  /// Runs `sql`, waiting while another process holds the database: the busy timeout does not
+  /// cover switching to WAL or creating the schema, which two processes may do at once.
   private func execute(_ sql: String) throws {
-    guard sqlite3_exec(db, sql, nil, nil, nil) == SQLITE_OK else { throw fail(sql) }
+    let deadline = Date().addingTimeInterval(15)
+    while true {
+      let status = sqlite3_exec(db, sql, nil, nil, nil)
+      if status == SQLITE_OK { return }
+      guard status == SQLITE_BUSY || status == SQLITE_LOCKED, Date() < deadline else { throw fail(sql) }
+      usleep(10_000)
+    }
   }
 
   private func statement(_ sql: String, _ bind: [Any?]) throws -> OpaquePointer? {

@@ -9,7 +9,18 @@ public final class Sequential {
   /// Output shape of each layer, without the batch dimension.
   public let outputShapes: [TensorShape]
 
+  /// What computes the passes; oneDNN at this machine's best precision unless set.
+  public var engine: ComputeEngine = .oneDNN(.auto) {
+    didSet { compiled.removeAll() }
+  }
+
   private let logits = FloatBuffer()
+  private var compiled: [CompiledKey: CompiledNetwork] = [:]
+
+  private struct CompiledKey: Hashable {
+    var batch: Int
+    var training: Bool
+  }
 
   /// Builds every layer in turn, initialising weights from `seed`. Throws, naming the layer, when
   /// a layer cannot take the shape before it.
@@ -90,8 +101,31 @@ public final class Sequential {
     }
   }
 
+  /// The oneDNN network for `batch` and `mode`, compiled on first use; nil on the reference
+  /// engine.
+  private func compiledNetwork(batch: Int, mode: Mode) -> CompiledNetwork? {
+    guard case .oneDNN(let precision) = engine else { return nil }
+    let key = CompiledKey(batch: batch, training: mode == .training)
+    if let network = compiled[key] { return network }
+    do {
+      let network = try CompiledNetwork(self, batch: batch, mode: mode, precision: precision.resolved)
+      compiled[key] = network
+      return network
+    } catch {
+      // Every layer without a primitive falls back to its reference; what is left is a bug.
+      preconditionFailure("compiling the model for oneDNN failed: \(error)")
+    }
+  }
+
+  /// The implementation of every pass of every layer at `batch` in training, as oneDNN chose
+  /// them ("conv2d: forward jit_bf16:avx512_core_bf16"); empty on the reference engine.
+  public func implementations(batch: Int) -> [String] {
+    compiledNetwork(batch: batch, mode: .training)?.implementations ?? []
+  }
+
   /// Runs all layers; the result is [batch, classCount] and lives until the next call.
   public func forward(_ input: UnsafePointer<Float>, batch: Int, mode: Mode) -> UnsafePointer<Float> {
+    if let network = compiledNetwork(batch: batch, mode: mode) { return network.forward(input) }
     var x = input
     for layer in layers { x = layer.forward(x, batch: batch, mode: mode) }
     return x
@@ -103,6 +137,9 @@ public final class Sequential {
     _ input: UnsafePointer<Float>, labels: UnsafePointer<Int32>, batch: Int,
     loss: CategoricalCrossEntropy
   ) -> (loss: Double, correct: Int) {
+    if let network = compiledNetwork(batch: batch, mode: .training) {
+      return network.trainStep(input, labels: labels, loss: loss)
+    }
     let probabilities = forward(input, batch: batch, mode: .training)
     let classes = classCount
     let total = loss.totalLoss(probabilities: probabilities, labels: labels, batch: batch, classes: classes)

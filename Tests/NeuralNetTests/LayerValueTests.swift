@@ -39,6 +39,15 @@ final class LayerValueTests: XCTestCase {
     XCTAssertEqual(y, [5, 9, 7, 3])
   }
 
+  func testMaxPoolSamePaddedOnlyAtTheEndReadsNothingOutsideTheImage() throws {
+    // 3x3 input, 2x2 windows, `same`: TensorFlow pads one row and column at the end only, so
+    // the windows on the edge hold 2 or 1 real cells; all negative, a zero read from outside
+    // the image (or garbage) would win.
+    let x: [Float] = [-1, -2, -3, -4, -5, -6, -7, -8, -9]
+    let y = try run(MaxPool2D(padding: .same), x, shape: [3, 3, 1])
+    XCTAssertEqual(y, [-1, -3, -7, -9])
+  }
+
   func testBatchNormalizationNormalisesAndUpdatesMovingStatistics() throws {
     let bn = BatchNormalization(momentum: 0.5, epsilon: 0)
     let y = try run(bn, [1, 3, 5, 7], shape: [1], batch: 4, mode: .training)

@@ -11,13 +11,18 @@ public enum Parallel {
   /// Worker threads for the engine's loops; OpenBLAS itself runs single-threaded inside each.
   /// Defaults to the number of active processors.
   public nonisolated(unsafe) static var workers: Int = defaultWorkers() {
-    didSet { workers = max(1, workers) }
+    didSet {
+      workers = max(1, workers)
+      DNNL.setThreads(workers)
+    }
   }
 
   private static func defaultWorkers() -> Int {
     // Each worker calls sgemm on its own chunk; nested OpenBLAS threads would oversubscribe.
     openblas_set_num_threads(1)
-    return max(1, ProcessInfo.processInfo.activeProcessorCount)
+    let count = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    DNNL.setThreads(count)
+    return count
   }
 
   /// Runs `body(chunk, worker)` for every chunk in `0..<chunks`, spread over the workers.

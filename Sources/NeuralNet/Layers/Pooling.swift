@@ -48,8 +48,13 @@ public final class MaxPool2D: Layer {
           let best = out + o, where_ = indices + o
           // Window cells outermost, channels innermost and contiguous: the inner loops vectorise.
           // The first maximum in cell order wins, as with a strict comparison per channel.
-          if g.padTop == 0 && g.padLeft == 0 {
-            // Unpadded windows lie wholly inside the image: walk them with plain pointer steps.
+          let insideImage =
+            g.padTop == 0 && g.padLeft == 0
+            && oh * g.strideHeight + g.kernelHeight <= g.inputHeight
+            && ow * g.strideWidth + g.kernelWidth <= g.inputWidth
+          if insideImage {
+            // A window wholly inside the image is walked with plain pointer steps. (`same`
+            // padding can pad only the bottom and right, so a zero top-left pad is not enough.)
             let originCell = oh * g.strideHeight * g.inputWidth + ow * g.strideWidth
             let origin = image + originCell * c
             best.update(from: origin, count: c)
@@ -242,6 +247,20 @@ public final class GlobalAveragePool2D: Layer {
 }
 
 /// The geometry of a pooling window, or an error naming the layer and shapes.
+extension MaxPool2D {
+  /// The windows over `inputShape`, for compiled networks.
+  func windowGeometry(_ inputShape: TensorShape) throws -> WindowGeometry {
+    try poolingGeometry(kind, inputShape, poolSize, stride, padding)
+  }
+}
+
+extension AveragePool2D {
+  /// The windows over `inputShape`, for compiled networks.
+  func windowGeometry(_ inputShape: TensorShape) throws -> WindowGeometry {
+    try poolingGeometry(kind, inputShape, poolSize, stride, padding)
+  }
+}
+
 private func poolingGeometry(
   _ kind: String, _ inputShape: TensorShape, _ pool: (Int, Int), _ stride: (Int, Int),
   _ padding: Padding

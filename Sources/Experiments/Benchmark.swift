@@ -18,13 +18,19 @@ public struct BenchmarkResult: Codable, Sendable {
   public var augmentation: Bool
   /// Median milliseconds to render all figures of one run.
   public var figuresMilliseconds: Double
+  /// What computed the passes, e.g. "oneDNN bf16" or "reference fp32".
+  public var engine: String
+  /// The precision the layers ran in: "bf16" or "fp32".
+  public var precision: String
+  /// The instruction set oneDNN dispatched to, e.g. "avx512_core_bf16".
+  public var isa: String
 
   enum CodingKeys: String, CodingKey {
     case trainImagesPerSecond = "train_images_per_second"
     case inferenceImagesPerSecond = "inference_images_per_second"
     case peakRSSMiB = "peak_rss_mib"
     case blasCore = "blas_core"
-    case threads, steps, repeats, parameters, augmentation
+    case threads, steps, repeats, parameters, augmentation, engine, precision, isa
     case batchSize = "batch_size"
     case figuresMilliseconds = "figures_milliseconds"
   }
@@ -34,12 +40,16 @@ public struct BenchmarkResult: Codable, Sendable {
 public enum Benchmark {
   /// Trains the paper's model for `steps` batches after a warm-up, `repeats` times, infers the
   /// same images, and draws all figures of one run; every figure is a median over the repeats.
-  public static func run(steps: Int, batchSize: Int, repeats: Int, augment: Bool, mnistDirectory: String) throws -> BenchmarkResult {
+  public static func run(
+    steps: Int, batchSize: Int, repeats: Int, augment: Bool, mnistDirectory: String,
+    engine: ComputeEngine = .oneDNN(.auto)
+  ) throws -> BenchmarkResult {
     let (train, test) = try IDXDataset.mnist.load(directory: mnistDirectory)
     let count = min(train.count, steps * batchSize)
     let subset = train.subset(Array(0..<count))
     let examples = try Examples(inputs: subset.scaledPixels(), labels: subset.labels, shape: [28, 28, 1])
     let model = try LayerSpec.buildModel(LayerSpec.paperModel, inputShape: [28, 28, 1], seed: 1)
+    model.engine = engine
     let trainer = Trainer(
       model: model, optimizer: Adam(), batchSize: batchSize,
       augmentation: augment ? RandomAffine(rotationDegrees: 15, zoom: 0.01, widthShift: 0.1, heightShift: 0.1) : nil)
@@ -56,7 +66,8 @@ public enum Benchmark {
     return BenchmarkResult(
       trainImagesPerSecond: median(trainSpeeds), inferenceImagesPerSecond: median(inferSpeeds),
       peakRSSMiB: peakResidentMiB(), threads: Parallel.workers, blasCore: BLASInfo.coreName, batchSize: batchSize, steps: steps,
-      repeats: repeats, parameters: model.parameterCount, augmentation: augment, figuresMilliseconds: figures)
+      repeats: repeats, parameters: model.parameterCount, augmentation: augment, figuresMilliseconds: figures,
+      engine: engine.description, precision: engine.precision.rawValue, isa: ComputeEngine.isa)
   }
 
   /// Median milliseconds to draw one run's figures (two curve charts, confusion matrix, 4-image

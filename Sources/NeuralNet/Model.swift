@@ -14,13 +14,16 @@ public final class Sequential {
     didSet { compiled.removeAll() }
   }
 
-  private let logits = FloatBuffer()
-  private var compiled: [CompiledKey: CompiledNetwork] = [:]
+  /// Inference runs in slices of at most this many examples, the last one padded: one compiled
+  /// network serves every batch size, and its activations stay small.
+  static let inferenceSlice = 128
 
-  private struct CompiledKey: Hashable {
-    var batch: Int
-    var training: Bool
-  }
+  private let logits = FloatBuffer()
+  private let paddedInputs = FloatBuffer()
+  private let slicedProbabilities = FloatBuffer()
+  /// At most one network per mode: a new batch size replaces the old one (oneDNN's primitive
+  /// cache makes recompiling cheap), so memory holds two networks, not one per size seen.
+  private var compiled: [Bool: CompiledNetwork] = [:]
 
   /// Builds every layer in turn, initialising weights from `seed`. Throws, naming the layer, when
   /// a layer cannot take the shape before it.
@@ -105,16 +108,41 @@ public final class Sequential {
   /// engine.
   private func compiledNetwork(batch: Int, mode: Mode) -> CompiledNetwork? {
     guard case .oneDNN(let precision) = engine else { return nil }
-    let key = CompiledKey(batch: batch, training: mode == .training)
-    if let network = compiled[key] { return network }
+    let training = mode == .training
+    if let network = compiled[training], network.batch == batch { return network }
+    compiled[training] = nil
     do {
       let network = try CompiledNetwork(self, batch: batch, mode: mode, precision: precision.resolved)
-      compiled[key] = network
+      compiled[training] = network
       return network
     } catch {
       // Every layer without a primitive falls back to its reference; what is left is a bug.
       preconditionFailure("compiling the model for oneDNN failed: \(error)")
     }
+  }
+
+  /// Inference through the compiled network in slices; [batch, classCount] in a reused buffer.
+  private func inferInSlices(_ input: UnsafePointer<Float>, batch: Int) -> UnsafePointer<Float>? {
+    let slice = min(batch, Sequential.inferenceSlice)
+    guard let network = compiledNetwork(batch: slice, mode: .inference) else { return nil }
+    let size = inputShape.elementCount, classes = classCount
+    slicedProbabilities.reserve(batch * classes)
+    var start = 0
+    while start < batch {
+      let n = min(slice, batch - start)
+      var source = input + start * size
+      if n < slice {
+        // Inference treats examples independently, so zero padding changes no real result.
+        paddedInputs.reserve(slice * size)
+        paddedInputs.pointer.update(from: source, count: n * size)
+        (paddedInputs.pointer + n * size).update(repeating: 0, count: (slice - n) * size)
+        source = UnsafePointer(paddedInputs.pointer)
+      }
+      let p = network.forward(source)
+      (slicedProbabilities.pointer + start * classes).update(from: p, count: n * classes)
+      start += n
+    }
+    return UnsafePointer(slicedProbabilities.pointer)
   }
 
   /// The implementation of every pass of every layer at `batch` in training, as oneDNN chose
@@ -125,7 +153,10 @@ public final class Sequential {
 
   /// Runs all layers; the result is [batch, classCount] and lives until the next call.
   public func forward(_ input: UnsafePointer<Float>, batch: Int, mode: Mode) -> UnsafePointer<Float> {
-    if let network = compiledNetwork(batch: batch, mode: mode) { return network.forward(input) }
+    if mode == .inference, let p = inferInSlices(input, batch: batch) { return p }
+    if mode == .training, let network = compiledNetwork(batch: batch, mode: mode) {
+      return network.forward(input)
+    }
     var x = input
     for layer in layers { x = layer.forward(x, batch: batch, mode: mode) }
     return x

@@ -32,8 +32,16 @@ public enum ComputeEngine: Equatable, Sendable, CustomStringConvertible {
 
   public var description: String {
     switch self {
-    case .oneDNN(let precision): return "oneDNN \(precision.resolved.rawValue)"
-    case .reference: return "reference fp32"
+    case .oneDNN: return "oneDNN \(precision.rawValue)"
+    case .reference: return "reference \(precision.rawValue)"
+    }
+  }
+
+  /// The precision the layers run in: `bf16` or `fp32`.
+  public var precision: Precision {
+    switch self {
+    case .oneDNN(let precision): return precision.resolved
+    case .reference: return .fp32
     }
   }
 

@@ -54,8 +54,9 @@ public final class BatchNormalization: Layer {
     let c = channels
     output.reserve(rows * c)
     let mean = batchMean.pointer, inverse = inverseDeviation.pointer
-    let gamma = parameters[0].value.pointer, beta = parameters[1].value.pointer
-    let movingMean = parameters[2].value.pointer, movingVariance = parameters[3].value.pointer
+    let gamma = parameter(named: "gamma").value.pointer, beta = parameter(named: "beta").value.pointer
+    let movingMean = parameter(named: "moving_mean").value.pointer
+    let movingVariance = parameter(named: "moving_variance").value.pointer
     if mode == .training {
       // Two passes in Double for the statistics: a sum of ~10^5 squares loses digits in Float.
       var sum = [Double](repeating: 0, count: c), squares = [Double](repeating: 0, count: c)
@@ -105,8 +106,9 @@ public final class BatchNormalization: Layer {
   {
     let rows = batch * rowsPerExample, c = channels
     let xHat = normalized.pointer, inverse = inverseDeviation.pointer
-    let gamma = parameters[0].value.pointer
-    let dGamma = parameters[0].gradient.pointer, dBeta = parameters[1].gradient.pointer
+    let gamma = parameter(named: "gamma").value.pointer
+    let dGamma = parameter(named: "gamma").gradient.pointer
+    let dBeta = parameter(named: "beta").gradient.pointer
     dGamma.update(repeating: 0, count: c)
     dBeta.update(repeating: 0, count: c)
     for r in 0..<rows {

@@ -76,8 +76,8 @@ public final class Conv2D: ActivatedLayer {
     return [g.outputHeight, g.outputWidth, filters]
   }
 
-  private var kernelValues: UnsafeMutablePointer<Float> { parameters[0].value.pointer }
-  private var biasValues: UnsafeMutablePointer<Float> { parameters[1].value.pointer }
+  private var kernelValues: UnsafeMutablePointer<Float> { parameter(named: "kernel").value.pointer }
+  private var biasValues: UnsafeMutablePointer<Float> { parameter(named: "bias").value.pointer }
 
   /// Images per chunk: about 1 MiB of im2col rows, and at least one chunk per worker.
   private func imagesPerChunk(batch: Int) -> Int {
@@ -160,8 +160,8 @@ public final class Conv2D: ActivatedLayer {
         Im2Col.fold(dCols + i * g.outputPixels * g.patchSize, into: target + i * g.inputSize, g)
       }
     }
-    kernelGradients.sum(workers: workers, count: kernelCount, into: parameters[0].gradient.pointer)
-    biasGradients.sum(workers: workers, count: filters, into: parameters[1].gradient.pointer)
+    kernelGradients.sum(workers: workers, count: kernelCount, into: parameter(named: "kernel").gradient.pointer)
+    biasGradients.sum(workers: workers, count: filters, into: parameter(named: "bias").gradient.pointer)
     return needsInputGradient ? UnsafePointer(dX) : nil
   }
 }

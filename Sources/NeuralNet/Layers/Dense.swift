@@ -13,6 +13,8 @@ public final class Dense: ActivatedLayer {
   public private(set) var parameters: [Parameter] = []
 
   private var inputFeatures = 0
+  private var kernel: Parameter { parameter(named: "kernel") }
+  private var bias: Parameter { parameter(named: "bias") }
   private var input: UnsafePointer<Float>?
   private var forwardInput: UnsafePointer<Float> {
     guard let input else { preconditionFailure("Dense.backward called before forward") }
@@ -45,9 +47,9 @@ public final class Dense: ActivatedLayer {
   public func forward(_ input: UnsafePointer<Float>, batch: Int, mode: Mode) -> UnsafePointer<Float> {
     self.input = input
     output.reserve(batch * units)
-    GEMM.multiply(input, parameters[0].value.pointer, into: output.pointer, m: batch, n: units, k: inputFeatures)
+    GEMM.multiply(input, kernel.value.pointer, into: output.pointer, m: batch, n: units, k: inputFeatures)
     addBiasAndActivate(
-      output.pointer, bias: parameters[1].value.pointer, rows: batch, width: units,
+      output.pointer, bias: bias.value.pointer, rows: batch, width: units,
       activation: activation)
     return UnsafePointer(output.pointer)
   }
@@ -66,14 +68,14 @@ public final class Dense: ActivatedLayer {
     -> UnsafePointer<Float>?
   {
     GEMM.multiply(
-      forwardInput, transposeA: true, dZ, into: parameters[0].gradient.pointer, m: inputFeatures, n: units,
+      forwardInput, transposeA: true, dZ, into: kernel.gradient.pointer, m: inputFeatures, n: units,
       k: batch)
-    parameters[1].gradient.zero(units)
-    accumulateColumnSums(dZ, rows: batch, width: units, into: parameters[1].gradient.pointer)
+    bias.gradient.zero(units)
+    accumulateColumnSums(dZ, rows: batch, width: units, into: bias.gradient.pointer)
     guard needsInputGradient else { return nil }
     inputGradient.reserve(batch * inputFeatures)
     GEMM.multiply(
-      dZ, parameters[0].value.pointer, transposeB: true, into: inputGradient.pointer, m: batch,
+      dZ, kernel.value.pointer, transposeB: true, into: inputGradient.pointer, m: batch,
       n: inputFeatures, k: units)
     return UnsafePointer(inputGradient.pointer)
   }

@@ -3,35 +3,23 @@
 /// Input [batch, H, W, C], output [batch, outputHeight, outputWidth, C]; the position of each
 /// maximum is kept for the backward pass.
 public final class MaxPool2D: Layer {
-  /// Window height and width.
-  public var poolSize: (Int, Int)
-  /// Step between windows; Keras's default is the pool size.
-  public var stride: (Int, Int)
-  /// `valid` (Keras's default) or `same`.
-  public var padding: Padding
+  /// Window size, stride and padding, and the geometry once built.
+  public private(set) var window: PoolingWindow
 
   public let kind = "MaxPooling2D"
-  public var settings: String { "\(poolSize.0)x\(poolSize.1), stride \(stride.0), \(padding.rawValue)" }
-
-  private var builtGeometry: WindowGeometry?
-  private var geometry: WindowGeometry {
-    guard let builtGeometry else { preconditionFailure("\(kind) used before build(inputShape:)") }
-    return builtGeometry
-  }
+  public var settings: String { window.settings }
+  private var geometry: WindowGeometry { window.built(kind) }
   private let output = FloatBuffer()
   private let argmax = IndexBuffer()
   private let inputGradient = FloatBuffer()
 
   /// A max-pooling layer.
   public init(poolSize: (Int, Int) = (2, 2), stride: (Int, Int)? = nil, padding: Padding = .valid) {
-    self.poolSize = poolSize
-    self.stride = stride ?? poolSize
-    self.padding = padding
+    window = PoolingWindow(size: poolSize, stride: stride ?? poolSize, padding: padding)
   }
 
   public func build(inputShape: TensorShape, generator: inout SeededGenerator) throws -> TensorShape {
-    builtGeometry = try poolingGeometry(kind, inputShape, poolSize, stride, padding)
-    return [geometry.outputHeight, geometry.outputWidth, geometry.channels]
+    try window.build(kind, inputShape)
   }
 
   public func forward(_ input: UnsafePointer<Float>, batch: Int, mode: Mode) -> UnsafePointer<Float> {
@@ -118,34 +106,22 @@ public final class MaxPool2D: Layer {
 
 /// Average pooling (Keras `AveragePooling2D`); with `same` padding, padded cells are not counted.
 public final class AveragePool2D: Layer {
-  /// Window height and width.
-  public var poolSize: (Int, Int)
-  /// Step between windows; defaults to the pool size.
-  public var stride: (Int, Int)
-  /// `valid` or `same`.
-  public var padding: Padding
+  /// Window size, stride and padding, and the geometry once built.
+  public private(set) var window: PoolingWindow
 
   public let kind = "AveragePooling2D"
-  public var settings: String { "\(poolSize.0)x\(poolSize.1), stride \(stride.0), \(padding.rawValue)" }
-
-  private var builtGeometry: WindowGeometry?
-  private var geometry: WindowGeometry {
-    guard let builtGeometry else { preconditionFailure("\(kind) used before build(inputShape:)") }
-    return builtGeometry
-  }
+  public var settings: String { window.settings }
+  private var geometry: WindowGeometry { window.built(kind) }
   private let output = FloatBuffer()
   private let inputGradient = FloatBuffer()
 
   /// An average-pooling layer.
   public init(poolSize: (Int, Int) = (2, 2), stride: (Int, Int)? = nil, padding: Padding = .valid) {
-    self.poolSize = poolSize
-    self.stride = stride ?? poolSize
-    self.padding = padding
+    window = PoolingWindow(size: poolSize, stride: stride ?? poolSize, padding: padding)
   }
 
   public func build(inputShape: TensorShape, generator: inout SeededGenerator) throws -> TensorShape {
-    builtGeometry = try poolingGeometry(kind, inputShape, poolSize, stride, padding)
-    return [geometry.outputHeight, geometry.outputWidth, geometry.channels]
+    try window.build(kind, inputShape)
   }
 
   public func forward(_ input: UnsafePointer<Float>, batch: Int, mode: Mode) -> UnsafePointer<Float> {
@@ -247,33 +223,52 @@ public final class GlobalAveragePool2D: Layer {
 }
 
 /// The geometry of a pooling window, or an error naming the layer and shapes.
-extension MaxPool2D {
-  /// The windows over `inputShape`, for compiled networks.
-  func windowGeometry(_ inputShape: TensorShape) throws -> WindowGeometry {
-    try poolingGeometry(kind, inputShape, poolSize, stride, padding)
-  }
-}
+/// The window of a pooling layer: its settings (Keras's `pool_size`, `strides`, `padding`), and
+/// its geometry once the layer is built.
+public struct PoolingWindow {
+  /// Window height and width.
+  public var size: (Int, Int)
+  /// Step between windows; Keras's default is the pool size.
+  public var stride: (Int, Int)
+  /// `valid` (Keras's default) or `same`.
+  public var padding: Padding
+  private var geometry: WindowGeometry?
 
-extension AveragePool2D {
-  /// The windows over `inputShape`, for compiled networks.
-  func windowGeometry(_ inputShape: TensorShape) throws -> WindowGeometry {
-    try poolingGeometry(kind, inputShape, poolSize, stride, padding)
+  init(size: (Int, Int), stride: (Int, Int), padding: Padding) {
+    self.size = size
+    self.stride = stride
+    self.padding = padding
   }
-}
 
-private func poolingGeometry(
-  _ kind: String, _ inputShape: TensorShape, _ pool: (Int, Int), _ stride: (Int, Int),
-  _ padding: Padding
-) throws -> WindowGeometry {
-  guard pool.0 > 0, pool.1 > 0, stride.0 > 0, stride.1 > 0 else {
-    throw NeuralNetError.shapeMismatch(layer: kind, input: inputShape, reason: "pool size and stride must be positive")
+  var settings: String { "\(size.0)x\(size.1), stride \(stride.0), \(padding.rawValue)" }
+
+  /// The windows over `inputShape`; throws, naming `kind`, when they do not fit.
+  func geometry(_ kind: String, over inputShape: TensorShape) throws -> WindowGeometry {
+    guard size.0 > 0, size.1 > 0, stride.0 > 0, stride.1 > 0 else {
+      throw NeuralNetError.shapeMismatch(
+        layer: kind, input: inputShape, reason: "pool size and stride must be positive")
+    }
+    guard let g = WindowGeometry(input: inputShape, kernel: size, stride: stride, padding: padding)
+    else {
+      throw NeuralNetError.shapeMismatch(
+        layer: kind, input: inputShape,
+        reason: "a \(size.0)x\(size.1) pool with \(padding.rawValue) padding does not fit")
+    }
+    return g
   }
-  guard let g = WindowGeometry(input: inputShape, kernel: pool, stride: stride, padding: padding) else {
-    throw NeuralNetError.shapeMismatch(
-      layer: kind, input: inputShape,
-      reason: "a \(pool.0)x\(pool.1) pool with \(padding.rawValue) padding does not fit")
+
+  /// Fixes the geometry for `inputShape` and returns the output shape.
+  mutating func build(_ kind: String, _ inputShape: TensorShape) throws -> TensorShape {
+    let g = try geometry(kind, over: inputShape)
+    geometry = g
+    return [g.outputHeight, g.outputWidth, g.channels]
   }
-  return g
+
+  /// The built geometry; using a layer before `build` is a programming error.
+  func built(_ kind: String) -> WindowGeometry {
+    guard let geometry else { preconditionFailure("\(kind) used before build(inputShape:)") }
+    return geometry
+  }
 }
 
 /// Calls `body(cell)` with `cell = row * inputWidth + column` for every in-bounds input position

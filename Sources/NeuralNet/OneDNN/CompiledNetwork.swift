@@ -51,7 +51,7 @@ final class CompiledNetwork {
     self.stages = stages
     classes = model.classCount
     probabilities = try Conformed(source, to: context.plain([classes], dnnl_f32))
-    lastTakesLogitGradient = (stages.last?.1 as? DenseStage)?.takesLogitGradient ?? false
+    lastTakesLogitGradient = (stages.last?.1 as? WeightedStage)?.takesLogitGradient ?? false
     guard mode == .training else {
       lossGradient = nil
       return
@@ -72,18 +72,18 @@ final class CompiledNetwork {
   ) throws -> [Stage] {
     switch layer {
     case let conv as Conv2D:
-      return [try ConvolutionStage(conv, input: source, inputShape: shape, context: context)]
+      return [try ConvolutionOperation.stage(conv, input: source, inputShape: shape, context: context)]
     case let dense as Dense where dense.activation != .softmax || isLast:
-      return [try DenseStage(dense, input: source, context: context)]
+      return [try InnerProductOperation.stage(dense, input: source, context: context)]
     case let pool as MaxPool2D:
       return [
         try PoolingStage(
-          maximum: true, geometry: try pool.windowGeometry(shape), input: source, context: context)
+          maximum: true, geometry: try pool.window.geometry(pool.kind, over: shape), input: source, context: context)
       ]
     case let pool as AveragePool2D:
       return [
         try PoolingStage(
-          maximum: false, geometry: try pool.windowGeometry(shape), input: source, context: context)
+          maximum: false, geometry: try pool.window.geometry(pool.kind, over: shape), input: source, context: context)
       ]
     case is GlobalAveragePool2D:
       let pool = try PoolingStage(globalAverageOf: shape, input: source, context: context)

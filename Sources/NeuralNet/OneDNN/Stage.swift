@@ -132,13 +132,3 @@ extension Parameter {
     DNNLMemory(layout, at: UnsafeMutableRawPointer(gradient.pointer))
   }
 }
-
-extension Layer {
-  /// The parameter called `name` ("kernel", "gamma", ...); the layer must be built.
-  func parameter(named name: String) -> Parameter {
-    guard let parameter = parameters.first(where: { $0.name == name }) else {
-      preconditionFailure("\(kind) has no parameter '\(name)'")
-    }
-    return parameter
-  }
-}

@@ -3,6 +3,8 @@ import Experiments
 import Foundation
 import NeuralNet
 
+extension Precision: ExpressibleByArgument {}
+
 extension Report {
   /// `report bench`: speed and memory of the paper's model on this machine.
   struct Bench: ParsableCommand {
@@ -21,6 +23,10 @@ extension Report {
     var augment = false
     @Option(help: "Directory holding the four MNIST IDX files (default: data/mnist).")
     var mnist = "data/mnist"
+    @Option(help: "Layer arithmetic: auto (bf16 where the CPU has native bf16, else fp32), bf16 or fp32 (default: auto).")
+    var precision: Precision = .auto
+    @Flag(help: "Measure the plain reference engine (NHWC, im2col + OpenBLAS) instead of oneDNN, for comparison.")
+    var referenceEngine = false
     @Flag(help: "Print one JSON object instead of a table.")
     var json = false
 
@@ -29,12 +35,20 @@ extension Report {
         throw ValidationError("--steps, --batch-size and --repeats must be positive")
       }
       if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+      guard precision.isSupported else {
+        throw ValidationError(
+          "--precision \(precision.rawValue) needs an AVX-512 CPU; oneDNN reports \(ComputeEngine.isa) here")
+      }
+      if referenceEngine, precision == .bf16 {
+        throw ValidationError("--reference-engine computes in fp32 only; drop --precision bf16")
+      }
     }
 
     func run() throws {
       if let threads { Parallel.workers = threads }
       let result = try Benchmark.run(
-        steps: steps, batchSize: batchSize, repeats: repeats, augment: augment, mnistDirectory: mnist)
+        steps: steps, batchSize: batchSize, repeats: repeats, augment: augment, mnistDirectory: mnist,
+        engine: referenceEngine ? .reference : .oneDNN(precision))
       if json {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -45,6 +59,7 @@ extension Report {
         ("model parameters", "\(result.parameters)"),
         ("batch size x steps x repeats", "\(result.batchSize) x \(result.steps) x \(result.repeats)"),
         ("threads", "\(result.threads)"),
+        ("engine", "\(result.engine) (\(result.isa))"),
         ("BLAS kernels", result.blasCore),
         ("augmentation", result.augmentation ? "on" : "off"),
         ("training (median)", String(format: "%.0f images/s", result.trainImagesPerSecond)),

@@ -22,14 +22,20 @@ public struct Evaluation: Sendable {
   public let perClass: [ClassMetrics]
 
   /// Evaluates `model` on `examples` in inference mode.
-  public init(model: Sequential, examples: Examples, loss: CategoricalCrossEntropy = .init(), batchSize: Int = 500) {
+  public init(
+    model: Sequential, examples: Examples, loss: CategoricalCrossEntropy = .init(),
+    batchSize: Int = 500
+  ) {
     self.init(
       probabilities: model.predict(examples.inputs, batchSize: batchSize), labels: examples.labels,
       classCount: model.classCount, loss: loss)
   }
 
   /// Evaluates precomputed probabilities against `labels`.
-  public init(probabilities: [Float], labels: [Int32], classCount: Int, loss: CategoricalCrossEntropy = .init()) {
+  public init(
+    probabilities: [Float], labels: [Int32], classCount: Int,
+    loss: CategoricalCrossEntropy = .init()
+  ) {
     let n = labels.count
     self.probabilities = probabilities
     var predictions = [Int](repeating: 0, count: n)
@@ -37,7 +43,8 @@ public struct Evaluation: Sendable {
     var total = 0.0
     probabilities.withUnsafeBufferPointer { p in
       labels.withUnsafeBufferPointer { y in
-        total = loss.totalLoss(probabilities: p.baseAddress!, labels: y.baseAddress!, batch: n, classes: classCount)
+        total = loss.totalLoss(
+          probabilities: p.baseAddress!, labels: y.baseAddress!, batch: n, classes: classCount)
         for i in 0..<n {
           predictions[i] = argmax(p.baseAddress! + i * classCount, classCount)
           confusion[Int(y[i])][predictions[i]] += 1

@@ -29,6 +29,7 @@ public struct Examples: Sendable {
   public func prefix(_ n: Int) -> Examples {
     let k = min(n, count)
     return Examples(
-      validated: Array(inputs[0..<(k * shape.elementCount)]), labels: Array(labels[0..<k]), shape: shape)
+      validated: Array(inputs[0..<(k * shape.elementCount)]), labels: Array(labels[0..<k]),
+      shape: shape)
   }
 }

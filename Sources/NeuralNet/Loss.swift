@@ -22,7 +22,9 @@ public struct CategoricalCrossEntropy: Sendable {
       for j in 0..<classes {
         let y = target(labels[n], j, classes: classes)
         // Float's smallest normal keeps log finite where softmax underflowed to zero.
-        if y > 0 { total -= Double(y) * log(Double(max(p[n * classes + j], .leastNormalMagnitude))) }
+        if y > 0 {
+          total -= Double(y) * log(Double(max(p[n * classes + j], .leastNormalMagnitude)))
+        }
       }
     }
     return total
@@ -52,7 +54,8 @@ public struct CategoricalCrossEntropy: Sendable {
     for n in 0..<batch {
       for j in 0..<classes {
         let i = n * classes + j
-        gradient[i] = -target(labels[n], j, classes: classes) / max(p[i], .leastNormalMagnitude) * scale
+        gradient[i] =
+          -target(labels[n], j, classes: classes) / max(p[i], .leastNormalMagnitude) * scale
       }
     }
   }

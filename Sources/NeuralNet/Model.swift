@@ -29,7 +29,8 @@ public final class Sequential {
   /// a layer cannot take the shape before it.
   public init(inputShape: TensorShape, layers: [Layer], seed: UInt64) throws {
     guard !layers.isEmpty else {
-      throw NeuralNetError.shapeMismatch(layer: "Sequential", input: inputShape, reason: "no layers")
+      throw NeuralNetError.shapeMismatch(
+        layer: "Sequential", input: inputShape, reason: "no layers")
     }
     self.inputShape = inputShape
     self.layers = layers
@@ -49,7 +50,8 @@ public final class Sequential {
         shape = try layer.build(inputShape: shape, generator: &layerGenerator)
       } catch NeuralNetError.shapeMismatch(let kind, let input, let reason) {
         throw NeuralNetError.shapeMismatch(
-          layer: "\(name) (\(kind), layer \(names.count) of \(layers.count))", input: input, reason: reason)
+          layer: "\(name) (\(kind), layer \(names.count) of \(layers.count))", input: input,
+          reason: reason)
       }
       shapes.append(shape)
     }
@@ -77,7 +79,9 @@ public final class Sequential {
 
   /// Every tensor with its qualified name, "conv2d.kernel", in layer order.
   public var namedParameters: [(name: String, parameter: Parameter)] {
-    zip(layerNames, layers).flatMap { name, layer in layer.parameters.map { ("\(name).\($0.name)", $0) } }
+    zip(layerNames, layers).flatMap { name, layer in
+      layer.parameters.map { ("\(name).\($0.name)", $0) }
+    }
   }
 
   /// Trainable tensors, in the order optimizers see them.
@@ -92,7 +96,8 @@ public final class Sequential {
 
   /// One row of `model.summary()`.
   public struct LayerSummary: Sendable, Codable, Equatable {
-    public var name: String, kind: String, settings: String, outputShape: TensorShape, parameters: Int
+    public var name: String, kind: String, settings: String, outputShape: TensorShape,
+      parameters: Int
   }
 
   /// The model summary, one row per layer.
@@ -112,7 +117,8 @@ public final class Sequential {
     if let network = compiled[training], network.batch == batch { return network }
     compiled[training] = nil
     do {
-      let network = try CompiledNetwork(self, batch: batch, mode: mode, precision: precision.resolved)
+      let network = try CompiledNetwork(
+        self, batch: batch, mode: mode, precision: precision.resolved)
       compiled[training] = network
       return network
     } catch {
@@ -125,7 +131,8 @@ public final class Sequential {
   private func inferInSlices(_ input: UnsafePointer<Float>, batch: Int) -> UnsafePointer<Float>? {
     let slice = min(batch, Sequential.inferenceSlice)
     guard let network = compiledNetwork(batch: slice, mode: .inference) else { return nil }
-    let size = inputShape.elementCount, classes = classCount
+    let size = inputShape.elementCount
+    let classes = classCount
     slicedProbabilities.reserve(batch * classes)
     var start = 0
     while start < batch {
@@ -152,7 +159,8 @@ public final class Sequential {
   }
 
   /// Runs all layers; the result is [batch, classCount] and lives until the next call.
-  public func forward(_ input: UnsafePointer<Float>, batch: Int, mode: Mode) -> UnsafePointer<Float> {
+  public func forward(_ input: UnsafePointer<Float>, batch: Int, mode: Mode) -> UnsafePointer<Float>
+  {
     if mode == .inference, let p = inferInSlices(input, batch: batch) { return p }
     if mode == .training, let network = compiledNetwork(batch: batch, mode: mode) {
       return network.forward(input)
@@ -173,20 +181,24 @@ public final class Sequential {
     }
     let probabilities = forward(input, batch: batch, mode: .training)
     let classes = classCount
-    let total = loss.totalLoss(probabilities: probabilities, labels: labels, batch: batch, classes: classes)
-    let correct = Sequential.countCorrect(probabilities, labels: labels, batch: batch, classes: classes)
+    let total = loss.totalLoss(
+      probabilities: probabilities, labels: labels, batch: batch, classes: classes)
+    let correct = Sequential.countCorrect(
+      probabilities, labels: labels, batch: batch, classes: classes)
     logits.reserve(batch * classes)
     var gradient: UnsafePointer<Float>?
     var start = layers.count - 1
     if let last = layers.last as? ActivatedLayer, last.activation == .softmax {
       loss.logitGradient(
-        probabilities: probabilities, labels: labels, batch: batch, classes: classes, into: logits.pointer)
+        probabilities: probabilities, labels: labels, batch: batch, classes: classes,
+        into: logits.pointer)
       gradient = last.backward(
         preActivationGradient: logits.pointer, batch: batch, needsInputGradient: layers.count > 1)
       start -= 1
     } else {
       loss.probabilityGradient(
-        probabilities: probabilities, labels: labels, batch: batch, classes: classes, into: logits.pointer)
+        probabilities: probabilities, labels: labels, batch: batch, classes: classes,
+        into: logits.pointer)
       gradient = UnsafePointer(logits.pointer)
     }
     var i = start
@@ -207,7 +219,8 @@ public final class Sequential {
 
   /// Class probabilities for every example, [count, classCount], computed in inference mode.
   public func predict(_ inputs: [Float], batchSize: Int = 500) -> [Float] {
-    let size = inputShape.elementCount, classes = classCount
+    let size = inputShape.elementCount
+    let classes = classCount
     let count = inputs.count / size
     var result = [Float](repeating: 0, count: count * classes)
     inputs.withUnsafeBufferPointer { x in
@@ -226,7 +239,10 @@ public final class Sequential {
 
   /// Copies of every tensor by qualified name, for saving.
   public func weights() -> [String: (shape: [Int], values: [Float])] {
-    Dictionary(uniqueKeysWithValues: namedParameters.map { ($0.name, ($0.parameter.shape, $0.parameter.value.array($0.parameter.count))) })
+    Dictionary(
+      uniqueKeysWithValues: namedParameters.map {
+        ($0.name, ($0.parameter.shape, $0.parameter.value.array($0.parameter.count)))
+      })
   }
 
   /// Replaces every tensor; each must be present with the model's shape, and no extra may be

@@ -8,6 +8,8 @@ public enum NeuralNetError: Error, CustomStringConvertible, Equatable {
   case malformedSafeTensors(String)
   /// Inputs and labels disagree, or a batch is empty.
   case invalidData(String)
+  /// The precision asked for has no kernels on this CPU (bf16 without AVX-512).
+  case unsupportedPrecision(Precision, isa: String)
   /// The loss became NaN or infinite.
   case nonFiniteLoss(epoch: Int, batch: Int)
 
@@ -18,6 +20,8 @@ public enum NeuralNetError: Error, CustomStringConvertible, Equatable {
     case .incompatibleWeights(let reason): return "weights do not fit the model: \(reason)"
     case .malformedSafeTensors(let reason): return "malformed safetensors data: \(reason)"
     case .invalidData(let reason): return "invalid training data: \(reason)"
+    case .unsupportedPrecision(let precision, let isa):
+      return "precision \(precision.rawValue) needs an AVX-512 CPU; oneDNN reports \(isa) here"
     case .nonFiniteLoss(let epoch, let batch):
       return "the loss became NaN or infinite at epoch \(epoch), batch \(batch)"
     }

@@ -41,7 +41,8 @@ public struct SeededGenerator: RandomNumberGenerator, Codable, Equatable, Sendab
 
   enum CodingKeys: CodingKey { case state }
   public init(from decoder: Decoder) throws {
-    let words = try decoder.container(keyedBy: CodingKeys.self).decode([UInt64].self, forKey: .state)
+    let words = try decoder.container(keyedBy: CodingKeys.self).decode(
+      [UInt64].self, forKey: .state)
     guard words.count == 4 else {
       throw DecodingError.dataCorrupted(
         .init(codingPath: decoder.codingPath, debugDescription: "generator state needs 4 words"))

@@ -8,16 +8,21 @@ public enum SafeTensors {
   public typealias Tensor = (shape: [Int], values: [Float])
 
   /// Encodes tensors (in name order, so equal input gives equal bytes) and string metadata.
-  public static func encode(_ tensors: [String: Tensor], metadata: [String: String] = [:]) throws -> Data {
+  public static func encode(_ tensors: [String: Tensor], metadata: [String: String] = [:]) throws
+    -> Data
+  {
     var header: [String: Any] = [:]
     if !metadata.isEmpty { header["__metadata__"] = metadata }
     var offset = 0
     let sorted = tensors.sorted { $0.key < $1.key }
     for (name, t) in sorted {
       guard t.shape.elementCount == t.values.count else {
-        throw NeuralNetError.malformedSafeTensors("tensor '\(name)' has \(t.values.count) values for shape \(t.shape)")
+        throw NeuralNetError.malformedSafeTensors(
+          "tensor '\(name)' has \(t.values.count) values for shape \(t.shape)")
       }
-      header[name] = ["dtype": "F32", "shape": t.shape, "data_offsets": [offset, offset + 4 * t.values.count]]
+      header[name] = [
+        "dtype": "F32", "shape": t.shape, "data_offsets": [offset, offset + 4 * t.values.count],
+      ]
       offset += 4 * t.values.count
     }
     var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
@@ -33,11 +38,19 @@ public enum SafeTensors {
   }
 
   /// Decodes every F32 tensor and the metadata, checking offsets against the payload.
-  public static func decode(_ data: Data) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
-    guard data.count >= 8 else { throw NeuralNetError.malformedSafeTensors("\(data.count) bytes, shorter than the 8-byte header length") }
-    let headerLength = data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+  public static func decode(_ data: Data) throws -> (
+    tensors: [String: Tensor], metadata: [String: String]
+  ) {
+    guard data.count >= 8 else {
+      throw NeuralNetError.malformedSafeTensors(
+        "\(data.count) bytes, shorter than the 8-byte header length")
+    }
+    let headerLength = data.prefix(8).enumerated().reduce(UInt64(0)) {
+      $0 | UInt64($1.element) << (8 * UInt64($1.offset))
+    }
     guard headerLength <= UInt64(data.count - 8) else {
-      throw NeuralNetError.malformedSafeTensors("header length \(headerLength) exceeds the \(data.count)-byte payload")
+      throw NeuralNetError.malformedSafeTensors(
+        "header length \(headerLength) exceeds the \(data.count)-byte payload")
     }
     let start = data.startIndex + 8
     let headerData = data[start..<(start + Int(headerLength))]
@@ -53,12 +66,21 @@ public enum SafeTensors {
         continue
       }
       guard let info = entry as? [String: Any], let dtype = info["dtype"] as? String,
-        let shape = info["shape"] as? [Int], let offsets = info["data_offsets"] as? [Int], offsets.count == 2
-      else { throw NeuralNetError.malformedSafeTensors("tensor '\(name)' lacks dtype, shape or data_offsets") }
-      guard dtype == "F32" else { throw NeuralNetError.malformedSafeTensors("tensor '\(name)' is \(dtype); only F32 is supported") }
+        let shape = info["shape"] as? [Int], let offsets = info["data_offsets"] as? [Int],
+        offsets.count == 2
+      else {
+        throw NeuralNetError.malformedSafeTensors(
+          "tensor '\(name)' lacks dtype, shape or data_offsets")
+      }
+      guard dtype == "F32" else {
+        throw NeuralNetError.malformedSafeTensors(
+          "tensor '\(name)' is \(dtype); only F32 is supported")
+      }
       let (begin, end) = (offsets[0], offsets[1])
-      guard begin >= 0, end >= begin, end <= body.count, end - begin == 4 * shape.elementCount else {
-        throw NeuralNetError.malformedSafeTensors("tensor '\(name)' has offsets \(offsets) for shape \(shape) in \(body.count) data bytes")
+      guard begin >= 0, end >= begin, end <= body.count, end - begin == 4 * shape.elementCount
+      else {
+        throw NeuralNetError.malformedSafeTensors(
+          "tensor '\(name)' has offsets \(offsets) for shape \(shape) in \(body.count) data bytes")
       }
       var values = [Float](repeating: 0, count: shape.elementCount)
       values.withUnsafeMutableBytes { target in

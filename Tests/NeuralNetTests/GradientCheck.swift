@@ -6,7 +6,9 @@ import XCTest
 /// analytic dLoss/dx and dLoss/dParameter must match central differences.
 enum GradientCheck {
   static func loss(_ layer: Layer, _ x: [Float], _ r: [Float], batch: Int) -> Double {
-    let y = x.withUnsafeBufferPointer { layer.forward($0.baseAddress!, batch: batch, mode: .training) }
+    let y = x.withUnsafeBufferPointer {
+      layer.forward($0.baseAddress!, batch: batch, mode: .training)
+    }
     return (0..<r.count).reduce(0.0) { $0 + Double(r[$1]) * Double(y[$1]) }
   }
 
@@ -25,13 +27,18 @@ enum GradientCheck {
     let r = (0..<(batch * outShape.elementCount)).map { _ in generator.uniform(-1, 1) }
     _ = loss(layer, x, r, batch: batch)
     let dx = r.withUnsafeBufferPointer { g -> [Float] in
-      guard let p = layer.backward(g.baseAddress!, batch: batch, needsInputGradient: true) else { return [] }
+      guard let p = layer.backward(g.baseAddress!, batch: batch, needsInputGradient: true) else {
+        return []
+      }
       return Array(UnsafeBufferPointer(start: p, count: x.count))
     }
-    let parameterGradients = layer.parameters.filter(\.isTrainable).map { $0.gradient.array($0.count) }
+    let parameterGradients = layer.parameters.filter(\.isTrainable).map {
+      $0.gradient.array($0.count)
+    }
     func compare(_ analytic: Float, _ numeric: Double, _ what: String) {
       let scale = max(1, abs(numeric), Double(abs(analytic)))
-      XCTAssertLessThan(abs(Double(analytic) - numeric) / scale, tolerance, what, file: file, line: line)
+      XCTAssertLessThan(
+        abs(Double(analytic) - numeric) / scale, tolerance, what, file: file, line: line)
     }
     for i in stride(from: 0, to: x.count, by: max(1, x.count / samples)) {
       let saved = x[i]
@@ -50,7 +57,9 @@ enum GradientCheck {
         parameter.value.pointer[i] = saved - step
         let minus = loss(layer, x, r, batch: batch)
         parameter.value.pointer[i] = saved
-        compare(parameterGradients[p][i], (plus - minus) / Double(2 * step), "\(layer.kind) d\(parameter.name)[\(i)]")
+        compare(
+          parameterGradients[p][i], (plus - minus) / Double(2 * step),
+          "\(layer.kind) d\(parameter.name)[\(i)]")
       }
     }
   }

@@ -4,7 +4,8 @@ import XCTest
 
 final class LayerGradientTests: XCTestCase {
   func testConv2DValid() throws {
-    try GradientCheck.verify(Conv2D(filters: 3, kernelSize: (3, 3), activation: .linear), inputShape: [5, 5, 2])
+    try GradientCheck.verify(
+      Conv2D(filters: 3, kernelSize: (3, 3), activation: .linear), inputShape: [5, 5, 2])
   }
 
   func testConv2DSameStrideTwo() throws {
@@ -14,11 +15,13 @@ final class LayerGradientTests: XCTestCase {
   }
 
   func testConv2DManyChunksAcrossWorkers() throws {
-    try GradientCheck.verify(Conv2D(filters: 2, kernelSize: (2, 2)), inputShape: [4, 4, 1], batch: 9)
+    try GradientCheck.verify(
+      Conv2D(filters: 2, kernelSize: (2, 2)), inputShape: [4, 4, 1], batch: 9)
   }
 
   func testDenseLeakyRelu() throws {
-    try GradientCheck.verify(Dense(units: 5, activation: .leakyRelu(alpha: 0.3)), inputShape: [7], tolerance: 5e-2)
+    try GradientCheck.verify(
+      Dense(units: 5, activation: .leakyRelu(alpha: 0.3)), inputShape: [7], tolerance: 5e-2)
   }
 
   func testDenseSoftmax() throws {
@@ -30,7 +33,8 @@ final class LayerGradientTests: XCTestCase {
   }
 
   func testAveragePoolSame() throws {
-    try GradientCheck.verify(AveragePool2D(poolSize: (2, 2), padding: .same), inputShape: [5, 5, 2])
+    try GradientCheck.verify(
+      AveragePool2D(poolSize: (2, 2), padding: .same), inputShape: [5, 5, 2])
   }
 
   func testGlobalAveragePool() throws {
@@ -52,11 +56,17 @@ final class LayerGradientTests: XCTestCase {
     var generator = SeededGenerator(seed: 3)
     _ = try layer.build(inputShape: [1000], generator: &generator)
     let x = [Float](repeating: 1, count: 1000)
-    let y = x.withUnsafeBufferPointer { Array(UnsafeBufferPointer(start: layer.forward($0.baseAddress!, batch: 1, mode: .training), count: 1000)) }
+    let y = x.withUnsafeBufferPointer {
+      Array(
+        UnsafeBufferPointer(
+          start: layer.forward($0.baseAddress!, batch: 1, mode: .training), count: 1000))
+    }
     XCTAssertEqual(Set(y), [0, 2])
     let kept = y.filter { $0 > 0 }.count
     XCTAssert((400...600).contains(kept), "kept \(kept) of 1000 at rate 0.5")
-    let inference = x.withUnsafeBufferPointer { layer.forward($0.baseAddress!, batch: 1, mode: .inference)[0] }
+    let inference = x.withUnsafeBufferPointer {
+      layer.forward($0.baseAddress!, batch: 1, mode: .inference)[0]
+    }
     XCTAssertEqual(inference, 1)
   }
 }

@@ -4,10 +4,14 @@ import XCTest
 
 /// Hand-computed forward values for small cases.
 final class LayerValueTests: XCTestCase {
-  private func run(_ layer: Layer, _ input: [Float], shape: TensorShape, batch: Int = 1, mode: Mode = .inference) throws -> [Float] {
+  private func run(
+    _ layer: Layer, _ input: [Float], shape: TensorShape, batch: Int = 1, mode: Mode = .inference
+  ) throws -> [Float] {
     var generator = SeededGenerator(seed: 0)
     let out = try layer.build(inputShape: shape, generator: &generator)
-    let p = input.withUnsafeBufferPointer { layer.forward($0.baseAddress!, batch: batch, mode: mode) }
+    let p = input.withUnsafeBufferPointer {
+      layer.forward($0.baseAddress!, batch: batch, mode: mode)
+    }
     return Array(UnsafeBufferPointer(start: p, count: batch * out.elementCount))
   }
 
@@ -18,7 +22,11 @@ final class LayerValueTests: XCTestCase {
     conv.parameters[0].value.assign([1, 0, 0, -1])  // x[i][j] - x[i+1][j+1]
     conv.parameters[1].value.assign([0.5])
     let x: [Float] = [1, 2, 3, 4, 5, 6, 7, 8, 10]
-    let y = x.withUnsafeBufferPointer { Array(UnsafeBufferPointer(start: conv.forward($0.baseAddress!, batch: 1, mode: .inference), count: 4)) }
+    let y = x.withUnsafeBufferPointer {
+      Array(
+        UnsafeBufferPointer(
+          start: conv.forward($0.baseAddress!, batch: 1, mode: .inference), count: 4))
+    }
     let expected: [Float] = [-3.5, -3.5, -3.5, -4.5]  // 1-5, 2-6, 4-8, 5-10, plus 0.5
     XCTAssertEqual(y, expected)
   }
@@ -30,12 +38,17 @@ final class LayerValueTests: XCTestCase {
     XCTAssertEqual(shape, [2, 2, 1])
     conv.parameters[0].value.assign([Float](repeating: 1, count: 9))
     let x: [Float] = [1, 2, 3, 4]
-    let y = x.withUnsafeBufferPointer { Array(UnsafeBufferPointer(start: conv.forward($0.baseAddress!, batch: 1, mode: .inference), count: 4)) }
+    let y = x.withUnsafeBufferPointer {
+      Array(
+        UnsafeBufferPointer(
+          start: conv.forward($0.baseAddress!, batch: 1, mode: .inference), count: 4))
+    }
     XCTAssertEqual(y, [10, 10, 10, 10])
   }
 
   func testMaxPoolPicksLargest() throws {
-    let y = try run(MaxPool2D(), [1, 5, 2, 0, 3, 4, 9, 8, 7, 6, 1, 1, 0, 0, 2, 3], shape: [4, 4, 1])
+    let y = try run(
+      MaxPool2D(), [1, 5, 2, 0, 3, 4, 9, 8, 7, 6, 1, 1, 0, 0, 2, 3], shape: [4, 4, 1])
     XCTAssertEqual(y, [5, 9, 7, 3])
   }
 
@@ -52,7 +65,9 @@ final class LayerValueTests: XCTestCase {
     let bn = BatchNormalization(momentum: 0.5, epsilon: 0)
     let y = try run(bn, [1, 3, 5, 7], shape: [1], batch: 4, mode: .training)
     let sd = Float(5).squareRoot()  // variance of 1,3,5,7 is 5
-    for (a, b) in zip(y, [-3 / sd, -1 / sd, 1 / sd, 3 / sd]) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+    for (a, b) in zip(y, [-3 / sd, -1 / sd, 1 / sd, 3 / sd]) {
+      XCTAssertEqual(a, b, accuracy: 1e-5)
+    }
     XCTAssertEqual(bn.parameters[2].value.pointer[0], 0.5 * 0 + 0.5 * 4)
     XCTAssertEqual(bn.parameters[3].value.pointer[0], 0.5 * 1 + 0.5 * 5)
   }
@@ -65,7 +80,9 @@ final class LayerValueTests: XCTestCase {
 
   func testImpossibleLayerIsAnErrorNamingLayerAndShape() {
     XCTAssertThrowsError(
-      try Sequential(inputShape: [4, 4, 1], layers: [MaxPool2D(), MaxPool2D(), Conv2D(filters: 2, kernelSize: (3, 3))], seed: 0)
+      try Sequential(
+        inputShape: [4, 4, 1],
+        layers: [MaxPool2D(), MaxPool2D(), Conv2D(filters: 2, kernelSize: (3, 3))], seed: 0)
     ) { error in
       let text = "\(error)"
       XCTAssert(text.contains("conv2d"), text)

@@ -49,7 +49,9 @@ final class OneDNNEngineTests: XCTestCase {
   private func step(
     _ entry: (name: String, shape: TensorShape, layers: () -> [Layer]), engine: ComputeEngine,
     batch: Int = 6
-  ) throws -> (inference: [Float], loss: Double, gradients: [String: [Float]], state: [String: [Float]]) {
+  ) throws -> (
+    inference: [Float], loss: Double, gradients: [String: [Float]], state: [String: [Float]]
+  ) {
     let model = try Sequential(inputShape: entry.shape, layers: entry.layers(), seed: 11)
     model.engine = engine
     for case let layer as StochasticLayer in model.layers { layer.reseed(5) }
@@ -62,7 +64,8 @@ final class OneDNNEngineTests: XCTestCase {
         model.trainStep(x.baseAddress!, labels: y.baseAddress!, batch: batch, loss: .init())
       }
     }
-    var gradients: [String: [Float]] = [:], state: [String: [Float]] = [:]
+    var gradients: [String: [Float]] = [:]
+    var state: [String: [Float]] = [:]
     for (name, parameter) in model.namedParameters {
       if parameter.isTrainable {
         gradients[name] = parameter.gradient.array(parameter.count)
@@ -108,7 +111,8 @@ final class OneDNNEngineTests: XCTestCase {
 
   func testBF16MatchesTheReferenceEngineWithinBF16Rounding() throws {
     try XCTSkipUnless(
-      Precision.bf16.isSupported, "oneDNN runs bf16 only on AVX-512 CPUs; this one has \(ComputeEngine.isa)")
+      Precision.bf16.isSupported,
+      "oneDNN runs bf16 only on AVX-512 CPUs; this one has \(ComputeEngine.isa)")
     // bf16 keeps 8 significant bits (relative rounding 2^-9 per value); after a few layers of
     // sums the gradients agree to a few percent of their largest entry.
     try compare(precision: .bf16, tolerance: 5e-2)
@@ -118,6 +122,20 @@ final class OneDNNEngineTests: XCTestCase {
     XCTAssertEqual(Precision.auto.resolved, Precision.bf16.isNative ? .bf16 : .fp32)
     XCTAssertEqual(Precision.fp32.resolved, .fp32)
     XCTAssertFalse(ComputeEngine.isa.isEmpty)
+  }
+
+  func testBF16WithoutAVX512IsAnErrorNamingTheISA() throws {
+    try XCTSkipIf(Precision.bf16.isSupported, "this CPU has AVX-512: bf16 is supported")
+    let model = try Sequential(inputShape: [2, 2, 1], layers: [Flatten(), Dense(units: 2)], seed: 1)
+    model.engine = .oneDNN(.bf16)
+    let examples = try Examples(inputs: [0, 1, 0, 1, 1, 0, 1, 0], labels: [0, 1], shape: [2, 2, 1])
+    XCTAssertThrowsError(
+      try Trainer(model: model, optimizer: Adam()).fit(examples, validation: nil, epochs: 1)
+    ) { error in
+      XCTAssertEqual(
+        (error as? NeuralNetError)?.description,
+        "precision bf16 needs an AVX-512 CPU; oneDNN reports \(ComputeEngine.isa) here")
+    }
   }
 
   func testEveryLayerOfThePaperModelHasAPrimitive() throws {

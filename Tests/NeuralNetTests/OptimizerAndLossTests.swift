@@ -45,22 +45,31 @@ final class OptimizerAndLossTests: XCTestCase {
   func testCrossEntropyWithLabelSmoothingByHand() {
     let p: [Float] = [0.7, 0.2, 0.1]
     let labels: [Int32] = [0]
-    let plain = CategoricalCrossEntropy().totalLoss(probabilities: p, labels: labels, batch: 1, classes: 3)
+    let plain = CategoricalCrossEntropy().totalLoss(
+      probabilities: p, labels: labels, batch: 1, classes: 3)
     XCTAssertEqual(plain, -log(0.7), accuracy: 1e-6)
-    let smooth = CategoricalCrossEntropy(labelSmoothing: 0.3).totalLoss(probabilities: p, labels: labels, batch: 1, classes: 3)
+    let smooth = CategoricalCrossEntropy(labelSmoothing: 0.3).totalLoss(
+      probabilities: p, labels: labels, batch: 1, classes: 3)
     XCTAssertEqual(smooth, -(0.8 * log(0.7) + 0.1 * log(0.2) + 0.1 * log(0.1)), accuracy: 1e-6)
   }
 
   func testFusedSoftmaxCrossEntropyGradientMatchesFiniteDifferences() throws {
-    let model = try Sequential(inputShape: [4], layers: [Dense(units: 3, activation: .softmax)], seed: 5)
+    let model = try Sequential(
+      inputShape: [4], layers: [Dense(units: 3, activation: .softmax)], seed: 5)
     let x: [Float] = [0.5, -1, 2, 0.3, 1, 1, -0.5, 0.2]
     let labels: [Int32] = [2, 0]
     let loss = CategoricalCrossEntropy(labelSmoothing: 0.1)
     func meanLoss() -> Double {
-      let p = x.withUnsafeBufferPointer { model.forward($0.baseAddress!, batch: 2, mode: .training) }
+      let p = x.withUnsafeBufferPointer {
+        model.forward($0.baseAddress!, batch: 2, mode: .training)
+      }
       return loss.totalLoss(probabilities: p, labels: labels, batch: 2, classes: 3) / 2
     }
-    _ = x.withUnsafeBufferPointer { xs in labels.withUnsafeBufferPointer { model.trainStep(xs.baseAddress!, labels: $0.baseAddress!, batch: 2, loss: loss) } }
+    _ = x.withUnsafeBufferPointer { xs in
+      labels.withUnsafeBufferPointer {
+        model.trainStep(xs.baseAddress!, labels: $0.baseAddress!, batch: 2, loss: loss)
+      }
+    }
     let kernel = model.layers[0].parameters[0]
     let analytic = kernel.gradient.array(kernel.count)
     for i in 0..<kernel.count {

@@ -5,7 +5,8 @@ import XCTest
 
 final class SerializationAndEvaluationTests: XCTestCase {
   func testSafeTensorsRoundTripAndLayout() throws {
-    let data = try SafeTensors.encode(["b": ([2], [1, 2]), "a": ([1, 1], [3])], metadata: ["format": "pt"])
+    let data = try SafeTensors.encode(
+      ["b": ([2], [1, 2]), "a": ([1, 1], [3])], metadata: ["format": "pt"])
     let headerLength = Int(data.prefix(8).reversed().reduce(0) { $0 << 8 | UInt64($1) })
     XCTAssertEqual((8 + headerLength) % 8, 0)
     let header = String(decoding: data[8..<(8 + headerLength)], as: UTF8.self)
@@ -14,7 +15,9 @@ final class SerializationAndEvaluationTests: XCTestCase {
     XCTAssertEqual(decoded.tensors["b"]?.values, [1, 2])
     XCTAssertEqual(decoded.tensors["a"]?.shape, [1, 1])
     XCTAssertEqual(decoded.metadata, ["format": "pt"])
-    XCTAssertEqual(try SafeTensors.encode(["b": ([2], [1, 2]), "a": ([1, 1], [3])], metadata: ["format": "pt"]), data)
+    XCTAssertEqual(
+      try SafeTensors.encode(
+        ["b": ([2], [1, 2]), "a": ([1, 1], [3])], metadata: ["format": "pt"]), data)
   }
 
   func testMalformedSafeTensorsAreErrors() throws {
@@ -31,21 +34,31 @@ final class SerializationAndEvaluationTests: XCTestCase {
     let original = try smallCNN(seed: 1)
     let data = try SafeTensors.encode(original.weights())
     let copy = try smallCNN(seed: 2)
-    XCTAssert(copy.predict(test.inputs) != original.predict(test.inputs), "seeds 1 and 2 gave the same weights")
+    XCTAssert(
+      copy.predict(test.inputs) != original.predict(test.inputs),
+      "seeds 1 and 2 gave the same weights")
     try copy.load(weights: SafeTensors.decode(data).tensors)
-    XCTAssert(copy.predict(test.inputs) == original.predict(test.inputs), "reloaded model predicts differently")
+    XCTAssert(
+      copy.predict(test.inputs) == original.predict(test.inputs),
+      "reloaded model predicts differently")
   }
 
   func testLoadRejectsMissingExtraAndMisshapenTensors() throws {
     let model = try smallCNN(seed: 1)
     var weights = model.weights()
     weights["extra"] = ([1], [0])
-    XCTAssertThrowsError(try model.load(weights: weights)) { XCTAssertEqual("\($0)", "weights do not fit the model: unexpected tensor 'extra'") }
+    XCTAssertThrowsError(try model.load(weights: weights)) {
+      XCTAssertEqual("\($0)", "weights do not fit the model: unexpected tensor 'extra'")
+    }
     weights = model.weights()
     weights["conv2d.kernel"] = ([1], [0])
-    XCTAssertThrowsError(try model.load(weights: weights)) { XCTAssert("\($0)".contains("'conv2d.kernel' has shape [1]"), "\($0)") }
+    XCTAssertThrowsError(try model.load(weights: weights)) {
+      XCTAssert("\($0)".contains("'conv2d.kernel' has shape [1]"), "\($0)")
+    }
     weights.removeValue(forKey: "conv2d.kernel")
-    XCTAssertThrowsError(try model.load(weights: weights)) { XCTAssert("\($0)".contains("missing tensor 'conv2d.kernel'"), "\($0)") }
+    XCTAssertThrowsError(try model.load(weights: weights)) {
+      XCTAssert("\($0)".contains("missing tensor 'conv2d.kernel'"), "\($0)")
+    }
   }
 
   func testConfusionMatrixAndPerClassMetricsByHand() {
@@ -70,7 +83,8 @@ final class SerializationAndEvaluationTests: XCTestCase {
     var generator = SeededGenerator(seed: 1)
     let identity = RandomAffine().drawTransform(height: 28, width: 28, generator: &generator)
     XCTAssertEqual(identity, [1, 0, 0, 0, 1, 0])
-    let rotation = RandomAffine(rotationDegrees: 15).drawTransform(height: 28, width: 28, generator: &generator)
+    let rotation = RandomAffine(rotationDegrees: 15).drawTransform(
+      height: 28, width: 28, generator: &generator)
     // Rotation is about the centre (13.5, 13.5), which maps to itself.
     XCTAssertEqual(rotation[0] * 13.5 + rotation[1] * 13.5 + rotation[2], 13.5, accuracy: 1e-4)
     XCTAssertEqual(rotation[3] * 13.5 + rotation[4] * 13.5 + rotation[5], 13.5, accuracy: 1e-4)

@@ -9,8 +9,10 @@ let mnistDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 
 /// Real MNIST examples: the first `train` training and `test` test images.
 func mnistExamples(train: Int, test: Int) throws -> (Examples, Examples) {
-  let (trainSet, testSet) = try IDXDataset.mnist.load(directory: mnistDirectory, verifyChecksums: false)
-  let a = trainSet.subset(Array(0..<train)), b = testSet.subset(Array(0..<test))
+  let (trainSet, testSet) = try IDXDataset.mnist.load(
+    directory: mnistDirectory, verifyChecksums: false)
+  let a = trainSet.subset(Array(0..<train))
+  let b = testSet.subset(Array(0..<test))
   return (
     try Examples(inputs: a.scaledPixels(), labels: a.labels, shape: [28, 28, 1]),
     try Examples(inputs: b.scaledPixels(), labels: b.labels, shape: [28, 28, 1])
@@ -22,7 +24,8 @@ func smallCNN(seed: UInt64) throws -> Sequential {
     inputShape: [28, 28, 1],
     layers: [
       // Momentum 0.9: with 0.99 (Keras default) the moving statistics need ~500 steps to settle.
-      Conv2D(filters: 8, kernelSize: (3, 3), activation: .relu), MaxPool2D(), BatchNormalization(momentum: 0.9),
+      Conv2D(filters: 8, kernelSize: (3, 3), activation: .relu), MaxPool2D(),
+      BatchNormalization(momentum: 0.9),
       Conv2D(filters: 16, kernelSize: (3, 3), stride: (2, 2), padding: .same, activation: .relu),
       Flatten(), Dropout(rate: 0.1), Dense(units: 10, activation: .softmax),
     ], seed: seed)
@@ -47,11 +50,13 @@ final class TrainingTests: XCTestCase {
       let model = try smallCNN(seed: 7)
       let trainer = Trainer(
         model: model, optimizer: Adam(), batchSize: 50,
-        augmentation: RandomAffine(rotationDegrees: 15, zoom: 0.01, widthShift: 0.1, heightShift: 0.1), seed: 7)
+        augmentation: RandomAffine(
+          rotationDegrees: 15, zoom: 0.01, widthShift: 0.1, heightShift: 0.1), seed: 7)
       let history = try trainer.fit(train, validation: validation, epochs: 2).history
       return (history, model.predict(validation.inputs))
     }
-    let (a, pa) = try run(), (b, pb) = try run()
+    let (a, pa) = try run()
+    let (b, pb) = try run()
     XCTAssertEqual(a.map(\.loss), b.map(\.loss))
     XCTAssertEqual(a.map(\.valAccuracy), b.map(\.valAccuracy))
     XCTAssert(pa == pb, "predictions differ")
@@ -60,21 +65,27 @@ final class TrainingTests: XCTestCase {
   func testResumedRunMatchesUnbrokenRun() throws {
     let (train, validation) = try mnistExamples(train: 300, test: 100)
     let unbroken = try smallCNN(seed: 3)
-    let full = try Trainer(model: unbroken, optimizer: Adam(), batchSize: 50, seed: 3).fit(train, validation: validation, epochs: 2)
+    let full = try Trainer(model: unbroken, optimizer: Adam(), batchSize: 50, seed: 3).fit(
+      train, validation: validation, epochs: 2)
 
-    let first = try smallCNN(seed: 3), firstOptimizer = Adam()
-    let half = try Trainer(model: first, optimizer: firstOptimizer, batchSize: 50, seed: 3).fit(train, validation: validation, epochs: 1)
+    let first = try smallCNN(seed: 3)
+    let firstOptimizer = Adam()
+    let half = try Trainer(model: first, optimizer: firstOptimizer, batchSize: 50, seed: 3).fit(
+      train, validation: validation, epochs: 1)
     let weights = try SafeTensors.decode(SafeTensors.encode(first.weights())).tensors
     let optimizerState = firstOptimizer.exportState()
 
-    let resumed = try smallCNN(seed: 99), resumedOptimizer = Adam()
+    let resumed = try smallCNN(seed: 99)
+    let resumedOptimizer = Adam()
     try resumed.load(weights: weights)
     try resumedOptimizer.importState(optimizerState)
     let state = TrainingState(model: resumed, optimizer: resumedOptimizer, history: half.history)
     let rest = try Trainer(model: resumed, optimizer: resumedOptimizer, batchSize: 50, seed: 3)
       .fit(train, validation: validation, epochs: 2, resuming: state)
     XCTAssertEqual(rest.history.map(\.loss), full.history.map(\.loss))
-    XCTAssert(resumed.predict(validation.inputs) == unbroken.predict(validation.inputs), "predictions differ")
+    XCTAssert(
+      resumed.predict(validation.inputs) == unbroken.predict(validation.inputs),
+      "predictions differ")
   }
 
   func testNonFiniteLossFailsTheRun() throws {
@@ -82,7 +93,9 @@ final class TrainingTests: XCTestCase {
     let model = try smallCNN(seed: 1)
     let trainer = Trainer(model: model, optimizer: SGD(learningRate: 1e30), batchSize: 50, seed: 1)
     let state = try trainer.fit(train, validation: nil, epochs: 5)
-    guard case .failed(let reason) = state.outcome else { return XCTFail("outcome \(state.outcome)") }
+    guard case .failed(let reason) = state.outcome else {
+      return XCTFail("outcome \(state.outcome)")
+    }
     XCTAssert(reason.contains("NaN or infinite"), reason)
     XCTAssertLessThan(state.history.count, 5)
   }
@@ -102,8 +115,10 @@ final class TrainingTests: XCTestCase {
 
   func testWrongShapesAreRejected() throws {
     let model = try smallCNN(seed: 1)
-    let examples = try Examples(inputs: [Float](repeating: 0, count: 8), labels: [0, 1], shape: [2, 2, 1])
-    XCTAssertThrowsError(try Trainer(model: model, optimizer: Adam()).fit(examples, validation: nil, epochs: 1))
+    let examples = try Examples(
+      inputs: [Float](repeating: 0, count: 8), labels: [0, 1], shape: [2, 2, 1])
+    XCTAssertThrowsError(
+      try Trainer(model: model, optimizer: Adam()).fit(examples, validation: nil, epochs: 1))
     XCTAssertThrowsError(try Examples(inputs: [1, 2, 3], labels: [0], shape: [2]))
   }
 }

@@ -18,7 +18,9 @@ public struct RandomAffine: Codable, Equatable, Sendable {
   public var heightShift: Float
 
   /// An augmentation; all zero is the identity.
-  public init(rotationDegrees: Float = 0, zoom: Float = 0, widthShift: Float = 0, heightShift: Float = 0) {
+  public init(
+    rotationDegrees: Float = 0, zoom: Float = 0, widthShift: Float = 0, heightShift: Float = 0
+  ) {
     self.rotationDegrees = rotationDegrees
     self.zoom = zoom
     self.widthShift = widthShift
@@ -26,18 +28,22 @@ public struct RandomAffine: Codable, Equatable, Sendable {
   }
 
   /// Whether every range is zero.
-  public var isIdentity: Bool { rotationDegrees == 0 && zoom == 0 && widthShift == 0 && heightShift == 0 }
+  public var isIdentity: Bool {
+    rotationDegrees == 0 && zoom == 0 && widthShift == 0 && heightShift == 0
+  }
 
   /// The 2x3 output-to-input affine map for one image, drawn from `generator`.
   func drawTransform(height: Int, width: Int, generator: inout SeededGenerator) -> [Float] {
     let theta = Double(generator.uniform(-rotationDegrees, rotationDegrees)) * .pi / 180
     let tx = Double(generator.uniform(-heightShift, heightShift)) * Double(height)
     let ty = Double(generator.uniform(-widthShift, widthShift)) * Double(width)
-    let zx = Double(generator.uniform(1 - zoom, 1 + zoom)), zy = Double(generator.uniform(1 - zoom, 1 + zoom))
+    let zx = Double(generator.uniform(1 - zoom, 1 + zoom))
+    let zy = Double(generator.uniform(1 - zoom, 1 + zoom))
     let (c, s) = (cos(theta), sin(theta))
     // rotation · shift · zoom = [[c zx, -s zy, c tx - s ty], [s zx, c zy, s tx + c ty]]
     let a = [c * zx, -s * zy, c * tx - s * ty, s * zx, c * zy, s * tx + c * ty]
-    let ox = Double(height) / 2 - 0.5, oy = Double(width) / 2 - 0.5
+    let ox = Double(height) / 2 - 0.5
+    let oy = Double(width) / 2 - 0.5
     // offset(o) · A · offset(-o)
     let offsetX = a[2] + ox - a[0] * ox - a[1] * oy
     let offsetY = a[5] + oy - a[3] * ox - a[4] * oy
@@ -51,7 +57,9 @@ public struct RandomAffine: Codable, Equatable, Sendable {
     shape: TensorShape, generator: inout SeededGenerator
   ) {
     let (h, w, channels) = (shape[0], shape[1], shape[2])
-    let transforms = (0..<count).map { _ in drawTransform(height: h, width: w, generator: &generator) }
+    let transforms = (0..<count).map { _ in
+      drawTransform(height: h, width: w, generator: &generator)
+    }
     let size = h * w * channels
     Parallel.forEachChunk(count) { n, _ in
       RandomAffine.warp(source + n * size, into: target + n * size, h, w, channels, transforms[n])
@@ -63,17 +71,25 @@ public struct RandomAffine: Codable, Equatable, Sendable {
     _ image: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, _ h: Int, _ w: Int,
     _ channels: Int, _ m: [Float]
   ) {
-    let maxRow = Float(h - 1), maxColumn = Float(w - 1)
+    let maxRow = Float(h - 1)
+    let maxColumn = Float(w - 1)
     for r in 0..<h {
       for col in 0..<w {
         let y = min(max(m[0] * Float(r) + m[1] * Float(col) + m[2], 0), maxRow)
         let x = min(max(m[3] * Float(r) + m[4] * Float(col) + m[5], 0), maxColumn)
-        let r0 = Int(y), c0 = Int(x)
-        let r1 = min(r0 + 1, h - 1), c1 = min(c0 + 1, w - 1)
-        let fy = y - Float(r0), fx = x - Float(c0)
+        let r0 = Int(y)
+        let c0 = Int(x)
+        let r1 = min(r0 + 1, h - 1)
+        let c1 = min(c0 + 1, w - 1)
+        let fy = y - Float(r0)
+        let fx = x - Float(c0)
         for ch in 0..<channels {
-          let top = image[(r0 * w + c0) * channels + ch] * (1 - fx) + image[(r0 * w + c1) * channels + ch] * fx
-          let bottom = image[(r1 * w + c0) * channels + ch] * (1 - fx) + image[(r1 * w + c1) * channels + ch] * fx
+          let top =
+            image[(r0 * w + c0) * channels + ch] * (1 - fx) + image[(r0 * w + c1) * channels + ch]
+            * fx
+          let bottom =
+            image[(r1 * w + c0) * channels + ch] * (1 - fx) + image[(r1 * w + c1) * channels + ch]
+            * fx
           out[(r * w + col) * channels + ch] = top * (1 - fy) + bottom * fy
         }
       }

@@ -22,7 +22,8 @@ enum Im2Col {
           let firstColumn = ow * g.strideWidth - g.padLeft
           if firstColumn >= 0 && firstColumn + g.kernelWidth <= g.inputWidth {
             // The kernel row's pixels are adjacent in NHWC: one contiguous copy.
-            out.update(from: image + (ih * g.inputWidth + firstColumn) * c, count: g.kernelWidth * c)
+            out.update(
+              from: image + (ih * g.inputWidth + firstColumn) * c, count: g.kernelWidth * c)
             out += g.kernelWidth * c
             continue
           }

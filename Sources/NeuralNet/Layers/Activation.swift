@@ -51,15 +51,22 @@ public enum Activation: Equatable, Sendable, CustomStringConvertible {
   ) {
     let count = rows * width
     switch self {
-    case .linear: if UnsafePointer(result) != outputGradient { result.update(from: outputGradient, count: count) }
+    case .linear:
+      if UnsafePointer(result) != outputGradient {
+        result.update(from: outputGradient, count: count)
+      }
     case .relu:
       for i in 0..<count { result[i] = output[i] > 0 ? outputGradient[i] : 0 }
     case .leakyRelu(let alpha):
       // The output keeps the input's sign for alpha > 0, so it tells which branch was taken.
-      for i in 0..<count { result[i] = output[i] > 0 ? outputGradient[i] : alpha * outputGradient[i] }
+      for i in 0..<count {
+        result[i] = output[i] > 0 ? outputGradient[i] : alpha * outputGradient[i]
+      }
     case .softmax:
       for r in 0..<rows {
-        let y = output + r * width, dy = outputGradient + r * width, dz = result + r * width
+        let y = output + r * width
+        let dy = outputGradient + r * width
+        let dz = result + r * width
         var dot: Float = 0
         for j in 0..<width { dot += dy[j] * y[j] }
         for j in 0..<width { dz[j] = y[j] * (dy[j] - dot) }

@@ -14,13 +14,15 @@ public final class ActivationLayer: Layer {
   /// An activation layer.
   public init(_ activation: Activation) { self.activation = activation }
 
-  public func build(inputShape: TensorShape, generator: inout SeededGenerator) throws -> TensorShape {
+  public func build(inputShape: TensorShape, generator: inout SeededGenerator) throws -> TensorShape
+  {
     width = inputShape.last ?? 1
     size = inputShape.elementCount
     return inputShape
   }
 
-  public func forward(_ input: UnsafePointer<Float>, batch: Int, mode: Mode) -> UnsafePointer<Float> {
+  public func forward(_ input: UnsafePointer<Float>, batch: Int, mode: Mode) -> UnsafePointer<Float>
+  {
     output.reserve(batch * size)
     output.pointer.update(from: input, count: batch * size)
     activation.apply(output.pointer, rows: batch * size / width, width: width)

@@ -31,9 +31,11 @@ public final class BatchNormalization: Layer {
     self.epsilon = epsilon
   }
 
-  public func build(inputShape: TensorShape, generator: inout SeededGenerator) throws -> TensorShape {
+  public func build(inputShape: TensorShape, generator: inout SeededGenerator) throws -> TensorShape
+  {
     guard let last = inputShape.last, last > 0 else {
-      throw NeuralNetError.shapeMismatch(layer: kind, input: inputShape, reason: "needs a channel axis")
+      throw NeuralNetError.shapeMismatch(
+        layer: kind, input: inputShape, reason: "needs a channel axis")
     }
     channels = last
     rowsPerExample = Array(inputShape.dropLast()).elementCount
@@ -49,17 +51,21 @@ public final class BatchNormalization: Layer {
     return inputShape
   }
 
-  public func forward(_ input: UnsafePointer<Float>, batch: Int, mode: Mode) -> UnsafePointer<Float> {
+  public func forward(_ input: UnsafePointer<Float>, batch: Int, mode: Mode) -> UnsafePointer<Float>
+  {
     let rows = batch * rowsPerExample
     let c = channels
     output.reserve(rows * c)
-    let mean = batchMean.pointer, inverse = inverseDeviation.pointer
-    let gamma = parameter(named: "gamma").value.pointer, beta = parameter(named: "beta").value.pointer
+    let mean = batchMean.pointer
+    let inverse = inverseDeviation.pointer
+    let gamma = parameter(named: "gamma").value.pointer
+    let beta = parameter(named: "beta").value.pointer
     let movingMean = parameter(named: "moving_mean").value.pointer
     let movingVariance = parameter(named: "moving_variance").value.pointer
     if mode == .training {
       // Two passes in Double for the statistics: a sum of ~10^5 squares loses digits in Float.
-      var sum = [Double](repeating: 0, count: c), squares = [Double](repeating: 0, count: c)
+      var sum = [Double](repeating: 0, count: c)
+      var squares = [Double](repeating: 0, count: c)
       for r in 0..<rows {
         let row = input + r * c
         for j in 0..<c { sum[j] += Double(row[j]) }
@@ -79,7 +85,8 @@ public final class BatchNormalization: Layer {
         movingVariance[j] = momentum * movingVariance[j] + (1 - momentum) * variance
       }
       normalized.reserve(rows * c)
-      let xHat = normalized.pointer, out = output.pointer
+      let xHat = normalized.pointer
+      let out = output.pointer
       for r in 0..<rows {
         for j in 0..<c {
           let h = (input[r * c + j] - mean[j]) * inverse[j]
@@ -88,7 +95,8 @@ public final class BatchNormalization: Layer {
         }
       }
     } else {
-      var scale = [Float](repeating: 0, count: c), shift = [Float](repeating: 0, count: c)
+      var scale = [Float](repeating: 0, count: c)
+      var shift = [Float](repeating: 0, count: c)
       for j in 0..<c {
         scale[j] = gamma[j] / (movingVariance[j] + epsilon).squareRoot()
         shift[j] = beta[j] - movingMean[j] * scale[j]
@@ -104,8 +112,10 @@ public final class BatchNormalization: Layer {
   public func backward(_ outputGradient: UnsafePointer<Float>, batch: Int, needsInputGradient: Bool)
     -> UnsafePointer<Float>?
   {
-    let rows = batch * rowsPerExample, c = channels
-    let xHat = normalized.pointer, inverse = inverseDeviation.pointer
+    let rows = batch * rowsPerExample
+    let c = channels
+    let xHat = normalized.pointer
+    let inverse = inverseDeviation.pointer
     let gamma = parameter(named: "gamma").value.pointer
     let dGamma = parameter(named: "gamma").gradient.pointer
     let dBeta = parameter(named: "beta").gradient.pointer

@@ -50,7 +50,8 @@ public final class Conv2D: ActivatedLayer {
     self.activation = activation
   }
 
-  public func build(inputShape: TensorShape, generator: inout SeededGenerator) throws -> TensorShape {
+  public func build(inputShape: TensorShape, generator: inout SeededGenerator) throws -> TensorShape
+  {
     guard inputShape.count == 3 else {
       throw NeuralNetError.shapeMismatch(
         layer: kind, input: inputShape, reason: "needs [height, width, channels]")
@@ -65,7 +66,8 @@ public final class Conv2D: ActivatedLayer {
     else {
       throw NeuralNetError.shapeMismatch(
         layer: kind, input: inputShape,
-        reason: "a \(kernelSize.0)x\(kernelSize.1) kernel with \(padding.rawValue) padding does not fit")
+        reason:
+          "a \(kernelSize.0)x\(kernelSize.1) kernel with \(padding.rawValue) padding does not fit")
     }
     builtGeometry = g
     let k = Parameter(name: "kernel", shape: [kernelSize.0, kernelSize.1, g.channels, filters])
@@ -87,21 +89,27 @@ public final class Conv2D: ActivatedLayer {
     return min(byCache, byWorkers)
   }
 
-  public func forward(_ input: UnsafePointer<Float>, batch: Int, mode: Mode) -> UnsafePointer<Float> {
+  public func forward(_ input: UnsafePointer<Float>, batch: Int, mode: Mode) -> UnsafePointer<Float>
+  {
     self.input = input
     let g = geometry
     let outPerImage = g.outputPixels * filters
     output.reserve(batch * outPerImage)
     let perChunk = imagesPerChunk(batch: batch)
     let chunks = (batch + perChunk - 1) / perChunk
-    let out = output.pointer, weights = kernelValues, biases = biasValues
-    columns.reserve(workers: min(Parallel.workers, chunks), count: perChunk * g.outputPixels * g.patchSize)
+    let out = output.pointer
+    let weights = kernelValues
+    let biases = biasValues
+    columns.reserve(
+      workers: min(Parallel.workers, chunks), count: perChunk * g.outputPixels * g.patchSize)
     Parallel.forEachChunk(chunks) { chunk, worker in
-      let first = chunk * perChunk, count = min(perChunk, batch - first)
+      let first = chunk * perChunk
+      let count = min(perChunk, batch - first)
       let rows = count * g.outputPixels
       let cols = columns.pointer(worker)
       for i in 0..<count {
-        Im2Col.unroll(input + (first + i) * g.inputSize, into: cols + i * g.outputPixels * g.patchSize, g)
+        Im2Col.unroll(
+          input + (first + i) * g.inputSize, into: cols + i * g.outputPixels * g.patchSize, g)
       }
       let target = out + first * outPerImage
       GEMM.multiply(cols, weights, into: target, m: rows, n: filters, k: g.patchSize)
@@ -115,16 +123,20 @@ public final class Conv2D: ActivatedLayer {
   {
     // The output is dead once the next layer's backward has run, so dZ overwrites it in place.
     activation.gradient(
-      outputGradient, output: output.pointer, into: output.pointer, rows: batch * geometry.outputPixels, width: filters)
+      outputGradient, output: output.pointer, into: output.pointer,
+      rows: batch * geometry.outputPixels, width: filters)
     return backward(
       preActivationGradient: output.pointer, batch: batch,
       needsInputGradient: needsInputGradient)
   }
 
-  func backward(preActivationGradient dZ: UnsafePointer<Float>, batch: Int, needsInputGradient: Bool)
+  func backward(
+    preActivationGradient dZ: UnsafePointer<Float>, batch: Int, needsInputGradient: Bool
+  )
     -> UnsafePointer<Float>?
   {
-    let g = geometry, input = forwardInput
+    let g = geometry
+    let input = forwardInput
     let perChunk = imagesPerChunk(batch: batch)
     let chunks = (batch + perChunk - 1) / perChunk
     let workers = min(Parallel.workers, chunks)
@@ -135,13 +147,16 @@ public final class Conv2D: ActivatedLayer {
     columns.reserve(workers: workers, count: scratchCount)
     if needsInputGradient { columnGradients.reserve(workers: workers, count: scratchCount) }
     if needsInputGradient { inputGradient.reserve(batch * g.inputSize) }
-    let dX = inputGradient.pointer, weights = kernelValues
+    let dX = inputGradient.pointer
+    let weights = kernelValues
     Parallel.forEachChunk(chunks) { chunk, worker in
-      let first = chunk * perChunk, count = min(perChunk, batch - first)
+      let first = chunk * perChunk
+      let count = min(perChunk, batch - first)
       let rows = count * g.outputPixels
       let cols = columns.pointer(worker)
       for i in 0..<count {
-        Im2Col.unroll(input + (first + i) * g.inputSize, into: cols + i * g.outputPixels * g.patchSize, g)
+        Im2Col.unroll(
+          input + (first + i) * g.inputSize, into: cols + i * g.outputPixels * g.patchSize, g)
       }
       let gradient = dZ + first * g.outputPixels * filters
       // dKernel += columnsᵀ · dZ ; dBias += column sums of dZ
@@ -153,15 +168,18 @@ public final class Conv2D: ActivatedLayer {
       guard needsInputGradient else { return }
       // dColumns = dZ · kernelᵀ, folded back onto the input images.
       let dCols = columnGradients.pointer(worker)
-      GEMM.multiply(gradient, weights, transposeB: true, into: dCols, m: rows, n: g.patchSize, k: filters)
+      GEMM.multiply(
+        gradient, weights, transposeB: true, into: dCols, m: rows, n: g.patchSize, k: filters)
       let target = dX + first * g.inputSize
       target.update(repeating: 0, count: count * g.inputSize)
       for i in 0..<count {
         Im2Col.fold(dCols + i * g.outputPixels * g.patchSize, into: target + i * g.inputSize, g)
       }
     }
-    kernelGradients.sum(workers: workers, count: kernelCount, into: parameter(named: "kernel").gradient.pointer)
-    biasGradients.sum(workers: workers, count: filters, into: parameter(named: "bias").gradient.pointer)
+    kernelGradients.sum(
+      workers: workers, count: kernelCount, into: parameter(named: "kernel").gradient.pointer)
+    biasGradients.sum(
+      workers: workers, count: filters, into: parameter(named: "bias").gradient.pointer)
     return needsInputGradient ? UnsafePointer(dX) : nil
   }
 }

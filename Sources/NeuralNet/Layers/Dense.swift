@@ -29,13 +29,15 @@ public final class Dense: ActivatedLayer {
     self.activation = activation
   }
 
-  public func build(inputShape: TensorShape, generator: inout SeededGenerator) throws -> TensorShape {
+  public func build(inputShape: TensorShape, generator: inout SeededGenerator) throws -> TensorShape
+  {
     guard inputShape.count == 1 else {
       throw NeuralNetError.shapeMismatch(
         layer: kind, input: inputShape, reason: "needs a flat [features] input; add Flatten first")
     }
     guard units > 0 else {
-      throw NeuralNetError.shapeMismatch(layer: kind, input: inputShape, reason: "units must be positive")
+      throw NeuralNetError.shapeMismatch(
+        layer: kind, input: inputShape, reason: "units must be positive")
     }
     inputFeatures = inputShape[0]
     let kernel = Parameter(name: "kernel", shape: [inputFeatures, units])
@@ -44,10 +46,12 @@ public final class Dense: ActivatedLayer {
     return [units]
   }
 
-  public func forward(_ input: UnsafePointer<Float>, batch: Int, mode: Mode) -> UnsafePointer<Float> {
+  public func forward(_ input: UnsafePointer<Float>, batch: Int, mode: Mode) -> UnsafePointer<Float>
+  {
     self.input = input
     output.reserve(batch * units)
-    GEMM.multiply(input, kernel.value.pointer, into: output.pointer, m: batch, n: units, k: inputFeatures)
+    GEMM.multiply(
+      input, kernel.value.pointer, into: output.pointer, m: batch, n: units, k: inputFeatures)
     addBiasAndActivate(
       output.pointer, bias: bias.value.pointer, rows: batch, width: units,
       activation: activation)
@@ -58,13 +62,16 @@ public final class Dense: ActivatedLayer {
     -> UnsafePointer<Float>?
   {
     // The output is dead once the next layer's backward has run, so dZ overwrites it in place.
-    activation.gradient(outputGradient, output: output.pointer, into: output.pointer, rows: batch, width: units)
+    activation.gradient(
+      outputGradient, output: output.pointer, into: output.pointer, rows: batch, width: units)
     return backward(
       preActivationGradient: output.pointer, batch: batch,
       needsInputGradient: needsInputGradient)
   }
 
-  func backward(preActivationGradient dZ: UnsafePointer<Float>, batch: Int, needsInputGradient: Bool)
+  func backward(
+    preActivationGradient dZ: UnsafePointer<Float>, batch: Int, needsInputGradient: Bool
+  )
     -> UnsafePointer<Float>?
   {
     GEMM.multiply(

@@ -16,9 +16,11 @@ public final class Dropout: StochasticLayer {
   /// A dropout layer.
   public init(rate: Float) { self.rate = rate }
 
-  public func build(inputShape: TensorShape, generator: inout SeededGenerator) throws -> TensorShape {
+  public func build(inputShape: TensorShape, generator: inout SeededGenerator) throws -> TensorShape
+  {
     guard rate >= 0, rate < 1 else {
-      throw NeuralNetError.shapeMismatch(layer: kind, input: inputShape, reason: "rate must be in [0, 1)")
+      throw NeuralNetError.shapeMismatch(
+        layer: kind, input: inputShape, reason: "rate must be in [0, 1)")
     }
     size = inputShape.elementCount
     return inputShape
@@ -26,7 +28,8 @@ public final class Dropout: StochasticLayer {
 
   func reseed(_ seed: UInt64) { generator = SeededGenerator(seed: seed) }
 
-  public func forward(_ input: UnsafePointer<Float>, batch: Int, mode: Mode) -> UnsafePointer<Float> {
+  public func forward(_ input: UnsafePointer<Float>, batch: Int, mode: Mode) -> UnsafePointer<Float>
+  {
     guard mode == .training, rate > 0 else { return input }
     let count = batch * size
     mask.reserve(count)

@@ -18,22 +18,27 @@ public final class MaxPool2D: Layer {
     window = PoolingWindow(size: poolSize, stride: stride ?? poolSize, padding: padding)
   }
 
-  public func build(inputShape: TensorShape, generator: inout SeededGenerator) throws -> TensorShape {
+  public func build(inputShape: TensorShape, generator: inout SeededGenerator) throws -> TensorShape
+  {
     try window.build(kind, inputShape)
   }
 
-  public func forward(_ input: UnsafePointer<Float>, batch: Int, mode: Mode) -> UnsafePointer<Float> {
-    let g = geometry, c = g.channels
+  public func forward(_ input: UnsafePointer<Float>, batch: Int, mode: Mode) -> UnsafePointer<Float>
+  {
+    let g = geometry
+    let c = g.channels
     let outPerImage = g.outputPixels * c
     output.reserve(batch * outPerImage)
     argmax.reserve(batch * outPerImage)
-    let out = output.pointer, indices = argmax.pointer
+    let out = output.pointer
+    let indices = argmax.pointer
     Parallel.forEachChunk(batch) { n, _ in
       let image = input + n * g.inputSize
       for oh in 0..<g.outputHeight {
         for ow in 0..<g.outputWidth {
           let o = n * outPerImage + (oh * g.outputWidth + ow) * c
-          let best = out + o, where_ = indices + o
+          let best = out + o
+          let positions = indices + o
           // Window cells outermost, channels innermost and contiguous: the inner loops vectorise.
           // The first maximum in cell order wins, as with a strict comparison per channel.
           let insideImage =
@@ -46,7 +51,7 @@ public final class MaxPool2D: Layer {
             let originCell = oh * g.strideHeight * g.inputWidth + ow * g.strideWidth
             let origin = image + originCell * c
             best.update(from: origin, count: c)
-            if mode == .training { for ch in 0..<c { where_[ch] = Int32(originCell * c + ch) } }
+            if mode == .training { for ch in 0..<c { positions[ch] = Int32(originCell * c + ch) } }
             for kh in 0..<g.kernelHeight {
               for kw in 0..<g.kernelWidth where kh > 0 || kw > 0 {
                 let cell = originCell + kh * g.inputWidth + kw
@@ -54,7 +59,7 @@ public final class MaxPool2D: Layer {
                 if mode == .training {
                   for ch in 0..<c where values[ch] > best[ch] {
                     best[ch] = values[ch]
-                    where_[ch] = Int32(cell * c + ch)
+                    positions[ch] = Int32(cell * c + ch)
                   }
                 } else {
                   for ch in 0..<c { best[ch] = max(best[ch], values[ch]) }
@@ -70,13 +75,13 @@ public final class MaxPool2D: Layer {
             if first {
               for ch in 0..<c {
                 best[ch] = values[ch]
-                where_[ch] = base + Int32(ch)
+                positions[ch] = base + Int32(ch)
               }
               first = false
             } else {
               for ch in 0..<c where values[ch] > best[ch] {
                 best[ch] = values[ch]
-                where_[ch] = base + Int32(ch)
+                positions[ch] = base + Int32(ch)
               }
             }
           }
@@ -90,9 +95,11 @@ public final class MaxPool2D: Layer {
     -> UnsafePointer<Float>?
   {
     guard needsInputGradient else { return nil }
-    let g = geometry, outPerImage = g.outputPixels * g.channels
+    let g = geometry
+    let outPerImage = g.outputPixels * g.channels
     inputGradient.reserve(batch * g.inputSize)
-    let dX = inputGradient.pointer, indices = argmax.pointer
+    let dX = inputGradient.pointer
+    let indices = argmax.pointer
     Parallel.forEachChunk(batch) { n, _ in
       let image = dX + n * g.inputSize
       image.update(repeating: 0, count: g.inputSize)
@@ -120,12 +127,16 @@ public final class AveragePool2D: Layer {
     window = PoolingWindow(size: poolSize, stride: stride ?? poolSize, padding: padding)
   }
 
-  public func build(inputShape: TensorShape, generator: inout SeededGenerator) throws -> TensorShape {
+  public func build(inputShape: TensorShape, generator: inout SeededGenerator) throws -> TensorShape
+  {
     try window.build(kind, inputShape)
   }
 
-  public func forward(_ input: UnsafePointer<Float>, batch: Int, mode: Mode) -> UnsafePointer<Float> {
-    let g = geometry, c = g.channels, outPerImage = g.outputPixels * c
+  public func forward(_ input: UnsafePointer<Float>, batch: Int, mode: Mode) -> UnsafePointer<Float>
+  {
+    let g = geometry
+    let c = g.channels
+    let outPerImage = g.outputPixels * c
     output.reserve(batch * outPerImage)
     let out = output.pointer
     Parallel.forEachChunk(batch) { n, _ in
@@ -151,7 +162,9 @@ public final class AveragePool2D: Layer {
     -> UnsafePointer<Float>?
   {
     guard needsInputGradient else { return nil }
-    let g = geometry, c = g.channels, outPerImage = g.outputPixels * c
+    let g = geometry
+    let c = g.channels
+    let outPerImage = g.outputPixels * c
     inputGradient.reserve(batch * g.inputSize)
     let dX = inputGradient.pointer
     Parallel.forEachChunk(batch) { n, _ in
@@ -185,22 +198,26 @@ public final class GlobalAveragePool2D: Layer {
   /// A global average pool.
   public init() {}
 
-  public func build(inputShape: TensorShape, generator: inout SeededGenerator) throws -> TensorShape {
+  public func build(inputShape: TensorShape, generator: inout SeededGenerator) throws -> TensorShape
+  {
     guard inputShape.count == 3 else {
-      throw NeuralNetError.shapeMismatch(layer: kind, input: inputShape, reason: "needs [height, width, channels]")
+      throw NeuralNetError.shapeMismatch(
+        layer: kind, input: inputShape, reason: "needs [height, width, channels]")
     }
     pixels = inputShape[0] * inputShape[1]
     channels = inputShape[2]
     return [channels]
   }
 
-  public func forward(_ input: UnsafePointer<Float>, batch: Int, mode: Mode) -> UnsafePointer<Float> {
+  public func forward(_ input: UnsafePointer<Float>, batch: Int, mode: Mode) -> UnsafePointer<Float>
+  {
     output.reserve(batch * channels)
     output.zero(batch * channels)
     let scale = 1 / Float(pixels)
     for n in 0..<batch {
       let target = output.pointer + n * channels
-      accumulateColumnSums(input + n * pixels * channels, rows: pixels, width: channels, into: target)
+      accumulateColumnSums(
+        input + n * pixels * channels, rows: pixels, width: channels, into: target)
       for c in 0..<channels { target[c] *= scale }
     }
     return UnsafePointer(output.pointer)

@@ -7,11 +7,13 @@ public final class Flatten: Layer {
   /// A flatten layer.
   public init() {}
 
-  public func build(inputShape: TensorShape, generator: inout SeededGenerator) throws -> TensorShape {
+  public func build(inputShape: TensorShape, generator: inout SeededGenerator) throws -> TensorShape
+  {
     [inputShape.elementCount]
   }
 
-  public func forward(_ input: UnsafePointer<Float>, batch: Int, mode: Mode) -> UnsafePointer<Float> {
+  public func forward(_ input: UnsafePointer<Float>, batch: Int, mode: Mode) -> UnsafePointer<Float>
+  {
     input
   }
 

@@ -72,18 +72,22 @@ final class CompiledNetwork {
   ) throws -> [Stage] {
     switch layer {
     case let conv as Conv2D:
-      return [try ConvolutionOperation.stage(conv, input: source, inputShape: shape, context: context)]
+      return [
+        try ConvolutionOperation.stage(conv, input: source, inputShape: shape, context: context)
+      ]
     case let dense as Dense where dense.activation != .softmax || isLast:
       return [try InnerProductOperation.stage(dense, input: source, context: context)]
     case let pool as MaxPool2D:
       return [
         try PoolingStage(
-          maximum: true, geometry: try pool.window.geometry(pool.kind, over: shape), input: source, context: context)
+          maximum: true, geometry: try pool.window.geometry(pool.kind, over: shape), input: source,
+          context: context)
       ]
     case let pool as AveragePool2D:
       return [
         try PoolingStage(
-          maximum: false, geometry: try pool.window.geometry(pool.kind, over: shape), input: source, context: context)
+          maximum: false, geometry: try pool.window.geometry(pool.kind, over: shape), input: source,
+          context: context)
       ]
     case is GlobalAveragePool2D:
       let pool = try PoolingStage(globalAverageOf: shape, input: source, context: context)

@@ -23,7 +23,8 @@ enum DNNL {
 
   nonisolated(unsafe) static let stream: dnnl_stream_t = {
     var stream: dnnl_stream_t?
-    mustSucceed(dnnl_stream_create(&stream, engine, dnnl_stream_default_flags.rawValue), "creating a stream")
+    mustSucceed(
+      dnnl_stream_create(&stream, engine, dnnl_stream_default_flags.rawValue), "creating a stream")
     return stream!
   }()
 
@@ -98,7 +99,10 @@ struct TensorLayout {
   init(_ raw: dnnl_memory_desc_t) { self.raw = raw }
 
   var dataType: dnnl_data_type_t { raw.data_type }
-  var dims: [Int] { withUnsafeBytes(of: raw.dims) { Array($0.bindMemory(to: Int64.self).prefix(Int(raw.ndims))) }.map { Int($0) } }
+  var dims: [Int] {
+    withUnsafeBytes(of: raw.dims) { Array($0.bindMemory(to: Int64.self).prefix(Int(raw.ndims))) }
+      .map { Int($0) }
+  }
 
   /// The same logical tensor in another type and layout.
   func with(_ type: dnnl_data_type_t, _ tag: dnnl_format_tag_t) -> TensorLayout {
@@ -106,7 +110,8 @@ struct TensorLayout {
   }
 
   static func == (a: TensorLayout, b: TensorLayout) -> Bool {
-    var a = a.raw, b = b.raw
+    var a = a.raw
+    var b = b.raw
     return dnnl_memory_desc_equal(&a, &b) != 0
   }
 }
@@ -170,7 +175,8 @@ final class PrimitiveDescriptor {
   /// A reorder from one layout to another.
   init(reorderFrom source: TensorLayout, to target: TensorLayout) throws {
     var handle: dnnl_primitive_desc_t?
-    var from = source.raw, to = target.raw
+    var from = source.raw
+    var to = target.raw
     try DNNL.attempt(
       dnnl_reorder_primitive_desc_create(&handle, &from, DNNL.engine, &to, DNNL.engine, nil),
       "reorder")
@@ -212,7 +218,8 @@ final class Primitive {
   func execute(_ arguments: [(Int32, DNNLMemory)]) {
     var args = arguments.map { dnnl_exec_arg_t(arg: $0.0, memory: $0.1.handle) }
     DNNL.mustSucceed(
-      dnnl_primitive_execute(handle, DNNL.stream, Int32(args.count), &args), "executing a primitive")
+      dnnl_primitive_execute(handle, DNNL.stream, Int32(args.count), &args), "executing a primitive"
+    )
   }
 }
 

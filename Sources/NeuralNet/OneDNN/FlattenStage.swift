@@ -15,7 +15,8 @@ final class FlattenStage: Stage {
     imageLayout = TensorLayout(dims, type, dims.count == 4 ? dnnl_nhwc : dnnl_nc)
     // A reorder between two layouts of one tensor always exists.
     input = Self.conform(source, to: imageLayout)
-    output = DNNLMemory(TensorLayout([dims[0], dims.dropFirst().reduce(1, *)], type, dnnl_nc), at: nil)
+    output = DNNLMemory(
+      TensorLayout([dims[0], dims.dropFirst().reduce(1, *)], type, dnnl_nc), at: nil)
   }
 
   private static func conform(_ source: DNNLMemory, to layout: TensorLayout) -> Conformed {
@@ -32,8 +33,7 @@ final class FlattenStage: Stage {
     output.point(at: input.memory.data)
   }
 
-  func prepareBackward(outputGradient: DNNLMemory, needsInputGradient: Bool) throws -> DNNLMemory?
-  {
+  func prepareBackward(outputGradient: DNNLMemory, needsInputGradient: Bool) throws -> DNNLMemory? {
     guard needsInputGradient else { return nil }
     let pass = (Self.conform(outputGradient, to: output.layout), DNNLMemory(imageLayout, at: nil))
     backwardPass = pass
@@ -73,12 +73,12 @@ final class ReferenceStage: Stage {
 
   func forward() {
     input.refresh()
-    let result = layer.forward(UnsafePointer(input.memory.floats), batch: context.batch, mode: context.mode)
+    let result = layer.forward(
+      UnsafePointer(input.memory.floats), batch: context.batch, mode: context.mode)
     output.point(at: UnsafeMutableRawPointer(mutating: result))
   }
 
-  func prepareBackward(outputGradient: DNNLMemory, needsInputGradient: Bool) throws -> DNNLMemory?
-  {
+  func prepareBackward(outputGradient: DNNLMemory, needsInputGradient: Bool) throws -> DNNLMemory? {
     let gradient = try Conformed(outputGradient, to: output.layout)
     let inputGradient = needsInputGradient ? DNNLMemory(inputLayout, at: nil) : nil
     backwardPass = (gradient, inputGradient)

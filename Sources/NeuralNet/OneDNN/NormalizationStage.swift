@@ -17,7 +17,10 @@ final class NormalizationStage: Stage {
   private let mean: DNNLMemory, variance: DNNLMemory
   private let channels: Int
   private var backwardPass:
-    (gradient: Conformed, primitive: Primitive, inputGradient: DNNLMemory, parameterGradients: [DNNLMemory])?
+    (
+      gradient: Conformed, primitive: Primitive, inputGradient: DNNLMemory,
+      parameterGradients: [DNNLMemory]
+    )?
 
   private static let scaleAndShift = dnnl_use_scale.rawValue | dnnl_use_shift.rawValue
 
@@ -56,18 +59,20 @@ final class NormalizationStage: Stage {
     ])
     guard training else { return }
     let m = layer.momentum
-    let batchMean = mean.floats, batchVariance = variance.floats
-    let runningMean = movingMean.value.pointer, runningVariance = movingVariance.value.pointer
+    let batchMean = mean.floats
+    let batchVariance = variance.floats
+    let runningMean = movingMean.value.pointer
+    let runningVariance = movingVariance.value.pointer
     for j in 0..<channels {
       runningMean[j] = m * runningMean[j] + (1 - m) * batchMean[j]
       runningVariance[j] = m * runningVariance[j] + (1 - m) * batchVariance[j]
     }
   }
 
-  func prepareBackward(outputGradient: DNNLMemory, needsInputGradient: Bool) throws -> DNNLMemory?
-  {
+  func prepareBackward(outputGradient: DNNLMemory, needsInputGradient: Bool) throws -> DNNLMemory? {
     let gradient = try Conformed(outputGradient, to: output.layout)
-    var diff = output.layout.raw, data = source.layout.raw
+    var diff = output.layout.raw
+    var data = source.layout.raw
     var description = dnnl_batch_normalization_desc_t()
     DNNL.mustSucceed(
       dnnl_batch_normalization_backward_desc_init(
@@ -79,7 +84,8 @@ final class NormalizationStage: Stage {
     let inputGradient = DNNLMemory(primitive.descriptor.layout(dnnl_query_diff_src_md))
     let vector = TensorLayout([channels], dnnl_f32, dnnl_x)
     backwardPass = (
-      gradient, primitive, inputGradient, [gamma.gradientMemory(vector), beta.gradientMemory(vector)]
+      gradient, primitive, inputGradient,
+      [gamma.gradientMemory(vector), beta.gradientMemory(vector)]
     )
     return needsInputGradient ? inputGradient : nil
   }

@@ -109,7 +109,8 @@ struct InnerProductOperation: WeightedOperation {
   {
     let dims = input.layout.dims
     guard dims.count == 2 else {
-      throw DNNLFailure(operation: "inner product on a \(dims.count)-D input", status: "unimplemented")
+      throw DNNLFailure(
+        operation: "inner product on a \(dims.count)-D input", status: "unimplemented")
     }
     return try WeightedStage(
       InnerProductOperation(), layer: layer, activation: layer.activation, input: input,

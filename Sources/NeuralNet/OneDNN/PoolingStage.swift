@@ -39,14 +39,18 @@ final class PoolingStage: Stage {
   }
 
   /// The whole image as one window (Keras `GlobalAveragePooling2D`); the output is [N, C, 1, 1].
-  convenience init(globalAverageOf inputShape: TensorShape, input: DNNLMemory, context: StageContext)
+  convenience init(
+    globalAverageOf inputShape: TensorShape, input: DNNLMemory, context: StageContext
+  )
     throws
   {
     guard
       let g = WindowGeometry(
         input: inputShape, kernel: (inputShape[0], inputShape[1]),
         stride: (inputShape[0], inputShape[1]), padding: .valid)
-    else { throw DNNLFailure(operation: "global pooling of \(inputShape)", status: "unimplemented") }
+    else {
+      throw DNNLFailure(operation: "global pooling of \(inputShape)", status: "unimplemented")
+    }
     try self.init(maximum: false, geometry: g, input: input, context: context)
   }
 
@@ -58,11 +62,11 @@ final class PoolingStage: Stage {
     forwardPrimitive.execute(arguments)
   }
 
-  func prepareBackward(outputGradient: DNNLMemory, needsInputGradient: Bool) throws -> DNNLMemory?
-  {
+  func prepareBackward(outputGradient: DNNLMemory, needsInputGradient: Bool) throws -> DNNLMemory? {
     guard needsInputGradient else { return nil }
     let gradient = try Conformed(outputGradient, to: output.layout)
-    var diffSrc = source.layout.raw, diffDst = output.layout.raw
+    var diffSrc = source.layout.raw
+    var diffDst = output.layout.raw
     var w = window
     var description = dnnl_pooling_desc_t()
     DNNL.mustSucceed(

@@ -99,7 +99,8 @@ final class ActivationBackward {
   init?(_ activation: Activation, output: DNNLMemory, gradient: DNNLMemory) throws {
     guard let (_, alpha) = activation.eltwise else { return nil }
     let algorithm = dnnl_eltwise_relu_use_dst_for_bwd
-    var data = output.layout.raw, diff = gradient.layout.raw
+    var data = output.layout.raw
+    var diff = gradient.layout.raw
     var forward = dnnl_eltwise_desc_t()
     DNNL.mustSucceed(
       dnnl_eltwise_forward_desc_init(&forward, dnnl_forward_training, algorithm, &data, alpha, 0),
@@ -109,7 +110,8 @@ final class ActivationBackward {
     DNNL.mustSucceed(
       dnnl_eltwise_backward_desc_init(&backward, algorithm, &diff, &data, alpha, 0),
       "describing an activation gradient")
-    primitive = try Primitive(PrimitiveDescriptor(&backward, hint: hint, name: "activation backward"))
+    primitive = try Primitive(
+      PrimitiveDescriptor(&backward, hint: hint, name: "activation backward"))
     self.output = output
     self.gradient = gradient
   }

@@ -107,12 +107,12 @@ final class WeightedStage: Stage {
     }
   }
 
-  func prepareBackward(outputGradient: DNNLMemory, needsInputGradient: Bool) throws -> DNNLMemory?
-  {
+  func prepareBackward(outputGradient: DNNLMemory, needsInputGradient: Bool) throws -> DNNLMemory? {
     let gradientLayout =
       takesLogitGradient ? output.layout.with(context.dataType, dnnl_nc) : output.layout
     let gradient = try Conformed(outputGradient, to: gradientLayout)
-    let kernelDims = masterKernelLayout.dims, inputDims = input.memory.layout.dims
+    let kernelDims = masterKernelLayout.dims
+    let inputDims = input.memory.layout.dims
     // The source layout is the primitive's choice too: for one input channel the forward pass
     // reads plain NCHW, which only oneDNN's slow reference backward-weights kernel accepts.
     let weights = try Primitive(

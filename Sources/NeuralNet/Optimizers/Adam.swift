@@ -38,11 +38,14 @@ public final class Adam: Optimizer {
     second.prepare(parameters)
     iterations += 1
     let t = Double(iterations)
-    let alpha = Float(Double(learningRate) * sqrt(1 - pow(Double(beta2), t)) / (1 - pow(Double(beta1), t)))
+    let alpha = Float(
+      Double(learningRate) * sqrt(1 - pow(Double(beta2), t)) / (1 - pow(Double(beta1), t)))
     let decay = learningRate * weightDecay
     for (index, parameter) in parameters.enumerated() {
-      let w = parameter.value.pointer, g = parameter.gradient.pointer
-      let m = first.buffers[index].pointer, v = second.buffers[index].pointer
+      let w = parameter.value.pointer
+      let g = parameter.gradient.pointer
+      let m = first.buffers[index].pointer
+      let v = second.buffers[index].pointer
       for i in 0..<parameter.count {
         if decay != 0 { w[i] -= decay * w[i] }
         m[i] = beta1 * m[i] + (1 - beta1) * g[i]

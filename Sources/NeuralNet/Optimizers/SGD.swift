@@ -13,7 +13,9 @@ public final class SGD: Optimizer {
   private let velocity = SlotBuffers()
 
   /// An SGD optimizer.
-  public init(learningRate: Float = 0.01, momentum: Float = 0, nesterov: Bool = false, weightDecay: Float = 0) {
+  public init(
+    learningRate: Float = 0.01, momentum: Float = 0, nesterov: Bool = false, weightDecay: Float = 0
+  ) {
     self.learningRate = learningRate
     self.momentum = momentum
     self.nesterov = nesterov
@@ -24,7 +26,9 @@ public final class SGD: Optimizer {
     velocity.prepare(parameters)
     let decay = learningRate * weightDecay
     for (index, parameter) in parameters.enumerated() {
-      let w = parameter.value.pointer, g = parameter.gradient.pointer, v = velocity.buffers[index].pointer
+      let w = parameter.value.pointer
+      let g = parameter.gradient.pointer
+      let v = velocity.buffers[index].pointer
       for i in 0..<parameter.count {
         if decay != 0 { w[i] -= decay * w[i] }
         v[i] = momentum * v[i] - learningRate * g[i]

@@ -62,7 +62,8 @@ public final class EarlyStopping: TrainingCallback {
 
   /// An early-stopping callback.
   public init(
-    monitor: String = "val_loss", mode: MonitorMode = .auto, patience: Int = 0, minDelta: Double = 0,
+    monitor: String = "val_loss", mode: MonitorMode = .auto, patience: Int = 0,
+    minDelta: Double = 0,
     restoreBestWeights: Bool = false
   ) {
     self.monitor = monitor
@@ -82,7 +83,8 @@ public final class EarlyStopping: TrainingCallback {
   }
 
   public func trainingWillBegin(state: TrainingState) {
-    tracker = PlateauTracker(monitor: tracker.monitor, mode: tracker.mode, minDelta: tracker.minDelta)
+    tracker = PlateauTracker(
+      monitor: tracker.monitor, mode: tracker.mode, minDelta: tracker.minDelta)
     for metrics in state.history { tracker.record(metrics) }
   }
 
@@ -96,7 +98,9 @@ public final class EarlyStopping: TrainingCallback {
 
   public func trainingDidEnd(state: TrainingState) {
     // Keras 3 restores at the end of training whether or not it stopped early.
-    guard restoreBestWeights, let bestWeights, state.history.last?.epoch != tracker.bestEpoch else { return }
+    guard restoreBestWeights, let bestWeights, state.history.last?.epoch != tracker.bestEpoch else {
+      return
+    }
     // The weights were taken from this very model, so they always fit.
     if (try? state.model.load(weights: bestWeights)) != nil {
       state.events.append(.restoredBestWeights(epoch: tracker.bestEpoch))
@@ -116,7 +120,8 @@ public final class ReduceLROnPlateau: TrainingCallback {
 
   /// A plateau schedule.
   public init(
-    monitor: String = "val_loss", mode: MonitorMode = .auto, factor: Double = 0.1, patience: Int = 10,
+    monitor: String = "val_loss", mode: MonitorMode = .auto, factor: Double = 0.1,
+    patience: Int = 10,
     minDelta: Double = 1e-4, minLearningRate: Double = 0
   ) {
     self.monitor = monitor
@@ -127,8 +132,10 @@ public final class ReduceLROnPlateau: TrainingCallback {
   }
 
   public func trainingWillBegin(state: TrainingState) {
-    tracker = PlateauTracker(monitor: tracker.monitor, mode: tracker.mode, minDelta: tracker.minDelta)
-    for metrics in state.history where tracker.record(metrics) == false && tracker.wait >= patience {
+    tracker = PlateauTracker(
+      monitor: tracker.monitor, mode: tracker.mode, minDelta: tracker.minDelta)
+    for metrics in state.history where tracker.record(metrics) == false && tracker.wait >= patience
+    {
       tracker.resetWait()
     }
   }
@@ -161,4 +168,3 @@ public final class ExponentialDecay: TrainingCallback {
     state.optimizer.learningRate = Float(initialLearningRate * pow(decayRate, Double(epoch - 1)))
   }
 }
-

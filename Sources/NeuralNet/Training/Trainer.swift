@@ -28,7 +28,8 @@ public final class Trainer {
 
   /// A trainer.
   public init(
-    model: Sequential, optimizer: Optimizer, loss: CategoricalCrossEntropy = .init(), batchSize: Int = 32,
+    model: Sequential, optimizer: Optimizer, loss: CategoricalCrossEntropy = .init(),
+    batchSize: Int = 32,
     augmentation: RandomAffine? = nil, callbacks: [TrainingCallback] = [], seed: UInt64 = 0
   ) {
     self.model = model
@@ -49,23 +50,31 @@ public final class Trainer {
     guard train.count > 0, batchSize > 0 else {
       throw NeuralNetError.invalidData("no training examples, or a batch size below 1")
     }
-    guard train.shape == model.inputShape, validation.map({ $0.shape == model.inputShape }) ?? true else {
-      throw NeuralNetError.invalidData("examples of shape \(train.shape) for a model taking \(model.inputShape)")
+    guard train.shape == model.inputShape, validation.map({ $0.shape == model.inputShape }) ?? true
+    else {
+      throw NeuralNetError.invalidData(
+        "examples of shape \(train.shape) for a model taking \(model.inputShape)")
+    }
+    if case .oneDNN(let precision) = model.engine, !precision.isSupported {
+      throw NeuralNetError.unsupportedPrecision(precision, isa: ComputeEngine.isa)
     }
     let state = state ?? TrainingState(model: model, optimizer: optimizer)
-    callbacks.forEach { $0.trainingWillBegin(state: state) }
+    for callback in callbacks { callback.trainingWillBegin(state: state) }
     var epoch = (state.history.last?.epoch ?? 0) + 1
     while epoch <= epochs, !state.stopTraining {
-      callbacks.forEach { $0.epochWillBegin(epoch, state: state) }
-      guard let metrics = try runEpoch(epoch, of: epochs, train: train, validation: validation, state: state) else {
+      for callback in callbacks { callback.epochWillBegin(epoch, state: state) }
+      guard
+        let metrics = try runEpoch(
+          epoch, of: epochs, train: train, validation: validation, state: state)
+      else {
         break
       }
       state.history.append(metrics)
-      callbacks.forEach { $0.epochDidEnd(metrics, state: state) }
+      for callback in callbacks { callback.epochDidEnd(metrics, state: state) }
       epoch += 1
     }
     if state.stopTraining, state.outcome == .completed { state.outcome = .earlyStopped }
-    callbacks.forEach { $0.trainingDidEnd(state: state) }
+    for callback in callbacks { callback.trainingDidEnd(state: state) }
     return state
   }
 
@@ -81,22 +90,30 @@ public final class Trainer {
     for case let layer as StochasticLayer in model.layers { layer.reseed(generator.next()) }
     let batches = (train.count + batchSize - 1) / batchSize
     var labels = [Int32](repeating: 0, count: batchSize)
-    var totalLoss = 0.0, correct = 0, seen = 0
+    var totalLoss = 0.0
+    var correct = 0
+    var seen = 0
     let learningRate = Double(optimizer.learningRate)
     batchInputs.reserve(batchSize * size)
     let parameters = model.trainableParameters
     for b in 0..<batches {
-      let first = b * batchSize, n = min(batchSize, train.count - first)
+      let first = b * batchSize
+      let n = min(batchSize, train.count - first)
       train.inputs.withUnsafeBufferPointer { x in
         for i in 0..<n {
-          (batchInputs.pointer + i * size).update(from: x.baseAddress! + order[first + i] * size, count: size)
+          (batchInputs.pointer + i * size).update(
+            from: x.baseAddress! + order[first + i] * size, count: size)
           labels[i] = train.labels[order[first + i]]
         }
       }
-      let input = augmented(UnsafePointer(batchInputs.pointer), count: n, shape: train.shape, generator: &generator)
-      let step = labels.withUnsafeBufferPointer { model.trainStep(input, labels: $0.baseAddress!, batch: n, loss: loss) }
+      let input = augmented(
+        UnsafePointer(batchInputs.pointer), count: n, shape: train.shape, generator: &generator)
+      let step = labels.withUnsafeBufferPointer {
+        model.trainStep(input, labels: $0.baseAddress!, batch: n, loss: loss)
+      }
       guard step.loss.isFinite else {
-        state.outcome = .failed(reason: NeuralNetError.nonFiniteLoss(epoch: epoch, batch: b + 1).description)
+        state.outcome = .failed(
+          reason: NeuralNetError.nonFiniteLoss(epoch: epoch, batch: b + 1).description)
         return nil
       }
       optimizer.step(parameters)
@@ -105,10 +122,12 @@ public final class Trainer {
       seen += n
       let elapsed = seconds(since: start)
       let progress = BatchProgress(
-        epoch: epoch, epochs: epochs, batch: b + 1, batches: batches, loss: totalLoss / Double(seen),
-        accuracy: Double(correct) / Double(seen), imagesPerSecond: Double(seen) / max(elapsed, 1e-9),
+        epoch: epoch, epochs: epochs, batch: b + 1, batches: batches,
+        loss: totalLoss / Double(seen),
+        accuracy: Double(correct) / Double(seen),
+        imagesPerSecond: Double(seen) / max(elapsed, 1e-9),
         elapsed: elapsed)
-      callbacks.forEach { $0.batchDidEnd(progress, state: state) }
+      for callback in callbacks { callback.batchDidEnd(progress, state: state) }
       if isCancelled() {
         state.outcome = .interrupted
         return nil
@@ -116,10 +135,13 @@ public final class Trainer {
     }
     let trainingSeconds = seconds(since: start)
     // Validating at the training batch size keeps every layer buffer at its training size.
-    let validationResult = validation.map { Evaluation(model: model, examples: $0, loss: loss, batchSize: batchSize) }
+    let validationResult = validation.map {
+      Evaluation(model: model, examples: $0, loss: loss, batchSize: batchSize)
+    }
     return EpochMetrics(
       epoch: epoch, loss: totalLoss / Double(seen), accuracy: Double(correct) / Double(seen),
-      valLoss: validationResult?.loss, valAccuracy: validationResult?.accuracy, learningRate: learningRate,
+      valLoss: validationResult?.loss, valAccuracy: validationResult?.accuracy,
+      learningRate: learningRate,
       seconds: seconds(since: start), imagesPerSecond: Double(seen) / max(trainingSeconds, 1e-9))
   }
 
@@ -129,7 +151,8 @@ public final class Trainer {
   ) -> UnsafePointer<Float> {
     guard let augmentation, !augmentation.isIdentity else { return input }
     augmentedInputs.reserve(count * shape.elementCount)
-    augmentation.apply(input, into: augmentedInputs.pointer, count: count, shape: shape, generator: &generator)
+    augmentation.apply(
+      input, into: augmentedInputs.pointer, count: count, shape: shape, generator: &generator)
     return UnsafePointer(augmentedInputs.pointer)
   }
 
@@ -149,7 +172,9 @@ public final class Trainer {
       train.labels.withUnsafeBufferPointer { y in
         for s in 0..<steps {
           let first = (s * batchSize) % max(train.count - batchSize + 1, 1)
-          let input = augmented(x.baseAddress! + first * size, count: batchSize, shape: train.shape, generator: &generator)
+          let input = augmented(
+            x.baseAddress! + first * size, count: batchSize, shape: train.shape,
+            generator: &generator)
           _ = model.trainStep(input, labels: y.baseAddress! + first, batch: batchSize, loss: loss)
           optimizer.step(parameters)
         }

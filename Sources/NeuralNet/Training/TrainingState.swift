@@ -15,11 +15,16 @@ public struct EpochMetrics: Codable, Equatable, Sendable {
 
   /// One epoch's record.
   public init(
-    epoch: Int, loss: Double, accuracy: Double, valLoss: Double?, valAccuracy: Double?, learningRate: Double, seconds: Double,
+    epoch: Int, loss: Double, accuracy: Double, valLoss: Double?, valAccuracy: Double?,
+    learningRate: Double, seconds: Double,
     imagesPerSecond: Double
   ) {
-    (self.epoch, self.loss, self.accuracy, self.valLoss, self.valAccuracy) = (epoch, loss, accuracy, valLoss, valAccuracy)
-    (self.learningRate, self.seconds, self.imagesPerSecond) = (learningRate, seconds, imagesPerSecond)
+    (self.epoch, self.loss, self.accuracy, self.valLoss, self.valAccuracy) = (
+      epoch, loss, accuracy, valLoss, valAccuracy
+    )
+    (self.learningRate, self.seconds, self.imagesPerSecond) = (
+      learningRate, seconds, imagesPerSecond
+    )
   }
 
   /// The value of a Keras metric name: loss, accuracy, val_loss, val_accuracy.
@@ -81,7 +86,10 @@ public final class TrainingState {
   public internal(set) var outcome: TrainingOutcome = .completed
 
   /// A state that continues after `history` (empty for a new run).
-  public init(model: Sequential, optimizer: Optimizer, history: [EpochMetrics] = [], events: [TrainingEvent] = []) {
+  public init(
+    model: Sequential, optimizer: Optimizer, history: [EpochMetrics] = [],
+    events: [TrainingEvent] = []
+  ) {
     self.model = model
     self.optimizer = optimizer
     self.history = history

@@ -1,10 +1,6 @@
 // swift-tools-version:5.9
 import PackageDescription
 
-/// The hot numeric module is built without bounds checks in release builds; every index into a
-/// raw buffer there is derived from shapes validated when the model is built.
-let uncheckedInRelease: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
-
 let package = Package(
   name: "report",
   platforms: [.macOS(.v13)],
@@ -21,7 +17,7 @@ let package = Package(
     .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
     .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-    .target(name: "NeuralNet", dependencies: ["CBLAS", "CDNNL"], swiftSettings: uncheckedInRelease),
+    .target(name: "NeuralNet", dependencies: ["CBLAS", "CDNNL"]),
     .target(name: "Datasets", dependencies: ["CZlib"]),
     .target(name: "Plots", dependencies: ["CCairo"]),
     .target(name: "Notebook"),

@@ -37,6 +37,10 @@ public struct Evaluation: Sendable {
     loss: CategoricalCrossEntropy = .init()
   ) {
     let n = labels.count
+    precondition(
+      probabilities.count == n * classCount, "\(probabilities.count) probabilities for \(n) labels")
+    precondition(
+      labels.allSatisfy { $0 >= 0 && Int($0) < classCount }, "a label outside 0..<\(classCount)")
     self.probabilities = probabilities
     var predictions = [Int](repeating: 0, count: n)
     var confusion = [[Int]](repeating: [Int](repeating: 0, count: classCount), count: classCount)

@@ -74,6 +74,18 @@ public final class Sequential {
     return result
   }
 
+  /// Throws unless every label names one of the model's outputs: a last layer narrower than
+  /// the data's classes would otherwise index past its output.
+  public func checkLabels(_ labels: [Int32]) throws {
+    guard let largest = labels.max(), let smallest = labels.min() else { return }
+    guard smallest >= 0, Int(largest) < classCount else {
+      let last = layerNames[layerNames.count - 1]
+      throw NeuralNetError.invalidData(
+        "the labels run from \(smallest) to \(largest), but the last layer (\(last)) has "
+          + "\(classCount) outputs, one per class: it needs at least \(Int(largest) + 1)")
+    }
+  }
+
   /// Number of classes (size of the last output).
   public var classCount: Int { outputShapes[outputShapes.count - 1].elementCount }
 

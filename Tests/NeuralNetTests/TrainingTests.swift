@@ -113,6 +113,20 @@ final class TrainingTests: XCTestCase {
     XCTAssertEqual(state.history.count, 1)
   }
 
+  func testALastLayerNarrowerThanTheClassesIsAnErrorNamingIt() throws {
+    let model = try Sequential(inputShape: [2, 2, 1], layers: [Flatten(), Dense(units: 7)], seed: 1)
+    let examples = try Examples(
+      inputs: [Float](repeating: 0.5, count: 8), labels: [3, 9], shape: [2, 2, 1])
+    XCTAssertThrowsError(
+      try Trainer(model: model, optimizer: Adam()).fit(examples, validation: nil, epochs: 1)
+    ) { error in
+      XCTAssertEqual(
+        (error as? NeuralNetError)?.description,
+        "invalid training data: the labels run from 3 to 9, but the last layer (dense) has 7 "
+          + "outputs, one per class: it needs at least 10")
+    }
+  }
+
   func testWrongShapesAreRejected() throws {
     let model = try smallCNN(seed: 1)
     let examples = try Examples(

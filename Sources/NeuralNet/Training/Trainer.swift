@@ -55,6 +55,9 @@ public final class Trainer {
       throw NeuralNetError.invalidData(
         "examples of shape \(train.shape) for a model taking \(model.inputShape)")
     }
+    for examples in [train] + (validation.map { [$0] } ?? []) {
+      try model.checkLabels(examples.labels)
+    }
     if case .oneDNN(let precision) = model.engine, !precision.isSupported {
       throw NeuralNetError.unsupportedPrecision(precision, isa: ComputeEngine.isa)
     }

@@ -126,9 +126,11 @@ final class OneDNNEngineTests: XCTestCase {
 
   func testBF16WithoutAVX512IsAnErrorNamingTheISA() throws {
     try XCTSkipIf(Precision.bf16.isSupported, "this CPU has AVX-512: bf16 is supported")
-    let model = try Sequential(inputShape: [2, 2, 1], layers: [Flatten(), Dense(units: 2)], seed: 1)
+    let model = try Sequential(
+      inputShape: [2, 2, 1], layers: [Flatten(), Dense(units: 2)], seed: 1)
     model.engine = .oneDNN(.bf16)
-    let examples = try Examples(inputs: [0, 1, 0, 1, 1, 0, 1, 0], labels: [0, 1], shape: [2, 2, 1])
+    let examples = try Examples(
+      inputs: [0, 1, 0, 1, 1, 0, 1, 0], labels: [0, 1], shape: [2, 2, 1])
     XCTAssertThrowsError(
       try Trainer(model: model, optimizer: Adam()).fit(examples, validation: nil, epochs: 1)
     ) { error in

@@ -114,7 +114,8 @@ final class TrainingTests: XCTestCase {
   }
 
   func testALastLayerNarrowerThanTheClassesIsAnErrorNamingIt() throws {
-    let model = try Sequential(inputShape: [2, 2, 1], layers: [Flatten(), Dense(units: 7)], seed: 1)
+    let model = try Sequential(
+      inputShape: [2, 2, 1], layers: [Flatten(), Dense(units: 7)], seed: 1)
     let examples = try Examples(
       inputs: [Float](repeating: 0.5, count: 8), labels: [3, 9], shape: [2, 2, 1])
     XCTAssertThrowsError(

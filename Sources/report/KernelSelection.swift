@@ -1,7 +1,14 @@
 import Foundation
 
-/// Chooses OpenBLAS's AVX-512 kernels where the CPU has them.
+/// Sets the variables that libraries read once, when they load: OpenBLAS's kernel family and
+/// how oneDNN's OpenMP threads wait.
 ///
+/// oneDNN runs on libgomp, whose idle threads spin by default. On a machine shared with other
+/// work (a build, a second trial) a spinning thread waits for a descheduled one and training
+/// slowed 2-6x in our measurements, against about 5% lost on an idle machine, so `report` asks
+/// for `OMP_WAIT_POLICY=PASSIVE` unless the variable is set already.
+///
+/// OpenBLAS (the reference engine's sgemm) gets its AVX-512 kernels where the CPU has them.
 /// Debian's OpenBLAS 0.3.21 falls back to its AVX2 (Haswell) kernels on AMD Zen 4, and some
 /// environments pin `OPENBLAS_CORETYPE=Haswell` for portability; either way the paper's model
 /// trains at two thirds of the speed the SkylakeX/Cooperlake kernels reach. OpenBLAS reads
@@ -11,6 +18,7 @@ import Foundation
 enum KernelSelection {
   static let openBLASVariable = "OPENBLAS_CORETYPE"
   static let overrideVariable = "REPORT_BLAS_CORETYPE"
+  static let waitPolicyVariable = "OMP_WAIT_POLICY"
 
   /// The best OpenBLAS core type for CPU feature flags, or nil when the CPU lacks AVX-512.
   static func preferredCoreType(cpuFlags: Set<Substring>) -> String? {
@@ -28,18 +36,29 @@ enum KernelSelection {
     }
   }
 
-  /// Re-executes the current binary with the wanted core type when it differs from the current
-  /// one; returns (continuing in this process) when nothing changes or the restart fails.
+  /// The variables to change before the libraries load; empty when all are as wanted.
+  static func wantedChanges(environment: [String: String], cpuFlags: Set<Substring>) -> [String: String] {
+    var changes: [String: String] = [:]
+    if let wanted = wantedCoreType(environment: environment, cpuFlags: cpuFlags),
+      environment[openBLASVariable]?.uppercased() != wanted.uppercased()
+    {
+      changes[openBLASVariable] = wanted
+    }
+    if environment[waitPolicyVariable] == nil { changes[waitPolicyVariable] = "PASSIVE" }
+    return changes
+  }
+
+  /// Re-executes the current binary once with the wanted variables; returns (continuing in this
+  /// process) when nothing changes or the restart fails.
   static func restartWithPreferredKernelsIfNeeded() {
     let environment = ProcessInfo.processInfo.environment
     let cpuinfo = FileManager.default.contents(atPath: "/proc/cpuinfo").map { String(decoding: $0, as: UTF8.self) } ?? ""
     let flags = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") }).map { Set($0.split(separator: " ")) } ?? []
-    guard let wanted = wantedCoreType(environment: environment, cpuFlags: flags),
-      environment[openBLASVariable]?.uppercased() != wanted.uppercased()
-    else { return }
-    setenv(openBLASVariable, wanted, 1)
+    let changes = wantedChanges(environment: environment, cpuFlags: flags)
+    guard !changes.isEmpty else { return }
+    for (name, value) in changes { setenv(name, value, 1) }
     var argv: [UnsafeMutablePointer<CChar>?] = CommandLine.arguments.map { strdup($0) } + [nil]
     execv("/proc/self/exe", &argv)
-    // execv only returns on failure: carry on with the kernels already loaded.
+    // execv only returns on failure: carry on with the settings already loaded.
   }
 }

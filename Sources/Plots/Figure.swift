@@ -1,3 +1,4 @@
+import AtomicFiles
 import Foundation
 
 /// A chart that knows its size and how to draw itself on a canvas (matplotlib's Artist); the
@@ -17,18 +18,16 @@ extension Figure {
     guard let format = FigureFormat(path: path) else {
       throw PlotError.invalidInput("\(path): unknown figure format; use .png, .svg or .pdf")
     }
-    let temporary = (path as NSString).deletingLastPathComponent + "/.\((path as NSString).lastPathComponent).\(getpid()).tmp"
     do {
-      let canvas = try Canvas(width: size.width, height: size.height, scale: scale, format: format, path: temporary)
-      draw(on: canvas)
-      try canvas.finish()
-      if rename(temporary, path) != 0 {
-        throw PlotError.cairo(path: path, status: String(cString: strerror(errno)))
+      try AtomicFile.replace(path) { temporary in
+        let canvas = try Canvas(width: size.width, height: size.height, scale: scale, format: format, path: temporary)
+        draw(on: canvas)
+        try canvas.finish()
       }
-    } catch {
-      unlink(temporary)
-      if case PlotError.cairo(_, let status) = error { throw PlotError.cairo(path: path, status: status) }
-      throw error
+    } catch PlotError.cairo(_, let status) {
+      throw PlotError.cairo(path: path, status: status)
+    } catch FileError.unwritable(_, let reason) {
+      throw PlotError.cairo(path: path, status: reason)
     }
   }
 }

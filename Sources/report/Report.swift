@@ -10,6 +10,11 @@ struct Report: ParsableCommand {
 
   static func main() {
     KernelSelection.restartWithPreferredKernelsIfNeeded()
-    main(nil)
+    do {
+      var command = try parseAsRoot()
+      try command.run()
+    } catch {
+      exit(withError: Advice.adding(to: error))
+    }
   }
 }

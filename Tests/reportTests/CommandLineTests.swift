@@ -81,7 +81,8 @@ final class CommandLineTests: XCTestCase {
     XCTAssert(table.output.hasPrefix("run"), table.output)
     let bad = try report(["list", "--sort", "colour", "--output", dir + "/out"])
     XCTAssertNotEqual(bad.status, 0)
-    XCTAssert(bad.error.contains("unknown column 'colour'"), bad.error)
+    XCTAssert(bad.error.contains("'colour' is invalid for '--sort"), bad.error)
+    XCTAssert(bad.error.contains("test_accuracy"), "the valid columns are listed: \(bad.error)")
     let shown = try report(["show", "tiny", "--output", dir + "/out"])
     XCTAssert(shown.output.contains("\"test_accuracy\""), shown.output)
   }

@@ -1,6 +1,8 @@
 import ArgumentParser
-import Experiments
 import Foundation
+import Reports
+import RunStorage
+import Runs
 
 extension Report {
   /// `report compare A B C ...`: one page comparing experiments or runs.
@@ -19,10 +21,10 @@ extension Report {
 
     func run() throws {
       let runner = options.runner()
-      let database = try RunDatabase(outputRoot: options.output)
+      let store = try SQLiteRunStore(outputRoot: options.output)
       let groups = try references.map { reference -> (name: String, runs: [RunPaths]) in
         // An experiment name: its newest completed run for each seed; otherwise one run.
-        let completed = try database.rows(experiment: reference, status: "completed")
+        let completed = try store.runs(experiment: reference, status: .completed)
         if !completed.isEmpty {
           var bySeed: [Int64: RunPaths] = [:]
           for row in completed where bySeed[row.seed] == nil { bySeed[row.seed] = RunPaths(directory: row.directory) }

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Datasets
-import Experiments
+import ExperimentDefinitions
 import Foundation
+import Reports
+import Runs
 
 extension Report {
   /// `report paper`: regenerate the paper's Section 4.
@@ -19,7 +21,9 @@ extension Report {
       let paths: RunPaths
       if let chosenRun {
         paths = try runner.locate(chosenRun)
-      } else if let finished = try? runner.locate("paper"), (try? String(contentsOfFile: finished.summary, encoding: .utf8))?.contains("\"completed\"") == true {
+      } else if let finished = try? runner.locate("paper"),
+        (try? RunRecord(loading: finished))?.summary.status == .completed
+      {
         paths = finished
       } else {
         FileHandle.standardError.write(Data("no completed run of `paper` yet: training it (up to 100 epochs with early stopping)\n".utf8))
@@ -46,10 +50,10 @@ extension Report {
     }
 
     func run() throws {
-      let trained = try TrainedModel(run: try target.paths(in: options.runner()))
+      let trained = try TrainedModel(run: try RunRecord(loading: try target.paths(in: options.runner())))
       let digits = try images.map { try TrainedModel.digit(fromPNG: $0) }
       for (path, probabilities) in zip(images, trained.probabilities(digits)) {
-        let best = probabilities.indices.max { probabilities[$0] < probabilities[$1] } ?? 0
+        let best = predictedClasses(probabilities, width: probabilities.count).first ?? 0
         let ranked = probabilities.indices.sorted { probabilities[$0] > probabilities[$1] }.prefix(3)
         let alternatives = ranked.map { String(format: "%@ %.1f%%", trained.classNames[$0], probabilities[$0] * 100) }.joined(separator: ", ")
         print("\(path): \(trained.classNames[best]) (\(alternatives))")
@@ -72,7 +76,7 @@ extension Report {
     @OptionGroup var options: OutputOptions
 
     func run() throws {
-      let trained = try TrainedModel(run: try target.paths(in: options.runner()))
+      let trained = try TrainedModel(run: try RunRecord(loading: try target.paths(in: options.runner())))
       let images = try KaggleCSV.load(testCSV, labelled: false)
       try trained.writeSubmission(for: images, to: out)
       print("\(out): \(images.count) predictions")

@@ -1,6 +1,8 @@
 import ArgumentParser
-import Experiments
+import ExperimentDefinitions
 import Foundation
+import Reports
+import Runs
 
 extension Report {
   /// `report run NAME`: train an experiment and write its report.
@@ -106,9 +108,8 @@ extension Report {
     @OptionGroup var options: OutputOptions
 
     func run() throws {
-      let runner = options.runner()
-      let paths = try target.paths(in: runner)
-      try runner.render(paths)
+      let paths = try target.paths(in: options.runner())
+      try HTMLRunReporter(singleFile: options.singleFile).render(try RunRecord(loading: paths))
       print(paths.report)
     }
   }
@@ -116,19 +117,20 @@ extension Report {
 
 /// Prints where the report is, and exits non-zero for runs that did not complete.
 private func finish(_ paths: RunPaths) throws {
-  let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: paths.summary))) as? [String: Any] ?? [:]
-  let status = summary["status"] as? String ?? "unknown"
-  if let accuracy = summary["test_accuracy"] as? Double {
-    FileHandle.standardError.write(Data(String(format: "test accuracy %.2f%%, status %@\n", accuracy * 100, status).utf8))
+  let summary = try RunRecord(loading: paths).summary
+  if let accuracy = summary.testAccuracy {
+    let line = String(format: "test accuracy %.2f%%, status %@\n", accuracy * 100, summary.status.rawValue)
+    FileHandle.standardError.write(Data(line.utf8))
   }
   print(paths.report)
-  switch status {
-  case "completed": return
-  case "interrupted":
+  switch summary.status {
+  case .completed: return
+  case .interrupted:
     FileHandle.standardError.write(Data("interrupted: continue with `report resume \(paths.runID)`\n".utf8))
     throw ExitCode(130)
-  default:
-    FileHandle.standardError.write(Data("run \(status): \(summary["failure_reason"] as? String ?? "see the report")\n".utf8))
+  case .failed, .running:
+    let reason = summary.failureReason ?? "see the report"
+    FileHandle.standardError.write(Data("run \(summary.status.rawValue): \(reason)\n".utf8))
     throw ExitCode.failure
   }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
-import Experiments
+import Reports
+import Runs
 
 /// Options every command that reads or writes runs shares.
 struct OutputOptions: ParsableArguments {
@@ -13,9 +14,7 @@ struct OutputOptions: ParsableArguments {
   var singleFile = false
 
   func runner() -> ExperimentRunner {
-    let runner = ExperimentRunner(outputRoot: output)
-    runner.singleFile = singleFile
-    return runner
+    ExperimentRunner(outputRoot: output, reporter: HTMLRunReporter(singleFile: singleFile))
   }
 
   /// A runner that shows progress and stops cleanly on Ctrl-C.

@@ -3,7 +3,9 @@ import PackageDescription
 
 /// The hot numeric module is built without bounds checks in release builds; every index into a
 /// raw buffer there is derived from shapes validated when the model is built.
-let uncheckedInRelease: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+let uncheckedInRelease: [SwiftSetting] = [
+  .unsafeFlags(["-Ounchecked"], .when(configuration: .release))
+]
 
 let package = Package(
   name: "report",
@@ -17,7 +19,8 @@ let package = Package(
   ],
   targets: [
     .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
-    .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev", "libpng-dev"])]),
+    .systemLibrary(
+      name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev", "libpng-dev"])]),
     .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
     .target(name: "NeuralNet", dependencies: ["CBLAS"], swiftSettings: uncheckedInRelease),
@@ -36,26 +39,35 @@ let package = Package(
     ),
     .target(
       name: "Reports",
-      dependencies: ["AtomicFiles", "Runs", "ExperimentDefinitions", "NeuralNet", "Datasets", "Plots", "Notebook"]
+      dependencies: [
+        "AtomicFiles", "Runs", "ExperimentDefinitions", "NeuralNet", "Datasets", "Plots",
+        "Notebook",
+      ]
     ),
-    .target(name: "Benchmarks", dependencies: ["Reports", "Runs", "ExperimentDefinitions", "NeuralNet", "Datasets"]),
+    .target(
+      name: "Benchmarks",
+      dependencies: ["Reports", "Runs", "ExperimentDefinitions", "NeuralNet", "Datasets"]),
     .executableTarget(
       name: "report",
       dependencies: [
-        "Benchmarks", "Reports", "Runs", "RunStorage", "ExperimentDefinitions", "NeuralNet", "Datasets",
+        "Benchmarks", "Reports", "Runs", "RunStorage", "ExperimentDefinitions", "NeuralNet",
+        "Datasets",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
     .target(name: "TestSupport", path: "Tests/TestSupport"),
     .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Datasets"]),
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
-    .testTarget(name: "PlotsTests", dependencies: ["Plots"], exclude: ["Golden"]),
+    .testTarget(name: "PlotsTests", dependencies: ["Plots"]),
     .testTarget(name: "NotebookTests", dependencies: ["Notebook"]),
-    .testTarget(name: "ExperimentDefinitionsTests", dependencies: ["ExperimentDefinitions", "TestSupport"]),
-    .testTarget(name: "RunStorageTests", dependencies: ["RunStorage"]),
-    .testTarget(name: "RunsTests", dependencies: ["Runs", "Reports", "Plots", "Datasets", "TestSupport"]),
     .testTarget(
-      name: "ReportsTests", dependencies: ["Reports", "Runs", "RunStorage", "Plots", "Datasets", "TestSupport"]),
+      name: "ExperimentDefinitionsTests", dependencies: ["ExperimentDefinitions", "TestSupport"]),
+    .testTarget(name: "RunStorageTests", dependencies: ["RunStorage"]),
+    .testTarget(
+      name: "RunsTests", dependencies: ["Runs", "Reports", "Plots", "Datasets", "TestSupport"]),
+    .testTarget(
+      name: "ReportsTests",
+      dependencies: ["Reports", "Runs", "RunStorage", "Plots", "Datasets", "TestSupport"]),
     .testTarget(name: "reportTests", dependencies: ["report"]),
   ]
 )

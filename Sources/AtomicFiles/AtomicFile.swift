@@ -5,7 +5,9 @@ import Foundation
 public enum AtomicFile {
   /// Lets `produce` write the content to a temporary path beside `path`, then renames it over
   /// `path`; the temporary file is removed when either step fails.
-  public static func replace(_ path: String, producing produce: (_ temporary: String) throws -> Void) throws {
+  public static func replace(
+    _ path: String, producing produce: (_ temporary: String) throws -> Void
+  ) throws {
     let name = (path as NSString).lastPathComponent
     let temporary = "\((path as NSString).deletingLastPathComponent)/.\(name).\(getpid()).tmp"
     do {

@@ -37,17 +37,22 @@ public struct BenchmarkResult: Codable, Sendable {
 public enum Benchmark {
   /// Trains the paper's model for `steps` batches after a warm-up, `repeats` times, infers the
   /// same images, and draws all figures of one run; every figure is a median over the repeats.
-  public static func run(steps: Int, batchSize: Int, repeats: Int, augment: Bool, mnistDirectory: String) throws -> BenchmarkResult {
+  public static func run(
+    steps: Int, batchSize: Int, repeats: Int, augment: Bool, mnistDirectory: String
+  ) throws -> BenchmarkResult {
     let (train, test) = try IDXDataset.mnist.load(directory: mnistDirectory)
     let count = min(train.count, steps * batchSize)
     let subset = train.subset(Array(0..<count))
-    let examples = try Examples(inputs: subset.scaledPixels(), labels: subset.labels, shape: [28, 28, 1])
+    let examples = try Examples(
+      inputs: subset.scaledPixels(), labels: subset.labels, shape: [28, 28, 1])
     let model = try LayerSpec.buildModel(LayerSpec.paperModel, inputShape: [28, 28, 1], seed: 1)
     let trainer = Trainer(
       model: model, optimizer: Adam(), batchSize: batchSize,
-      augmentation: augment ? RandomAffine(rotationDegrees: 15, zoom: 0.01, widthShift: 0.1, heightShift: 0.1) : nil)
+      augmentation: augment
+        ? RandomAffine(rotationDegrees: 15, zoom: 0.01, widthShift: 0.1, heightShift: 0.1) : nil)
     _ = trainer.benchmarkSteps(3, on: examples)  // warm-up: buffers, page faults, BLAS init
-    var trainSpeeds: [Double] = [], inferSpeeds: [Double] = []
+    var trainSpeeds: [Double] = []
+    var inferSpeeds: [Double] = []
     for _ in 0..<repeats {
       let seconds = trainer.benchmarkSteps(steps, on: examples)
       trainSpeeds.append(Double(steps * batchSize) / seconds)
@@ -58,26 +63,39 @@ public enum Benchmark {
     let figures = try figureMilliseconds(model: model, train: subset, test: test, repeats: repeats)
     return BenchmarkResult(
       trainImagesPerSecond: median(trainSpeeds), inferenceImagesPerSecond: median(inferSpeeds),
-      peakRSSMiB: peakResidentMiB(), threads: Parallel.workers, blasCore: BLASInfo.coreName, batchSize: batchSize, steps: steps,
-      repeats: repeats, parameters: model.parameterCount, augmentation: augment, figuresMilliseconds: figures)
+      peakRSSMiB: peakResidentMiB(), threads: Parallel.workers, blasCore: BLASInfo.coreName,
+      batchSize: batchSize, steps: steps,
+      repeats: repeats, parameters: model.parameterCount, augmentation: augment,
+      figuresMilliseconds: figures)
   }
 
   /// Median milliseconds to draw one run's figures (two curve charts, confusion matrix, 4-image
   /// sample strip, 16-image gallery, 64-image misclassified gallery, model diagram, per-class
   /// bars) from the model's real predictions on the test set. The curves use a 23-epoch history
   /// shaped like the paper's, as the matplotlib anchor does; drawing time does not depend on it.
-  static func figureMilliseconds(model: Sequential, train: ImageDataset, test: ImageDataset, repeats: Int) throws -> Double {
+  static func figureMilliseconds(
+    model: Sequential, train: ImageDataset, test: ImageDataset, repeats: Int
+  ) throws -> Double {
     let evaluation = Evaluation(model: model, examples: try ExperimentData.examples(test))
     let epochs = (1...23).map { e -> EpochMetrics in
       let t = Double(e - 1)
       return EpochMetrics(
-        epoch: e, loss: 0.05 * exp(-t / 4), accuracy: 0.95 + 0.048 * (1 - exp(-t / 4)), valLoss: 0.64 * exp(-t / 1.2) + 0.015,
-        valAccuracy: 0.36 + 0.635 * (1 - exp(-t / 1.2)), learningRate: e < 16 ? 1e-3 : 2e-4, seconds: 60, imagesPerSecond: 1000)
+        epoch: e, loss: 0.05 * exp(-t / 4), accuracy: 0.95 + 0.048 * (1 - exp(-t / 4)),
+        valLoss: 0.64 * exp(-t / 1.2) + 0.015,
+        valAccuracy: 0.36 + 0.635 * (1 - exp(-t / 1.2)), learningRate: e < 16 ? 1e-3 : 2e-4,
+        seconds: 60, imagesPerSecond: 1000)
     }
-    let log = TrainingLog(epochs: epochs, events: [.learningRateChanged(epoch: 16, from: 1e-3, to: 2e-4), .earlyStopped(epoch: 23, bestEpoch: 13)])
-    let data = ExperimentData(train: train, validation: train, test: test, sourceDescription: "MNIST")
+    let log = TrainingLog(
+      epochs: epochs,
+      events: [
+        .learningRateChanged(epoch: 16, from: 1e-3, to: 2e-4),
+        .earlyStopped(epoch: 23, bestEpoch: 13),
+      ])
+    let data = ExperimentData(
+      train: train, validation: train, test: test, sourceDescription: "MNIST")
     let figures = RunFigures(
-      name: "paper", report: ReportSpec(samples: 4, gallery: 16, misclassified: 64, colormap: .gray), log: log,
+      name: "paper",
+      report: ReportSpec(samples: 4, gallery: 16, misclassified: 64, colormap: .gray), log: log,
       evaluation: evaluation, data: data, summary: model.summary)
     let directory = NSTemporaryDirectory() + "report-bench-figures-\(getpid())"
     defer { try? FileManager.default.removeItem(atPath: directory) }

@@ -14,17 +14,23 @@ extension ExperimentLibrary {
     let path = file(for: nameOrPath)
     guard let data = FileManager.default.contents(atPath: path) else { return nil }
     let tree = try ConfigTree.parse(String(decoding: data, as: UTF8.self), file: path)
-    guard case .mapping(let entries, _) = tree, entries.contains(where: { $0.key == "compare" }) else { return nil }
+    guard case .mapping(let entries, _) = tree, entries.contains(where: { $0.key == "compare" })
+    else { return nil }
     var reader = try ConfigReader(tree, section: "")
     let defaultName = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
     let title = try reader.string("title") ?? "Comparison: \(defaultName)"
-    guard let list = reader.tree("compare"), case .sequence(let items, _) = list, items.count >= 2 else {
+    guard let list = reader.tree("compare"), case .sequence(let items, _) = list, items.count >= 2
+    else {
       throw ConfigError.invalid(at: tree.location, "compare must list at least two experiments")
     }
     let names = try items.map { item -> String in
-      guard case .scalar(let name, _) = item else { throw ConfigError.invalid(at: item.location, "compare lists experiment names") }
+      guard case .scalar(let name, _) = item else {
+        throw ConfigError.invalid(at: item.location, "compare lists experiment names")
+      }
       guard FileManager.default.fileExists(atPath: file(for: name)) else {
-        throw ConfigError.invalid(at: item.location, "no experiment named '\(name)'; available: \(available().joined(separator: ", "))")
+        throw ConfigError.invalid(
+          at: item.location,
+          "no experiment named '\(name)'; available: \(available().joined(separator: ", "))")
       }
       return name
     }
@@ -38,7 +44,9 @@ public func flatten(_ tree: ConfigTree, prefix: String = "") -> [String: String]
   switch tree {
   case .mapping(let entries, _):
     var out: [String: String] = [:]
-    for e in entries { out.merge(flatten(e.value, prefix: prefix.isEmpty ? e.key : "\(prefix).\(e.key)")) { $1 } }
+    for e in entries {
+      out.merge(flatten(e.value, prefix: prefix.isEmpty ? e.key : "\(prefix).\(e.key)")) { $1 }
+    }
     return out
   case .sequence(let items, _):
     // A model is compared layer by layer as one line each.

@@ -20,26 +20,31 @@ public enum ConfigError: Error, CustomStringConvertible, Equatable {
     case .syntax(let file, let message): return "\(file): invalid YAML: \(message)"
     case .unknownKey(let at, let key, let section, let suggestion):
       let place = section.isEmpty ? "" : " in \(section)"
-      return "\(at): unknown key '\(key)'\(place)" + (suggestion.map { "; did you mean '\($0)'?" } ?? "")
+      return "\(at): unknown key '\(key)'\(place)"
+        + (suggestion.map { "; did you mean '\($0)'?" } ?? "")
     case .missingKey(let at, let key, let section):
       return "\(at): missing required key '\(key)'" + (section.isEmpty ? "" : " in \(section)")
     case .invalid(let at, let message): return "\(at): \(message)"
     case .unknownExperiment(let name, let available):
       return "no experiment named '\(name)'. Available: \(available.joined(separator: ", "))"
-    case .cyclicExtends(let chain): return "experiments extend each other in a loop: \(chain.joined(separator: " -> "))"
-    case .badOverride(let text): return "override '\(text)': expected KEY=VALUE, for example training.epochs=2"
+    case .cyclicExtends(let chain):
+      return "experiments extend each other in a loop: \(chain.joined(separator: " -> "))"
+    case .badOverride(let text):
+      return "override '\(text)': expected KEY=VALUE, for example training.epochs=2"
     }
   }
 }
 
 /// Edit distance, for "did you mean" suggestions.
 func levenshtein(_ a: String, _ b: String) -> Int {
-  let a = Array(a), b = Array(b)
+  let a = Array(a)
+  let b = Array(b)
   var previous = Array(0...b.count)
   for i in 1...max(a.count, 1) where !a.isEmpty {
     var current = [i] + [Int](repeating: 0, count: b.count)
     for j in 1...max(b.count, 1) where !b.isEmpty {
-      current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+      current[j] = min(
+        previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
     }
     previous = current
   }
@@ -49,6 +54,8 @@ func levenshtein(_ a: String, _ b: String) -> Int {
 /// The closest of `candidates` to `key`, if it is close enough to be a likely typo.
 func closest(to key: String, in candidates: [String]) -> String? {
   let scored = candidates.map { ($0, levenshtein(key.lowercased(), $0.lowercased())) }
-  guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= max(2, key.count / 3) else { return nil }
+  guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= max(2, key.count / 3) else {
+    return nil
+  }
   return best.0
 }

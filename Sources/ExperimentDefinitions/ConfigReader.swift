@@ -12,7 +12,10 @@ struct ConfigReader {
     switch tree {
     case .mapping(let entries, _): self.entries = entries
     case .null: entries = []
-    default: throw ConfigError.invalid(at: tree.location, "\(section.isEmpty ? "the file" : section) must be a mapping of keys to values")
+    default:
+      throw ConfigError.invalid(
+        at: tree.location,
+        "\(section.isEmpty ? "the file" : section) must be a mapping of keys to values")
     }
   }
 
@@ -33,32 +36,50 @@ struct ConfigReader {
 
   mutating func string(_ key: String) throws -> String? {
     guard let t = tree(key) else { return nil }
-    guard case .scalar(let s, _) = t else { throw ConfigError.invalid(at: t.location, "\(path(key)) must be a single value") }
+    guard case .scalar(let s, _) = t else {
+      throw ConfigError.invalid(at: t.location, "\(path(key)) must be a single value")
+    }
     return s
   }
 
   mutating func int(_ key: String, in range: ClosedRange<Int> = Int.min...Int.max) throws -> Int? {
     guard let t = tree(key) else { return nil }
     guard case .scalar(let s, _) = t, let v = Int(s.replacingOccurrences(of: "_", with: "")) else {
-      throw ConfigError.invalid(at: t.location, "\(path(key)) must be a whole number, got \(t.yaml())")
+      throw ConfigError.invalid(
+        at: t.location, "\(path(key)) must be a whole number, got \(t.yaml())")
     }
-    guard range.contains(v) else { throw ConfigError.invalid(at: t.location, "\(path(key)) must be in \(range.lowerBound)...\(range.upperBound), got \(v)") }
+    guard range.contains(v) else {
+      throw ConfigError.invalid(
+        at: t.location,
+        "\(path(key)) must be in \(range.lowerBound)...\(range.upperBound), got \(v)")
+    }
     return v
   }
 
-  mutating func double(_ key: String, in range: ClosedRange<Double> = -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude) throws -> Double? {
+  mutating func double(
+    _ key: String,
+    in range: ClosedRange<Double> = -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude
+  ) throws -> Double? {
     guard let t = tree(key) else { return nil }
     guard case .scalar(let s, _) = t, let v = Double(s), v.isFinite else {
       throw ConfigError.invalid(at: t.location, "\(path(key)) must be a number, got \(t.yaml())")
     }
-    guard range.contains(v) else { throw ConfigError.invalid(at: t.location, "\(path(key)) must be in \(range.lowerBound)...\(range.upperBound), got \(s)") }
+    guard range.contains(v) else {
+      throw ConfigError.invalid(
+        at: t.location,
+        "\(path(key)) must be in \(range.lowerBound)...\(range.upperBound), got \(s)")
+    }
     return v
   }
 
   mutating func bool(_ key: String) throws -> Bool? {
     guard let t = tree(key) else { return nil }
-    guard case .scalar(let s, _) = t, let v = ["true": true, "yes": true, "on": true, "false": false, "no": false, "off": false][s.lowercased()] else {
-      throw ConfigError.invalid(at: t.location, "\(path(key)) must be true or false, got \(t.yaml())")
+    guard case .scalar(let s, _) = t,
+      let v = ["true": true, "yes": true, "on": true, "false": false, "no": false, "off": false][
+        s.lowercased()]
+    else {
+      throw ConfigError.invalid(
+        at: t.location, "\(path(key)) must be true or false, got \(t.yaml())")
     }
     return v
   }
@@ -69,7 +90,9 @@ struct ConfigReader {
     guard case .scalar(let s, _) = t, let v = options[s] else {
       let names = options.keys.sorted()
       let hint = closest(to: t.yaml(), in: names).map { "; did you mean '\($0)'?" } ?? ""
-      throw ConfigError.invalid(at: t.location, "\(path(key)) must be one of \(names.joined(separator: ", ")), got \(t.yaml())\(hint)")
+      throw ConfigError.invalid(
+        at: t.location,
+        "\(path(key)) must be one of \(names.joined(separator: ", ")), got \(t.yaml())\(hint)")
     }
     return v
   }
@@ -83,7 +106,9 @@ struct ConfigReader {
   /// Rejects keys that were never asked for.
   func finish() throws {
     for entry in entries where !known.contains(entry.key) {
-      throw ConfigError.unknownKey(at: entry.keyLocation, key: entry.key, section: section, suggestion: closest(to: entry.key, in: known))
+      throw ConfigError.unknownKey(
+        at: entry.keyLocation, key: entry.key, section: section,
+        suggestion: closest(to: entry.key, in: known))
     }
   }
 }

@@ -27,30 +27,40 @@ public indirect enum ConfigTree: Equatable, Sendable {
 
   /// Parses YAML text from `file` (used in locations); `positions` false leaves line and column
   /// out, for values given on the command line.
-  public static func parse(_ text: String, file: String, positions: Bool = true) throws -> ConfigTree {
+  public static func parse(_ text: String, file: String, positions: Bool = true) throws
+    -> ConfigTree
+  {
     let node: Node?
     do {
       node = try Yams.compose(yaml: text)
     } catch let error as YamlError {
       throw ConfigError.syntax(file: file, message: "\(error)")
     }
-    guard let node else { return .mapping([], SourceLocation(file: file, line: positions ? 1 : 0, column: positions ? 1 : 0)) }
+    guard let node else {
+      return .mapping(
+        [], SourceLocation(file: file, line: positions ? 1 : 0, column: positions ? 1 : 0))
+    }
     return convert(node, file: file, positions: positions)
   }
 
   private static func convert(_ node: Node, file: String, positions: Bool) -> ConfigTree {
     func at(_ mark: Mark?) -> SourceLocation {
-      positions ? SourceLocation(file: file, line: mark?.line ?? 0, column: mark?.column ?? 0) : SourceLocation(file: file, line: 0, column: 0)
+      positions
+        ? SourceLocation(file: file, line: mark?.line ?? 0, column: mark?.column ?? 0)
+        : SourceLocation(file: file, line: 0, column: 0)
     }
     let location = at(node.mark)
     switch node {
     case .scalar(let scalar):
-      if scalar.style == .plain, ["", "~", "null", "Null", "NULL"].contains(scalar.string) { return .null(location) }
+      if scalar.style == .plain, ["", "~", "null", "Null", "NULL"].contains(scalar.string) {
+        return .null(location)
+      }
       return .scalar(scalar.string, location)
     case .mapping(let mapping):
-      return .mapping(mapping.map { key, value in
-        (key.string ?? "\(key)", at(key.mark), convert(value, file: file, positions: positions))
-      }, location)
+      return .mapping(
+        mapping.map { key, value in
+          (key.string ?? "\(key)", at(key.mark), convert(value, file: file, positions: positions))
+        }, location)
     case .sequence(let sequence):
       return .sequence(sequence.map { convert($0, file: file, positions: positions) }, location)
     case .alias:
@@ -60,7 +70,9 @@ public indirect enum ConfigTree: Equatable, Sendable {
 
   /// `overrides` laid over this tree: mappings merge key by key, anything else is replaced.
   public func merged(with overrides: ConfigTree) -> ConfigTree {
-    guard case .mapping(var base, let location) = self, case .mapping(let top, _) = overrides else { return overrides }
+    guard case .mapping(var base, let location) = self, case .mapping(let top, _) = overrides else {
+      return overrides
+    }
     for entry in top {
       if let i = base.firstIndex(where: { $0.key == entry.key }) {
         base[i] = (entry.key, entry.keyLocation, base[i].value.merged(with: entry.value))
@@ -81,12 +93,17 @@ public indirect enum ConfigTree: Equatable, Sendable {
       if let i = entries.firstIndex(where: { $0.key == head }) {
         entries[i].value = try entries[i].value.setting(rest, to: value)
       } else {
-        entries.append((head, value.location, try ConfigTree.mapping([], value.location).setting(rest, to: value)))
+        entries.append(
+          (
+            head, value.location,
+            try ConfigTree.mapping([], value.location).setting(rest, to: value)
+          ))
       }
       return .mapping(entries, location)
     case .sequence(var items, let location):
       guard let index = Int(head), items.indices.contains(index) else {
-        throw ConfigError.invalid(at: value.location, "'\(head)' is not an index of this list of \(items.count)")
+        throw ConfigError.invalid(
+          at: value.location, "'\(head)' is not an index of this list of \(items.count)")
       }
       items[index] = try items[index].setting(rest, to: value)
       return .sequence(items, location)
@@ -107,8 +124,10 @@ public indirect enum ConfigTree: Equatable, Sendable {
       if entries.isEmpty { return "{}" }
       return entries.map { entry in
         switch entry.value {
-        case .mapping(let inner, _) where !inner.isEmpty: return "\(pad)\(entry.key):\n\(entry.value.yaml(indent: indent + 1))"
-        case .sequence(let inner, _) where !inner.isEmpty: return "\(pad)\(entry.key):\n\(entry.value.yaml(indent: indent + 1))"
+        case .mapping(let inner, _) where !inner.isEmpty:
+          return "\(pad)\(entry.key):\n\(entry.value.yaml(indent: indent + 1))"
+        case .sequence(let inner, _) where !inner.isEmpty:
+          return "\(pad)\(entry.key):\n\(entry.value.yaml(indent: indent + 1))"
         default: return "\(pad)\(entry.key): \(entry.value.yaml(indent: indent + 1))"
         }
       }.joined(separator: "\n")
@@ -131,7 +150,12 @@ public indirect enum ConfigTree: Equatable, Sendable {
   /// A mapping of plain values (or an empty one): printable on one line.
   var isFlat: Bool {
     switch self {
-    case .mapping(let entries, _): return entries.allSatisfy { if case .scalar = $0.value { return true }; if case .null = $0.value { return true }; return false }
+    case .mapping(let entries, _):
+      return entries.allSatisfy {
+        if case .scalar = $0.value { return true }
+        if case .null = $0.value { return true }
+        return false
+      }
     case .null: return true
     default: return false
     }
@@ -144,8 +168,12 @@ public indirect enum ConfigTree: Equatable, Sendable {
   }
 
   private static func quoted(_ s: String) -> String {
-    let plain = s.range(of: #"^[A-Za-z0-9_./+-][A-Za-z0-9_ ./+()-]*$"#, options: .regularExpression) != nil && !s.hasSuffix(" ")
+    let plain =
+      s.range(of: #"^[A-Za-z0-9_./+-][A-Za-z0-9_ ./+()-]*$"#, options: .regularExpression) != nil
+      && !s.hasSuffix(" ")
     guard !plain else { return s }
-    return "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n") + "\""
+    return "\""
+      + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+      .replacingOccurrences(of: "\n", with: "\\n") + "\""
   }
 }

@@ -89,21 +89,27 @@ public struct OptimizerSpec: Sendable, Equatable {
   public func make() -> Optimizer {
     switch kind {
     case .adam:
-      return Adam(learningRate: Float(learningRate), beta1: Float(beta1), beta2: Float(beta2), epsilon: Float(epsilon), weightDecay: Float(weightDecay))
+      return Adam(
+        learningRate: Float(learningRate), beta1: Float(beta1), beta2: Float(beta2),
+        epsilon: Float(epsilon), weightDecay: Float(weightDecay))
     case .sgd:
-      return SGD(learningRate: Float(learningRate), momentum: Float(momentum), nesterov: nesterov, weightDecay: Float(weightDecay))
+      return SGD(
+        learningRate: Float(learningRate), momentum: Float(momentum), nesterov: nesterov,
+        weightDecay: Float(weightDecay))
     }
   }
 }
 
 /// Keras EarlyStopping settings.
 public struct EarlyStoppingSpec: Sendable, Equatable {
-  public var monitor: String, mode: MonitorMode, patience: Int, minDelta: Double, restoreBestWeights: Bool
+  public var monitor: String, mode: MonitorMode, patience: Int, minDelta: Double,
+    restoreBestWeights: Bool
 }
 
 /// Keras ReduceLROnPlateau settings.
 public struct PlateauSpec: Sendable, Equatable {
-  public var monitor: String, mode: MonitorMode, factor: Double, patience: Int, minDelta: Double, minLearningRate: Double
+  public var monitor: String, mode: MonitorMode, factor: Double, patience: Int, minDelta: Double,
+    minLearningRate: Double
 }
 
 /// What the report shows.
@@ -129,6 +135,8 @@ public struct ReportSpec: Sendable, Equatable {
 
   /// A report specification.
   public init(samples: Int, gallery: Int, misclassified: Int, colormap: Colormap) {
-    (self.samples, self.gallery, self.misclassified, self.colormap) = (samples, gallery, misclassified, colormap)
+    (self.samples, self.gallery, self.misclassified, self.colormap) = (
+      samples, gallery, misclassified, colormap
+    )
   }
 }

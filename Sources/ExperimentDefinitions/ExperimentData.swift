@@ -31,12 +31,18 @@ public struct ExperimentData: Sendable {
     case .kaggleCSV(let trainPath, let testPath):
       full = try KaggleCSV.load(trainPath, labelled: true)
       submission = try testPath.map { try KaggleCSV.load($0, labelled: false) }
-      checksums = [(trainPath as NSString).lastPathComponent: SHA256.hex(FileManager.default.contents(atPath: trainPath) ?? Data())]
+      checksums = [
+        (trainPath as NSString).lastPathComponent: SHA256.hex(
+          FileManager.default.contents(atPath: trainPath) ?? Data())
+      ]
       test = full
       sourceDescription = "Kaggle CSV \(trainPath)"
     }
-    if let subset = spec.subset { full = try full.stratifiedSubset(min(subset, full.count), seed: experiment.seed) }
-    let split = try full.stratifiedSplit(validationFraction: spec.validationSplit, seed: experiment.seed)
+    if let subset = spec.subset {
+      full = try full.stratifiedSubset(min(subset, full.count), seed: experiment.seed)
+    }
+    let split = try full.stratifiedSplit(
+      validationFraction: spec.validationSplit, seed: experiment.seed)
     train = split.train
     validation = split.validation
     if case .kaggleCSV = spec.source { test = validation }
@@ -50,8 +56,12 @@ public struct ExperimentData: Sendable {
   }
 
   /// Data already in memory (benchmarks, tests).
-  public init(train: ImageDataset, validation: ImageDataset, test: ImageDataset, sourceDescription: String) {
-    (self.train, self.validation, self.test, self.sourceDescription) = (train, validation, test, sourceDescription)
+  public init(
+    train: ImageDataset, validation: ImageDataset, test: ImageDataset, sourceDescription: String
+  ) {
+    (self.train, self.validation, self.test, self.sourceDescription) = (
+      train, validation, test, sourceDescription
+    )
     checksums = [:]
   }
 

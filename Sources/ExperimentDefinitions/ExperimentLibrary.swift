@@ -17,7 +17,8 @@ public struct ExperimentLibrary: Sendable {
 
   /// The file a name or path refers to: a path when it has a slash or a YAML extension.
   public func file(for nameOrPath: String) -> String {
-    nameOrPath.contains("/") || nameOrPath.hasSuffix(".yaml") || nameOrPath.hasSuffix(".yml") ? nameOrPath : "\(directory)/\(nameOrPath).yaml"
+    nameOrPath.contains("/") || nameOrPath.hasSuffix(".yaml") || nameOrPath.hasSuffix(".yml")
+      ? nameOrPath : "\(directory)/\(nameOrPath).yaml"
   }
 
   /// The raw tree of one file, with its `extends:` chain merged underneath.
@@ -33,23 +34,32 @@ public struct ExperimentLibrary: Sendable {
     }
     let tree = try ConfigTree.parse(String(decoding: data, as: UTF8.self), file: path)
     guard case .mapping(let entries, let location) = tree else {
-      throw ConfigError.invalid(at: tree.location, "an experiment file must be a mapping of keys to values")
+      throw ConfigError.invalid(
+        at: tree.location, "an experiment file must be a mapping of keys to values")
     }
     guard let parentEntry = entries.first(where: { $0.key == "extends" }) else { return tree }
     guard case .scalar(let parent, _) = parentEntry.value else {
       throw ConfigError.invalid(at: parentEntry.value.location, "extends must name one experiment")
     }
-    let parentName = parent.contains("/") ? parent : (parent.hasSuffix(".yaml") ? parent : "\((path as NSString).deletingLastPathComponent)/\(parent).yaml")
+    let parentName =
+      parent.contains("/")
+      ? parent
+      : (parent.hasSuffix(".yaml")
+        ? parent : "\((path as NSString).deletingLastPathComponent)/\(parent).yaml")
     let base: ConfigTree
     do {
       base = try resolve(parentName, chain: chain + [path])
     } catch ConfigError.unknownExperiment {
-      throw ConfigError.invalid(at: parentEntry.value.location, "extends names '\(parent)', which does not exist; available: \(available().joined(separator: ", "))")
+      throw ConfigError.invalid(
+        at: parentEntry.value.location,
+        "extends names '\(parent)', which does not exist; available: \(available().joined(separator: ", "))"
+      )
     }
     // The child's own name and description are its own, never inherited.
     let inherited: ConfigTree
     if case .mapping(let baseEntries, let baseLocation) = base {
-      inherited = .mapping(baseEntries.filter { !["name", "description", "extends"].contains($0.key) }, baseLocation)
+      inherited = .mapping(
+        baseEntries.filter { !["name", "description", "extends"].contains($0.key) }, baseLocation)
     } else {
       inherited = base
     }
@@ -60,12 +70,17 @@ public struct ExperimentLibrary: Sendable {
   public func load(_ nameOrPath: String, overrides: [String] = []) throws -> Experiment {
     var tree = try resolvedTree(nameOrPath)
     for text in overrides {
-      guard let equals = text.firstIndex(of: "="), equals != text.startIndex else { throw ConfigError.badOverride(text) }
-      let key = String(text[..<equals]), value = String(text[text.index(after: equals)...])
-      let parsed = try ConfigTree.parse(value.isEmpty ? "null" : value, file: "--set \(text)", positions: false)
+      guard let equals = text.firstIndex(of: "="), equals != text.startIndex else {
+        throw ConfigError.badOverride(text)
+      }
+      let key = String(text[..<equals])
+      let value = String(text[text.index(after: equals)...])
+      let parsed = try ConfigTree.parse(
+        value.isEmpty ? "null" : value, file: "--set \(text)", positions: false)
       tree = try tree.setting(key.split(separator: ".").map(String.init), to: parsed)
     }
-    let defaultName = ((file(for: nameOrPath) as NSString).lastPathComponent as NSString).deletingPathExtension
+    let defaultName = ((file(for: nameOrPath) as NSString).lastPathComponent as NSString)
+      .deletingPathExtension
     return try Experiment(tree: tree, name: defaultName)
   }
 }
@@ -77,6 +92,7 @@ extension Experiment {
     guard let data = FileManager.default.contents(atPath: path) else {
       throw ConfigError.unknownExperiment(name: path, available: [])
     }
-    try self.init(tree: try ConfigTree.parse(String(decoding: data, as: UTF8.self), file: path), name: name)
+    try self.init(
+      tree: try ConfigTree.parse(String(decoding: data, as: UTF8.self), file: path), name: name)
   }
 }

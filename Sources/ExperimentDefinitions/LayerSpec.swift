@@ -23,11 +23,14 @@ public enum LayerSpec: Equatable, Sendable {
     case .maxPool(let size, let stride, let padding):
       return MaxPool2D(poolSize: (size, size), stride: stride.map { ($0, $0) }, padding: padding)
     case .averagePool(let size, let stride, let padding):
-      return AveragePool2D(poolSize: (size, size), stride: stride.map { ($0, $0) }, padding: padding)
+      return AveragePool2D(
+        poolSize: (size, size), stride: stride.map { ($0, $0) }, padding: padding)
     case .globalAveragePool: return GlobalAveragePool2D()
-    case .batchNorm(let momentum, let epsilon): return BatchNormalization(momentum: Float(momentum), epsilon: Float(epsilon))
+    case .batchNorm(let momentum, let epsilon):
+      return BatchNormalization(momentum: Float(momentum), epsilon: Float(epsilon))
     case .flatten: return Flatten()
-    case .dense(let units, let activation): return Dense(units: units, activation: activation.engineValue)
+    case .dense(let units, let activation):
+      return Dense(units: units, activation: activation.engineValue)
     case .dropout(let rate): return Dropout(rate: Float(rate))
     case .activation(let activation): return ActivationLayer(activation.engineValue)
     }
@@ -53,7 +56,9 @@ public enum LayerSpec: Equatable, Sendable {
   ]
 
   /// Builds a model from `specs` for `inputShape`, weights drawn from `seed`.
-  public static func buildModel(_ specs: [LayerSpec], inputShape: TensorShape, seed: UInt64) throws -> Sequential {
+  public static func buildModel(_ specs: [LayerSpec], inputShape: TensorShape, seed: UInt64) throws
+    -> Sequential
+  {
     try Sequential(inputShape: inputShape, layers: specs.map { $0.makeLayer() }, seed: seed)
   }
 }

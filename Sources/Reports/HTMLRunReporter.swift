@@ -17,11 +17,13 @@ public struct HTMLRunReporter: RunReporter {
     for run: RunRecord, evaluation: Evaluation?, data: ExperimentData, model: Sequential
   ) throws {
     let figures = try RunFigures(
-      name: run.experiment.name, report: run.experiment.report, log: run.log, evaluation: evaluation,
+      name: run.experiment.name, report: run.experiment.report, log: run.log,
+      evaluation: evaluation,
       data: data, summary: model.summary
     ).render(into: run.paths.figures)
     let report = RunReport(
-      experiment: run.experiment, summary: run.summary, log: run.log, evaluation: evaluation, data: data,
+      experiment: run.experiment, summary: run.summary, log: run.log, evaluation: evaluation,
+      data: data,
       model: model.summary, trainableParameters: model.trainableParameterCount, figures: figures)
     let html = try HTMLRenderer(embedImages: singleFile, baseDirectory: run.paths.directory)
       .render(report.notebook())
@@ -35,6 +37,7 @@ public struct HTMLRunReporter: RunReporter {
   /// Rebuilds a run's figures and report.html from its folder, without training.
   public func render(_ run: RunRecord) throws {
     let data = try ExperimentData(run.experiment)
-    try writeReport(for: run, evaluation: try run.evaluation(), data: data, model: try run.makeModel())
+    try writeReport(
+      for: run, evaluation: try run.evaluation(), data: data, model: try run.makeModel())
   }
 }

@@ -70,7 +70,8 @@ public struct RunFigures {
 
   /// The figures of a run.
   public init(
-    name: String, report: ReportSpec, log: TrainingLog, evaluation: Evaluation?, data: ExperimentData,
+    name: String, report: ReportSpec, log: TrainingLog, evaluation: Evaluation?,
+    data: ExperimentData,
     summary: [Sequential.LayerSummary]
   ) {
     (self.name, self.report, self.log, self.evaluation) = (name, report, log, evaluation)
@@ -94,7 +95,9 @@ public struct RunFigures {
     }
     if let evaluation {
       try draw(
-        Heatmap(confusion: evaluation.confusion, classNames: classNames, title: "Confusion matrix (test set)"),
+        Heatmap(
+          confusion: evaluation.confusion, classNames: classNames,
+          title: "Confusion matrix (test set)"),
         .confusion)
       try draw(gallery(evaluation), .predictions)
       try draw(misclassifiedGallery(evaluation), .misclassified)
@@ -114,7 +117,9 @@ public struct RunFigures {
   public func sampleStrip() -> ImageGrid {
     let count = min(report.samples, data.train.count)
     let tiles = (0..<count).map { i in
-      ImageGrid.Tile(pixels: data.train.image(i), rows: data.train.rows, columns: data.train.columns, caption: ["Real Number is \(classNames[Int(data.train.labels[i])])"])
+      ImageGrid.Tile(
+        pixels: data.train.image(i), rows: data.train.rows, columns: data.train.columns,
+        caption: ["Real Number is \(classNames[Int(data.train.labels[i])])"])
     }
     var grid = ImageGrid(tiles: tiles, title: "Training samples", columns: max(1, min(count, 8)))
     grid.colormap = colormap
@@ -127,39 +132,62 @@ public struct RunFigures {
     let x = epochs.map { Double($0.epoch) }
     let train = epochs.map { accuracy ? $0.accuracy : $0.loss }
     let validation = epochs.map { (accuracy ? $0.valAccuracy : $0.valLoss) ?? .nan }
-    var series = [LineChart.Series(name: accuracy ? "Training accuracy" : "Training loss", x: x, y: train, color: Palette.color(0))]
+    var series = [
+      LineChart.Series(
+        name: accuracy ? "Training accuracy" : "Training loss", x: x, y: train,
+        color: Palette.color(0))
+    ]
     if validation.contains(where: { $0.isFinite }) {
-      series.append(.init(name: accuracy ? "Validation accuracy" : "Validation loss", x: x, y: validation, color: Palette.color(1)))
+      series.append(
+        .init(
+          name: accuracy ? "Validation accuracy" : "Validation loss", x: x, y: validation,
+          color: Palette.color(1)))
     }
-    var chart = LineChart(title: accuracy ? "Accuracy" : "Loss", yLabel: accuracy ? "accuracy" : "categorical cross-entropy", series: series)
+    var chart = LineChart(
+      title: accuracy ? "Accuracy" : "Loss",
+      yLabel: accuracy ? "accuracy" : "categorical cross-entropy", series: series)
     chart.logScale = !accuracy
     if let best = log.bestEpoch, let value = accuracy ? best.valAccuracy : best.valLoss {
-      chart.highlight = .init(x: Double(best.epoch), y: value, label: accuracy ? String(format: "best %.2f%% (epoch %d)", value * 100, best.epoch) : "epoch \(best.epoch)")
+      chart.highlight = .init(
+        x: Double(best.epoch), y: value,
+        label: accuracy
+          ? String(format: "best %.2f%% (epoch %d)", value * 100, best.epoch)
+          : "epoch \(best.epoch)")
     }
     chart.events = log.events.compactMap { event in
       switch event {
-      case .learningRateChanged(let epoch, _, let to): return .init(x: Double(epoch), label: "lr → \(Axis.format(to))")
-      case .earlyStopped(let epoch, _): return .init(x: Double(epoch), label: "early stop", color: .error)
+      case .learningRateChanged(let epoch, _, let to):
+        return .init(x: Double(epoch), label: "lr → \(Axis.format(to))")
+      case .earlyStopped(let epoch, _):
+        return .init(x: Double(epoch), label: "early stop", color: .error)
       case .restoredBestWeights: return nil
       }
     }
-    chart.secondary = ("learning rate", [.init(name: "learning rate", x: x, y: epochs.map(\.learningRate))])
+    chart.secondary = (
+      "learning rate", [.init(name: "learning rate", x: x, y: epochs.map(\.learningRate))]
+    )
     return chart
   }
 
   private func tile(_ index: Int, _ evaluation: Evaluation) -> ImageGrid.Tile {
-    let truth = Int(data.test.labels[index]), predicted = evaluation.predictions[index]
+    let truth = Int(data.test.labels[index])
+    let predicted = evaluation.predictions[index]
     let probability = evaluation.probabilities[index * classNames.count + predicted]
     return ImageGrid.Tile(
       pixels: data.test.image(index), rows: data.test.rows, columns: data.test.columns,
-      caption: ["Real \(classNames[truth])", String(format: "Predicted %@ (%.0f%%)", classNames[predicted], probability * 100)],
+      caption: [
+        "Real \(classNames[truth])",
+        String(format: "Predicted %@ (%.0f%%)", classNames[predicted], probability * 100),
+      ],
       highlighted: truth != predicted)
   }
 
   /// Fig 5: the first test images with real and predicted classes.
   public func gallery(_ evaluation: Evaluation) -> ImageGrid {
     let count = min(report.gallery, data.test.count)
-    var grid = ImageGrid(tiles: (0..<count).map { tile($0, evaluation) }, title: "Predictions on the test set", columns: max(1, min(count, 4)))
+    var grid = ImageGrid(
+      tiles: (0..<count).map { tile($0, evaluation) }, title: "Predictions on the test set",
+      columns: max(1, min(count, 4)))
     grid.colormap = galleryColormap
     return grid
   }
@@ -167,10 +195,17 @@ public struct RunFigures {
   /// The most confident mistakes on the test set.
   public func misclassifiedGallery(_ evaluation: Evaluation) -> ImageGrid {
     let k = classNames.count
-    let wrong = data.test.labels.indices.filter { Int(data.test.labels[$0]) != evaluation.predictions[$0] }
-      .sorted { evaluation.probabilities[$0 * k + evaluation.predictions[$0]] > evaluation.probabilities[$1 * k + evaluation.predictions[$1]] }
+    let wrong = data.test.labels.indices.filter {
+      Int(data.test.labels[$0]) != evaluation.predictions[$0]
+    }
+    .sorted {
+      evaluation.probabilities[$0 * k + evaluation.predictions[$0]]
+        > evaluation.probabilities[$1 * k + evaluation.predictions[$1]]
+    }
     let shown = Array(wrong.prefix(report.misclassified))
-    var grid = ImageGrid(tiles: shown.map { tile($0, evaluation) }, title: "Misclassified: \(shown.count) of \(wrong.count)", columns: 8)
+    var grid = ImageGrid(
+      tiles: shown.map { tile($0, evaluation) },
+      title: "Misclassified: \(shown.count) of \(wrong.count)", columns: 8)
     grid.imageSide = 84
     grid.colormap = galleryColormap
     return grid
@@ -180,7 +215,12 @@ public struct RunFigures {
   public func diagram() -> ModelDiagram {
     ModelDiagram(
       inputShape: [data.train.rows, data.train.columns, 1],
-      boxes: summary.map { .init(kind: $0.kind, settings: $0.settings, outputShape: $0.outputShape, parameters: $0.parameters) },
-      title: "\(name): \(summary.reduce(0) { $0 + $1.parameters }.withThousandsSeparators) parameters")
+      boxes: summary.map {
+        .init(
+          kind: $0.kind, settings: $0.settings, outputShape: $0.outputShape,
+          parameters: $0.parameters)
+      },
+      title:
+        "\(name): \(summary.reduce(0) { $0 + $1.parameters }.withThousandsSeparators) parameters")
   }
 }

@@ -13,20 +13,31 @@ public struct SeedStatistics: Sendable, Equatable {
     count = values.count
     mean = values.isEmpty ? .nan : values.reduce(0, +) / Double(values.count)
     let m = mean
-    standardDeviation = values.count > 1 ? (values.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(values.count - 1)).squareRoot() : 0
-    halfWidth95 = values.count > 1 ? studentT975(Double(values.count - 1)) * standardDeviation / Double(values.count).squareRoot() : nil
+    standardDeviation =
+      values.count > 1
+      ? (values.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(values.count - 1)).squareRoot() : 0
+    halfWidth95 =
+      values.count > 1
+      ? studentT975(Double(values.count - 1)) * standardDeviation
+        / Double(values.count).squareRoot() : nil
   }
 }
 
 /// The 0.975 quantile of Student's t with `df` degrees of freedom (two-sided 95%), from the
 /// standard table, linearly interpolated; 1.96 in the limit.
 func studentT975(_ df: Double) -> Double {
-  let table: [Double] = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
-                         2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042]
+  let table: [Double] = [
+    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
+    2.145, 2.131,
+    2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048,
+    2.045, 2.042,
+  ]
   guard df >= 1 else { return .nan }
   if df >= 30 { return 2.042 + (1.960 - 2.042) * min(1, (df - 30) / 90) }
-  let lower = Int(df.rounded(.down)), fraction = df - Double(lower)
-  return lower >= 30 ? table[29] : table[lower - 1] + (table[min(lower, 29)] - table[lower - 1]) * fraction
+  let lower = Int(df.rounded(.down))
+  let fraction = df - Double(lower)
+  return lower >= 30
+    ? table[29] : table[lower - 1] + (table[min(lower, 29)] - table[lower - 1]) * fraction
 }
 
 /// The difference of two experiments' means with a Welch 95% interval and a plain verdict.
@@ -37,23 +48,33 @@ public struct Difference: Sendable {
 
   /// b - a, in accuracy points (percent).
   public init(_ a: [Double], _ b: [Double]) {
-    let sa = SeedStatistics(a), sb = SeedStatistics(b)
+    let sa = SeedStatistics(a)
+    let sb = SeedStatistics(b)
     points = (sb.mean - sa.mean) * 100
     guard sa.count > 1, sb.count > 1 else {
       interval = nil
-      verdict = String(format: "%+.2f points; no confidence interval with %d and %d runs (train both with --seeds 5)", points, sa.count, sb.count)
+      verdict = String(
+        format:
+          "%+.2f points; no confidence interval with %d and %d runs (train both with --seeds 5)",
+        points, sa.count, sb.count)
       return
     }
-    let va = sa.standardDeviation * sa.standardDeviation / Double(sa.count), vb = sb.standardDeviation * sb.standardDeviation / Double(sb.count)
+    let va = sa.standardDeviation * sa.standardDeviation / Double(sa.count)
+    let vb = sb.standardDeviation * sb.standardDeviation / Double(sb.count)
     let se = (va + vb).squareRoot()
     // Welch–Satterthwaite degrees of freedom.
-    let df = se > 0 ? pow(va + vb, 2) / (va * va / Double(sa.count - 1) + vb * vb / Double(sb.count - 1)) : Double(sa.count + sb.count - 2)
+    let df =
+      se > 0
+      ? pow(va + vb, 2) / (va * va / Double(sa.count - 1) + vb * vb / Double(sb.count - 1))
+      : Double(sa.count + sb.count - 2)
     let half = studentT975(df) * se * 100
     let range = (points - half)...(points + half)
     interval = range
     let significant = range.lowerBound > 0 || range.upperBound < 0
-    verdict = String(format: "%+.2f points, 95%% CI [%+.2f, %+.2f]: %@ with %d and %d seeds", points, range.lowerBound, range.upperBound,
-                     significant ? "significant" : "not significant", sa.count, sb.count)
+    verdict = String(
+      format: "%+.2f points, 95%% CI [%+.2f, %+.2f]: %@ with %d and %d seeds", points,
+      range.lowerBound, range.upperBound,
+      significant ? "significant" : "not significant", sa.count, sb.count)
   }
 }
 

@@ -11,9 +11,16 @@ public struct IndexedRun: Codable, Sendable {
   public var configHash: String, cacheKey: String, directory: String
 
   enum CodingKeys: String, CodingKey {
-    case runID = "run_id", experiment, status, valAccuracy = "val_accuracy"
-    case testAccuracy = "test_accuracy", testLoss = "test_loss", parameters, seconds
-    case startedAt = "started_at", seed, configHash = "config_hash", cacheKey = "cache_key"
+    case runID = "run_id"
+    case experiment, status
+    case valAccuracy = "val_accuracy"
+    case testAccuracy = "test_accuracy"
+    case testLoss = "test_loss"
+    case parameters, seconds
+    case startedAt = "started_at"
+    case seed
+    case configHash = "config_hash"
+    case cacheKey = "cache_key"
     case directory
   }
 
@@ -25,15 +32,19 @@ public struct IndexedRun: Codable, Sendable {
   ) {
     (self.runID, self.experiment, self.status) = (runID, experiment, status)
     (self.valAccuracy, self.testAccuracy, self.testLoss) = (valAccuracy, testAccuracy, testLoss)
-    (self.parameters, self.seconds, self.startedAt, self.seed) = (parameters, seconds, startedAt, seed)
+    (self.parameters, self.seconds, self.startedAt, self.seed) = (
+      parameters, seconds, startedAt, seed
+    )
     (self.configHash, self.cacheKey, self.directory) = (configHash, cacheKey, directory)
   }
 }
 
 /// A column the index can be sorted by.
 public enum RunSortColumn: String, CaseIterable, Sendable {
-  case runID = "run_id", experiment, status
-  case valAccuracy = "val_accuracy", testAccuracy = "test_accuracy"
+  case runID = "run_id"
+  case experiment, status
+  case valAccuracy = "val_accuracy"
+  case testAccuracy = "test_accuracy"
   case parameters, seconds
   case startedAt = "started_at"
 }

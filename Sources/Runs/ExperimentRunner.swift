@@ -10,7 +10,8 @@ import RunStorage
 public protocol RunReporter {
   /// Writes the run's figures and report from `run`, its test `evaluation` (nil when it has
   /// none), its `data` and its `model`.
-  func writeReport(for run: RunRecord, evaluation: Evaluation?, data: ExperimentData, model: Sequential) throws
+  func writeReport(
+    for run: RunRecord, evaluation: Evaluation?, data: ExperimentData, model: Sequential) throws
   /// Rewrites the page listing every run under `outputRoot`.
   func writeIndex(outputRoot: String) throws
 }
@@ -26,9 +27,13 @@ public final class ExperimentRunner {
   /// Writes each run's report and the index page.
   public var reporter: RunReporter
   /// Opens the run index under the output root.
-  public var openStore: (_ outputRoot: String) throws -> RunStore = { try SQLiteRunStore(outputRoot: $0) }
+  public var openStore: (_ outputRoot: String) throws -> RunStore = {
+    try SQLiteRunStore(outputRoot: $0)
+  }
   /// Where a run's provenance comes from (tests give a fixed one).
-  public var provenance: (_ datasetChecksums: [String: String]) -> Provenance = { Provenance.current(datasetChecksums: $0) }
+  public var provenance: (_ datasetChecksums: [String: String]) -> Provenance = {
+    Provenance.current(datasetChecksums: $0)
+  }
   /// Whether the last `run` reused a cached run instead of training.
   public private(set) var reusedCachedRun = false
 
@@ -48,8 +53,10 @@ public final class ExperimentRunner {
     let data = try ExperimentData(experiment)
     let model = try experiment.makeModel()
     var summary = RunSummary(
-      runID: "", experiment: experiment.name, status: .running, startedAt: Self.timestamp(started), trainingSeconds: 0,
-      totalSeconds: 0, epochsRun: 0, parameters: model.parameterCount, seed: experiment.seed, configHash: experiment.configHash,
+      runID: "", experiment: experiment.name, status: .running, startedAt: Self.timestamp(started),
+      trainingSeconds: 0,
+      totalSeconds: 0, epochsRun: 0, parameters: model.parameterCount, seed: experiment.seed,
+      configHash: experiment.configHash,
       provenance: provenance(data.checksums))
     if !force, let cached = try cachedRun(for: summary) {
       reusedCachedRun = true
@@ -62,7 +69,9 @@ public final class ExperimentRunner {
     try openStore(outputRoot).record(summary.indexRow(directory: paths.directory))
     let optimizer = experiment.training.optimizer.make()
     let state = TrainingState(model: model, optimizer: optimizer)
-    try train(experiment, data: data, state: state, summary: &summary, paths: paths, started: started, bestWeights: nil)
+    try train(
+      experiment, data: data, state: state, summary: &summary, paths: paths, started: started,
+      bestWeights: nil)
     return paths
   }
 
@@ -72,7 +81,8 @@ public final class ExperimentRunner {
     let started = Date()
     var record = try RunRecord(loading: paths)
     guard record.summary.status == .interrupted || record.summary.status == .running else {
-      throw RunError.notResumable("run \(paths.runID) is \(record.summary.status.rawValue); only interrupted runs continue")
+      throw RunError.notResumable(
+        "run \(paths.runID) is \(record.summary.status.rawValue); only interrupted runs continue")
     }
     let experiment = record.experiment
     if let threads = experiment.training.threads { Parallel.workers = threads }
@@ -93,32 +103,44 @@ public final class ExperimentRunner {
   // MARK: - Steps
 
   private func train(
-    _ experiment: Experiment, data: ExperimentData, state: TrainingState, summary: inout RunSummary, paths: RunPaths,
+    _ experiment: Experiment, data: ExperimentData, state: TrainingState, summary: inout RunSummary,
+    paths: RunPaths,
     started: Date, bestWeights: [String: SafeTensors.Tensor]?
   ) throws {
     let spec = experiment.training
     var trainingCallbacks: [TrainingCallback] = []
     var stopping: EarlyStopping?
     if let e = spec.earlyStopping {
-      let callback = EarlyStopping(monitor: e.monitor, mode: e.mode, patience: e.patience, minDelta: e.minDelta, restoreBestWeights: e.restoreBestWeights)
+      let callback = EarlyStopping(
+        monitor: e.monitor, mode: e.mode, patience: e.patience, minDelta: e.minDelta,
+        restoreBestWeights: e.restoreBestWeights)
       callback.resume(bestWeights: bestWeights)
       stopping = callback
       trainingCallbacks.append(callback)
     }
     if let p = spec.reduceLROnPlateau {
-      trainingCallbacks.append(ReduceLROnPlateau(monitor: p.monitor, mode: p.mode, factor: p.factor, patience: p.patience, minDelta: p.minDelta, minLearningRate: p.minLearningRate))
+      trainingCallbacks.append(
+        ReduceLROnPlateau(
+          monitor: p.monitor, mode: p.mode, factor: p.factor, patience: p.patience,
+          minDelta: p.minDelta, minLearningRate: p.minLearningRate))
     }
     if let rate = spec.exponentialDecay {
-      trainingCallbacks.append(ExponentialDecay(initialLearningRate: spec.optimizer.learningRate, decayRate: rate))
+      trainingCallbacks.append(
+        ExponentialDecay(initialLearningRate: spec.optimizer.learningRate, decayRate: rate))
     }
     let recorder = RunRecorder(paths: paths, earlyStopping: stopping)
     let trainer = Trainer(
-      model: state.model, optimizer: state.optimizer, loss: CategoricalCrossEntropy(labelSmoothing: Float(spec.labelSmoothing)),
-      batchSize: spec.batchSize, augmentation: spec.augmentation, callbacks: trainingCallbacks + [recorder] + callbacks, seed: experiment.seed)
+      model: state.model, optimizer: state.optimizer,
+      loss: CategoricalCrossEntropy(labelSmoothing: Float(spec.labelSmoothing)),
+      batchSize: spec.batchSize, augmentation: spec.augmentation,
+      callbacks: trainingCallbacks + [recorder] + callbacks, seed: experiment.seed)
     trainer.isCancelled = isCancelled
     let trainStart = Date()
     let previousTraining = summary.trainingSeconds
-    try trainer.fit(try ExperimentData.examples(data.train), validation: try ExperimentData.examples(data.validation), epochs: spec.epochs, resuming: state)
+    try trainer.fit(
+      try ExperimentData.examples(data.train),
+      validation: try ExperimentData.examples(data.validation), epochs: spec.epochs, resuming: state
+    )
     if let error = recorder.writeError { throw error }
     summary.trainingSeconds = previousTraining + Date().timeIntervalSince(trainStart)
     switch state.outcome {
@@ -133,11 +155,16 @@ public final class ExperimentRunner {
     var evaluation: Evaluation?
     if summary.status != .failed {
       let test = try ExperimentData.examples(data.test)
-      let result = Evaluation(model: state.model, examples: test, loss: trainer.loss, batchSize: spec.batchSize)
+      let result = Evaluation(
+        model: state.model, examples: test, loss: trainer.loss, batchSize: spec.batchSize)
       summary.testAccuracy = result.accuracy
       summary.testLoss = result.loss
-      try PredictionsFile.write(result, labels: data.test.labels, classCount: state.model.classCount, to: paths.predictions)
-      try AtomicFile.write(try SafeTensors.encode(state.model.weights(), metadata: ["experiment": experiment.name, "run": paths.runID]), to: paths.weights)
+      try PredictionsFile.write(
+        result, labels: data.test.labels, classCount: state.model.classCount, to: paths.predictions)
+      try AtomicFile.write(
+        try SafeTensors.encode(
+          state.model.weights(), metadata: ["experiment": experiment.name, "run": paths.runID]),
+        to: paths.weights)
       evaluation = result
     }
     summary.finishedAt = Self.timestamp(Date())
@@ -154,7 +181,10 @@ public final class ExperimentRunner {
     guard summary.isReusable else { return nil }
     return try openStore(outputRoot).runs(status: .completed, cacheKey: summary.cacheKey)
       .map { RunPaths(directory: $0.directory) }
-      .first { FileManager.default.fileExists(atPath: $0.weights) && FileManager.default.fileExists(atPath: $0.report) }
+      .first {
+        FileManager.default.fileExists(atPath: $0.weights)
+          && FileManager.default.fileExists(atPath: $0.report)
+      }
   }
 
   /// What `run` would do for `experiment`: the cached run it would reuse, or nil to train.
@@ -165,8 +195,10 @@ public final class ExperimentRunner {
     case .kaggleCSV: checksums = try ExperimentData(experiment).checksums
     }
     let summary = RunSummary(
-      runID: "", experiment: experiment.name, status: .running, startedAt: "", trainingSeconds: 0, totalSeconds: 0, epochsRun: 0,
-      parameters: 0, seed: experiment.seed, configHash: experiment.configHash, provenance: provenance(checksums))
+      runID: "", experiment: experiment.name, status: .running, startedAt: "", trainingSeconds: 0,
+      totalSeconds: 0, epochsRun: 0,
+      parameters: 0, seed: experiment.seed, configHash: experiment.configHash,
+      provenance: provenance(checksums))
     return try cachedRun(for: summary)
   }
 
@@ -186,7 +218,8 @@ public final class ExperimentRunner {
     formatter.dateFormat = "yyyyMMdd-HHmmss"
     formatter.timeZone = TimeZone(identifier: "UTC")
     let suffix = String(UInt16.random(in: 0...UInt16.max), radix: 16)
-    let runID = "\(formatter.string(from: Date()))-\(String(repeating: "0", count: 4 - suffix.count))\(suffix)"
+    let runID =
+      "\(formatter.string(from: Date()))-\(String(repeating: "0", count: 4 - suffix.count))\(suffix)"
     let directory = "\(outputRoot)/runs/\(experiment.name)/\(runID)"
     let paths = RunPaths(directory: directory)
     try Directory.create(paths.figures)
@@ -201,9 +234,13 @@ public final class ExperimentRunner {
 
   /// Finds a run by folder path, run id, or experiment name (its newest run).
   public func locate(_ reference: String) throws -> RunPaths {
-    if FileManager.default.fileExists(atPath: reference + "/summary.json") { return RunPaths(directory: reference) }
+    if FileManager.default.fileExists(atPath: reference + "/summary.json") {
+      return RunPaths(directory: reference)
+    }
     let runs = RunFolders.all(outputRoot: outputRoot)
-    if let match = runs.first(where: { ($0 as NSString).lastPathComponent == reference }) { return RunPaths(directory: match) }
+    if let match = runs.first(where: { ($0 as NSString).lastPathComponent == reference }) {
+      return RunPaths(directory: match)
+    }
     let ofExperiment = runs.map(RunPaths.init(directory:)).filter { $0.experiment == reference }
     if let newest = ofExperiment.max(by: { $0.runID < $1.runID }) { return newest }
     throw RunError.missingRun(reference)

@@ -23,18 +23,28 @@ extension Provenance {
   /// Facts about this process, machine and working tree.
   static func current(datasetChecksums: [String: String]) -> Provenance {
     let commit = run("git", ["rev-parse", "HEAD"])
-    let status = commit == nil ? nil : run("git", ["status", "--porcelain", "--untracked-files=no"])
+    let status =
+      commit == nil ? nil : run("git", ["status", "--porcelain", "--untracked-files=no"])
     return Provenance(
-      gitCommit: commit, gitDirty: status.map { !$0.isEmpty }, binaryVersion: binaryVersion, swiftVersion: swiftVersion,
-      blas: "\(BLASInfo.configuration) (kernels: \(BLASInfo.coreName))", machine: machineDescription(),
+      gitCommit: commit, gitDirty: status.map { !$0.isEmpty }, binaryVersion: binaryVersion,
+      swiftVersion: swiftVersion,
+      blas: "\(BLASInfo.configuration) (kernels: \(BLASInfo.coreName))",
+      machine: machineDescription(),
       threads: Parallel.workers, datasetChecksums: datasetChecksums)
   }
 
   private static func machineDescription() -> String {
-    let cpuinfo = FileManager.default.contents(atPath: "/proc/cpuinfo").map { String(decoding: $0, as: UTF8.self) } ?? ""
-    let model = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }?.split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "unknown CPU"
+    let cpuinfo =
+      FileManager.default.contents(atPath: "/proc/cpuinfo").map {
+        String(decoding: $0, as: UTF8.self)
+      } ?? ""
+    let model =
+      cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }?.split(separator: ":")
+      .last?.trimmingCharacters(in: .whitespaces) ?? "unknown CPU"
     let memory = Double(ProcessInfo.processInfo.physicalMemory) / 1_073_741_824
-    return String(format: "%@, %d cores, %.0f GiB, %@", model, ProcessInfo.processInfo.activeProcessorCount, memory, ProcessInfo.processInfo.operatingSystemVersionString)
+    return String(
+      format: "%@, %d cores, %.0f GiB, %@", model, ProcessInfo.processInfo.activeProcessorCount,
+      memory, ProcessInfo.processInfo.operatingSystemVersionString)
   }
 
   /// The trimmed output of a command, or nil when it fails.

@@ -66,9 +66,15 @@ public struct TrainingLog: Codable, Sendable {
   public var csv: String {
     func format(_ v: Double?) -> String { v.map { String($0) } ?? "" }
     let rows = epochs.map { m in
-      [String(m.epoch), format(m.loss), format(m.accuracy), format(m.valLoss), format(m.valAccuracy), String(Float(m.learningRate)), String(format: "%.3f", m.seconds), String(format: "%.1f", m.imagesPerSecond)].joined(separator: ",")
+      [
+        String(m.epoch), format(m.loss), format(m.accuracy), format(m.valLoss),
+        format(m.valAccuracy), String(Float(m.learningRate)), String(format: "%.3f", m.seconds),
+        String(format: "%.1f", m.imagesPerSecond),
+      ].joined(separator: ",")
     }
-    return (["epoch,loss,accuracy,val_loss,val_accuracy,learning_rate,seconds,images_per_second"] + rows).joined(separator: "\n") + "\n"
+    return
+      (["epoch,loss,accuracy,val_loss,val_accuracy,learning_rate,seconds,images_per_second"] + rows)
+      .joined(separator: "\n") + "\n"
   }
 
   /// The epoch with the best validation accuracy (the first on ties), if any.
@@ -102,10 +108,21 @@ public struct RunSummary: Codable, Sendable {
   public var provenance: Provenance
 
   enum CodingKeys: String, CodingKey {
-    case runID = "run_id", experiment, status, failureReason = "failure_reason", startedAt = "started_at"
-    case finishedAt = "finished_at", trainingSeconds = "training_seconds", totalSeconds = "total_seconds"
-    case epochsRun = "epochs_run", bestEpoch = "best_epoch", bestValAccuracy = "best_val_accuracy"
-    case testAccuracy = "test_accuracy", testLoss = "test_loss", parameters, seed, configHash = "config_hash", provenance
+    case runID = "run_id"
+    case experiment, status
+    case failureReason = "failure_reason"
+    case startedAt = "started_at"
+    case finishedAt = "finished_at"
+    case trainingSeconds = "training_seconds"
+    case totalSeconds = "total_seconds"
+    case epochsRun = "epochs_run"
+    case bestEpoch = "best_epoch"
+    case bestValAccuracy = "best_val_accuracy"
+    case testAccuracy = "test_accuracy"
+    case testLoss = "test_loss"
+    case parameters, seed
+    case configHash = "config_hash"
+    case provenance
   }
 }
 
@@ -113,8 +130,13 @@ extension RunSummary {
   /// The run cache's key (like DVC's): the resolved config, dataset checksums, git commit and
   /// dirty flag, binary version and seed. Equal keys mean the same computation.
   public var cacheKey: String {
-    let checksums = provenance.datasetChecksums.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ";")
-    let parts = [configHash, checksums, provenance.gitCommit ?? "no-git", String(provenance.gitDirty ?? true), provenance.binaryVersion, String(seed)]
+    let checksums = provenance.datasetChecksums.sorted { $0.key < $1.key }.map {
+      "\($0.key)=\($0.value)"
+    }.joined(separator: ";")
+    let parts = [
+      configHash, checksums, provenance.gitCommit ?? "no-git", String(provenance.gitDirty ?? true),
+      provenance.binaryVersion, String(seed),
+    ]
     return SHA256.hex(Data(parts.joined(separator: "\n").utf8))
   }
 
@@ -124,8 +146,10 @@ extension RunSummary {
   /// The index row for this run, kept in `directory`.
   func indexRow(directory: String) -> IndexedRun {
     IndexedRun(
-      runID: runID, experiment: experiment, status: status, valAccuracy: bestValAccuracy, testAccuracy: testAccuracy,
-      testLoss: testLoss, parameters: parameters, seconds: totalSeconds, startedAt: startedAt, seed: Int64(bitPattern: seed),
+      runID: runID, experiment: experiment, status: status, valAccuracy: bestValAccuracy,
+      testAccuracy: testAccuracy,
+      testLoss: testLoss, parameters: parameters, seconds: totalSeconds, startedAt: startedAt,
+      seed: Int64(bitPattern: seed),
       configHash: configHash, cacheKey: cacheKey, directory: directory)
   }
 }
@@ -143,14 +167,20 @@ public struct Provenance: Codable, Sendable {
   public var datasetChecksums: [String: String]
 
   enum CodingKeys: String, CodingKey {
-    case gitCommit = "git_commit", gitDirty = "git_dirty", binaryVersion = "binary_version", swiftVersion = "swift_version"
-    case blas, machine, threads, datasetChecksums = "dataset_checksums"
+    case gitCommit = "git_commit"
+    case gitDirty = "git_dirty"
+    case binaryVersion = "binary_version"
+    case swiftVersion = "swift_version"
+    case blas, machine, threads
+    case datasetChecksums = "dataset_checksums"
   }
 }
 
 /// Decodes a JSON file, naming it in any error.
 public func readJSON<T: Decodable>(_ type: T.Type, from path: String) throws -> T {
-  guard let data = FileManager.default.contents(atPath: path) else { throw RunError.corruptRecord(path: path, reason: "file missing") }
+  guard let data = FileManager.default.contents(atPath: path) else {
+    throw RunError.corruptRecord(path: path, reason: "file missing")
+  }
   do {
     return try JSONDecoder().decode(type, from: data)
   } catch {

@@ -29,7 +29,8 @@ public struct RunRecord {
     experiment = try Self.experiment(of: paths)
     log =
       FileManager.default.fileExists(atPath: paths.metricsJSON)
-      ? try readJSON(TrainingLog.self, from: paths.metricsJSON) : TrainingLog(epochs: [], events: [])
+      ? try readJSON(TrainingLog.self, from: paths.metricsJSON)
+      : TrainingLog(epochs: [], events: [])
   }
 
   /// The definition a run folder recorded, without reading anything else.
@@ -79,7 +80,9 @@ public struct RunRecord {
 
 extension TrainingSpec {
   /// The loss this training minimises.
-  public var loss: CategoricalCrossEntropy { CategoricalCrossEntropy(labelSmoothing: Float(labelSmoothing)) }
+  public var loss: CategoricalCrossEntropy {
+    CategoricalCrossEntropy(labelSmoothing: Float(labelSmoothing))
+  }
 }
 
 /// The predicted class of each row of `values` (`width` scores a row): the index of the largest
@@ -96,7 +99,8 @@ public func predictedClasses(_ values: [Float], width: Int) -> [Int] {
 public enum SubmissionFile {
   /// Writes one line per predicted class, atomically.
   public static func write(_ predictions: [Int], to path: String) throws {
-    let lines = ["ImageId,Label"] + predictions.enumerated().map { "\($0.offset + 1),\($0.element)" }
+    let lines =
+      ["ImageId,Label"] + predictions.enumerated().map { "\($0.offset + 1),\($0.element)" }
     try AtomicFile.write(lines.joined(separator: "\n") + "\n", to: path)
   }
 }

@@ -25,7 +25,8 @@ public struct TrainedModel {
 
   /// Writes Kaggle's Digit Recognizer submission (`ImageId,Label`, ids from 1) for `images`.
   public func writeSubmission(for images: ImageDataset, to path: String) throws {
-    let predictions = predictedClasses(model.predict(images.scaledPixels()), width: model.classCount)
+    let predictions = predictedClasses(
+      model.predict(images.scaledPixels()), width: model.classCount)
     try SubmissionFile.write(predictions, to: path)
   }
 }

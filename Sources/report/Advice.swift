@@ -20,7 +20,8 @@ enum Advice {
         description: "no run '\(name)': give a run directory, a run id, or an experiment name with"
           + " finished runs (see output/index.html)")
     case ConfigError.badOverride(let text):
-      return AdvisedError(description: "--set '\(text)': expected KEY=VALUE, for example training.epochs=2")
+      return AdvisedError(
+        description: "--set '\(text)': expected KEY=VALUE, for example training.epochs=2")
     default:
       return error
     }

@@ -14,7 +14,9 @@ enum KernelSelection {
 
   /// The best OpenBLAS core type for CPU feature flags, or nil when the CPU lacks AVX-512.
   static func preferredCoreType(cpuFlags: Set<Substring>) -> String? {
-    let avx512 = ["avx512f", "avx512bw", "avx512vl", "avx512dq"].allSatisfy { cpuFlags.contains(Substring($0)) }
+    let avx512 = ["avx512f", "avx512bw", "avx512vl", "avx512dq"].allSatisfy {
+      cpuFlags.contains(Substring($0))
+    }
     guard avx512 else { return nil }
     return cpuFlags.contains("avx512_bf16") ? "COOPERLAKE" : "SKYLAKEX"
   }
@@ -32,8 +34,14 @@ enum KernelSelection {
   /// one; returns (continuing in this process) when nothing changes or the restart fails.
   static func restartWithPreferredKernelsIfNeeded() {
     let environment = ProcessInfo.processInfo.environment
-    let cpuinfo = FileManager.default.contents(atPath: "/proc/cpuinfo").map { String(decoding: $0, as: UTF8.self) } ?? ""
-    let flags = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") }).map { Set($0.split(separator: " ")) } ?? []
+    let cpuinfo =
+      FileManager.default.contents(atPath: "/proc/cpuinfo").map {
+        String(decoding: $0, as: UTF8.self)
+      } ?? ""
+    let flags =
+      cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") }).map {
+        Set($0.split(separator: " "))
+      } ?? []
     guard let wanted = wantedCoreType(environment: environment, cpuFlags: flags),
       environment[openBLASVariable]?.uppercased() != wanted.uppercased()
     else { return }

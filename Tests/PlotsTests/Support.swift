@@ -5,13 +5,16 @@ import XCTest
 /// Where figure tests write; PLOTS_TEST_OUTPUT overrides the temporary default so a person can
 /// look at the PNGs.
 func figurePath(_ name: String) throws -> String {
-  let dir = ProcessInfo.processInfo.environment["PLOTS_TEST_OUTPUT"] ?? NSTemporaryDirectory() + "report-plots-tests-\(getpid())"
+  let dir =
+    ProcessInfo.processInfo.environment["PLOTS_TEST_OUTPUT"] ?? NSTemporaryDirectory()
+    + "report-plots-tests-\(getpid())"
   try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
   return dir + "/" + name
 }
 
 func isClose(_ a: Color, _ b: Color, tolerance: Double = 0.12) -> Bool {
-  abs(a.red - b.red) < tolerance && abs(a.green - b.green) < tolerance && abs(a.blue - b.blue) < tolerance
+  abs(a.red - b.red) < tolerance && abs(a.green - b.green) < tolerance
+    && abs(a.blue - b.blue) < tolerance
 }
 
 /// Rows (y) at which column `x` has a pixel close to `color`.

@@ -15,7 +15,9 @@ final class SQLiteRunStoreTests: XCTestCase {
     return dir
   }
 
-  private func row(_ id: String, status: RunStatus = .completed, accuracy: Double? = 0.9) -> IndexedRun {
+  private func row(_ id: String, status: RunStatus = .completed, accuracy: Double? = 0.9)
+    -> IndexedRun
+  {
     IndexedRun(
       runID: id, experiment: "x", status: status, valAccuracy: accuracy, testAccuracy: accuracy,
       testLoss: 0.1, parameters: 1, seconds: 1, startedAt: "t-\(id)", seed: 1, configHash: "h",
@@ -29,7 +31,8 @@ final class SQLiteRunStoreTests: XCTestCase {
     try store.record(row("c", accuracy: 0.7))
     XCTAssertEqual(try store.runs(status: .completed).map(\.runID).sorted(), ["a", "c"])
     XCTAssertEqual(try store.runs(status: .failed).first?.status, .failed)
-    XCTAssertEqual(try store.runs(sort: .testAccuracy, descending: true).map(\.runID), ["c", "a", "b"])
+    XCTAssertEqual(
+      try store.runs(sort: .testAccuracy, descending: true).map(\.runID), ["c", "a", "b"])
     XCTAssertEqual(try store.runs(sort: .runID, descending: false).map(\.runID), ["a", "b", "c"])
     XCTAssertEqual(RunSortColumn(rawValue: "test_accuracy"), .testAccuracy)
     XCTAssertNil(RunSortColumn(rawValue: "size; DROP TABLE runs"))
@@ -39,7 +42,8 @@ final class SQLiteRunStoreTests: XCTestCase {
   /// otherwise there is nothing to do.
   func testChildRecordsRunsWhenStartedByTheTwoProcessTest() throws {
     let environment = ProcessInfo.processInfo.environment
-    guard let dir = environment[Self.childDirectory], let index = environment[Self.childIndex] else { return }
+    guard let dir = environment[Self.childDirectory], let index = environment[Self.childIndex]
+    else { return }
     for j in 0..<50 { try SQLiteRunStore(outputRoot: dir).record(row("run\(index)-\(j)")) }
   }
 
@@ -50,7 +54,9 @@ final class SQLiteRunStoreTests: XCTestCase {
     let processes = try (0..<2).map { i -> Process in
       let process = Process()
       process.executableURL = Bundle.main.executableURL
-      process.arguments = ["RunStorageTests.SQLiteRunStoreTests/testChildRecordsRunsWhenStartedByTheTwoProcessTest"]
+      process.arguments = [
+        "RunStorageTests.SQLiteRunStoreTests/testChildRecordsRunsWhenStartedByTheTwoProcessTest"
+      ]
       var environment = ProcessInfo.processInfo.environment
       environment[Self.childDirectory] = dir
       environment[Self.childIndex] = String(i)

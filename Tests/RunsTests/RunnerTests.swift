@@ -2,10 +2,9 @@ import Datasets
 import Foundation
 import NeuralNet
 import Plots
-import XCTest
-
 import Reports
 import TestSupport
+import XCTest
 
 @testable import ExperimentDefinitions
 @testable import Runs
@@ -18,20 +17,30 @@ final class RunnerTests: XCTestCase {
     let runner = ExperimentRunner(outputRoot: dir + "/out", reporter: HTMLRunReporter())
     let paths = try runner.run(experiment)
     XCTAssert(paths.directory.hasPrefix(dir + "/out/runs/tiny/"))
-    for file in [paths.config, paths.summary, paths.metricsCSV, paths.metricsJSON, paths.weights, paths.checkpoint, paths.predictions, paths.report, dir + "/out/index.html"] {
+    for file in [
+      paths.config, paths.summary, paths.metricsCSV, paths.metricsJSON, paths.weights,
+      paths.checkpoint, paths.predictions, paths.report, dir + "/out/index.html",
+    ] {
       XCTAssert(FileManager.default.fileExists(atPath: file), "missing \(file)")
     }
-    for figure in ["fig2_samples", "fig3a_accuracy", "fig3b_loss", "fig4_confusion", "fig5_predictions", "misclassified", "model", "per_class_accuracy"] {
+    for figure in [
+      "fig2_samples", "fig3a_accuracy", "fig3b_loss", "fig4_confusion", "fig5_predictions",
+      "misclassified", "model", "per_class_accuracy",
+    ] {
       XCTAssertNoThrow(try RasterImage(pngPath: "\(paths.figures)/\(figure).png"), figure)
     }
-    let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: paths.summary))) as! [String: Any]
+    let summary =
+      try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: paths.summary)))
+      as! [String: Any]
     XCTAssertEqual(summary["status"] as? String, "completed")
     let accuracy = try XCTUnwrap(summary["test_accuracy"] as? Double)
     XCTAssertGreaterThan(accuracy, 0.5, "600 images, 2 epochs: well above chance")
     XCTAssertNotNil(summary["test_loss"] as? Double)
     XCTAssertEqual(summary["epochs_run"] as? Int, 2)
     let csv = try String(contentsOfFile: paths.metricsCSV, encoding: .utf8).split(separator: "\n")
-    XCTAssertEqual(csv.first, "epoch,loss,accuracy,val_loss,val_accuracy,learning_rate,seconds,images_per_second")
+    XCTAssertEqual(
+      csv.first, "epoch,loss,accuracy,val_loss,val_accuracy,learning_rate,seconds,images_per_second"
+    )
     XCTAssertEqual(csv.count, 3)
     let html = try String(contentsOfFile: paths.report, encoding: .utf8)
     XCTAssert(html.contains("tiny &lt;b&gt;test&lt;/b&gt; run"), "description not escaped")
@@ -43,18 +52,23 @@ final class RunnerTests: XCTestCase {
     try FileManager.default.removeItem(atPath: paths.figures)
     try FileManager.default.removeItem(atPath: paths.report)
     try HTMLRunReporter().render(try RunRecord(loading: try runner.locate(paths.runID)))
-    XCTAssertEqual(FileManager.default.contents(atPath: paths.figures + "/fig4_confusion.png"), before)
+    XCTAssertEqual(
+      FileManager.default.contents(atPath: paths.figures + "/fig4_confusion.png"), before)
     XCTAssert(FileManager.default.fileExists(atPath: paths.report))
     // A single file embeds its figures.
     try HTMLRunReporter(singleFile: true).render(try RunRecord(loading: try runner.locate("tiny")))
-    XCTAssert(try String(contentsOfFile: paths.report, encoding: .utf8).contains("data:image/png;base64,"))
+    XCTAssert(
+      try String(contentsOfFile: paths.report, encoding: .utf8).contains("data:image/png;base64,"))
   }
 
   func testInterruptedRunResumesToTheSameResultAsAnUnbrokenOne() throws {
     let dir = try scratch()
-    try write(tinyExperimentYAML(epochs: 3, extra: "  augmentation: {rotation: 10, width_shift: 0.1}"), to: dir + "/tiny.yaml")
+    try write(
+      tinyExperimentYAML(epochs: 3, extra: "  augmentation: {rotation: 10, width_shift: 0.1}"),
+      to: dir + "/tiny.yaml")
     let experiment = try ExperimentLibrary(directory: dir).load("tiny")
-    let unbroken = try ExperimentRunner(outputRoot: dir + "/a", reporter: HTMLRunReporter()).run(experiment)
+    let unbroken = try ExperimentRunner(outputRoot: dir + "/a", reporter: HTMLRunReporter()).run(
+      experiment)
 
     let runner = ExperimentRunner(outputRoot: dir + "/b", reporter: HTMLRunReporter())
     var batches = 0
@@ -63,24 +77,42 @@ final class RunnerTests: XCTestCase {
       return batches == 15  // inside epoch 2 (11 batches an epoch)
     }
     let interrupted = try runner.run(experiment)
-    let partial = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: interrupted.summary))) as! [String: Any]
+    let partial =
+      try JSONSerialization.jsonObject(
+        with: Data(contentsOf: URL(fileURLWithPath: interrupted.summary))) as! [String: Any]
     XCTAssertEqual(partial["status"] as? String, "interrupted")
     XCTAssertEqual(partial["epochs_run"] as? Int, 1)
-    XCTAssert(FileManager.default.fileExists(atPath: interrupted.report), "an interrupted run keeps its report")
+    XCTAssert(
+      FileManager.default.fileExists(atPath: interrupted.report),
+      "an interrupted run keeps its report")
     runner.isCancelled = { false }
     try runner.resume(interrupted)
-    let a = try String(contentsOfFile: unbroken.metricsCSV, encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",").prefix(6) }
-    let b = try String(contentsOfFile: interrupted.metricsCSV, encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",").prefix(6) }
+    let a = try String(contentsOfFile: unbroken.metricsCSV, encoding: .utf8).split(separator: "\n")
+      .map { $0.split(separator: ",").prefix(6) }
+    let b = try String(contentsOfFile: interrupted.metricsCSV, encoding: .utf8).split(
+      separator: "\n"
+    ).map { $0.split(separator: ",").prefix(6) }
     XCTAssertEqual(a, b, "resumed metrics differ from the unbroken run")
-    XCTAssertEqual(FileManager.default.contents(atPath: unbroken.predictions), FileManager.default.contents(atPath: interrupted.predictions))
-    XCTAssertThrowsError(try runner.resume(interrupted)) { XCTAssert("\($0)".contains("only interrupted runs continue"), "\($0)") }
+    XCTAssertEqual(
+      FileManager.default.contents(atPath: unbroken.predictions),
+      FileManager.default.contents(atPath: interrupted.predictions))
+    XCTAssertThrowsError(try runner.resume(interrupted)) {
+      XCTAssert("\($0)".contains("only interrupted runs continue"), "\($0)")
+    }
   }
 
   func testDivergingRunFailsWithTheReasonInTheReport() throws {
     let dir = try scratch()
-    try write(tinyExperimentYAML(epochs: 2).replacingOccurrences(of: "{name: adam, learning_rate: 0.003}", with: "{name: sgd, learning_rate: 10}"), to: dir + "/tiny.yaml")
-    let paths = try ExperimentRunner(outputRoot: dir + "/out", reporter: HTMLRunReporter()).run(try ExperimentLibrary(directory: dir).load("tiny", overrides: ["model.3.dense.activation=linear"]))
-    let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: paths.summary))) as! [String: Any]
+    try write(
+      tinyExperimentYAML(epochs: 2).replacingOccurrences(
+        of: "{name: adam, learning_rate: 0.003}", with: "{name: sgd, learning_rate: 10}"),
+      to: dir + "/tiny.yaml")
+    let paths = try ExperimentRunner(outputRoot: dir + "/out", reporter: HTMLRunReporter()).run(
+      try ExperimentLibrary(directory: dir).load(
+        "tiny", overrides: ["model.3.dense.activation=linear"]))
+    let summary =
+      try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: paths.summary)))
+      as! [String: Any]
     XCTAssertEqual(summary["status"] as? String, "failed")
     XCTAssert((summary["failure_reason"] as? String ?? "").contains("NaN or infinite"))
     XCTAssert(try String(contentsOfFile: paths.report, encoding: .utf8).contains("NaN or infinite"))
@@ -88,29 +120,45 @@ final class RunnerTests: XCTestCase {
 
   func testBadDatasetAndUnwritableOutputAreClearErrorsThatWriteNothing() throws {
     let dir = try scratch()
-    try write(tinyExperimentYAML().replacingOccurrences(of: "\(repositoryRoot)/data/mnist", with: dir + "/nowhere"), to: dir + "/tiny.yaml")
-    XCTAssertThrowsError(try ExperimentRunner(outputRoot: dir + "/out", reporter: HTMLRunReporter()).run(try ExperimentLibrary(directory: dir).load("tiny"))) { error in
-      XCTAssert("\(error)".contains("\(dir)/nowhere/train-images-idx3-ubyte[.gz]: file not found"), "\(error)")
+    try write(
+      tinyExperimentYAML().replacingOccurrences(
+        of: "\(repositoryRoot)/data/mnist", with: dir + "/nowhere"), to: dir + "/tiny.yaml")
+    XCTAssertThrowsError(
+      try ExperimentRunner(outputRoot: dir + "/out", reporter: HTMLRunReporter()).run(
+        try ExperimentLibrary(directory: dir).load("tiny"))
+    ) { error in
+      XCTAssert(
+        "\(error)".contains("\(dir)/nowhere/train-images-idx3-ubyte[.gz]: file not found"),
+        "\(error)")
     }
-    XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/out"), "a failed start left files behind")
+    XCTAssertFalse(
+      FileManager.default.fileExists(atPath: dir + "/out"), "a failed start left files behind")
     try write(tinyExperimentYAML(), to: dir + "/tiny.yaml")
     try write("not a directory", to: dir + "/file")
-    XCTAssertThrowsError(try ExperimentRunner(outputRoot: dir + "/file", reporter: HTMLRunReporter()).run(try ExperimentLibrary(directory: dir).load("tiny"))) { error in
+    XCTAssertThrowsError(
+      try ExperimentRunner(outputRoot: dir + "/file", reporter: HTMLRunReporter()).run(
+        try ExperimentLibrary(directory: dir).load("tiny"))
+    ) { error in
       XCTAssert("\(error)".contains("cannot write"), "\(error)")
     }
   }
 
   func testLocateRejectsUnknownRuns() throws {
-    XCTAssertThrowsError(try ExperimentRunner(outputRoot: try scratch(), reporter: HTMLRunReporter()).locate("nope")) { XCTAssert("\($0)".hasPrefix("no run 'nope'"), "\($0)") }
+    XCTAssertThrowsError(
+      try ExperimentRunner(outputRoot: try scratch(), reporter: HTMLRunReporter()).locate("nope")
+    ) { XCTAssert("\($0)".hasPrefix("no run 'nope'"), "\($0)") }
   }
 }
 
 final class KaggleRunTests: XCTestCase {
   func testKaggleCSVExperimentRunsAndValidatesOnItsSplit() throws {
     let dir = try scratch()
-    let (train, _) = try Datasets.IDXDataset.mnist.load(directory: repositoryRoot + "/data/mnist", verifyChecksums: false)
+    let (train, _) = try Datasets.IDXDataset.mnist.load(
+      directory: repositoryRoot + "/data/mnist", verifyChecksums: false)
     let header = (0..<784).map { "pixel\($0)" }.joined(separator: ",")
-    let rows = (0..<400).map { i in "\(train.labels[i])," + train.image(i).map(String.init).joined(separator: ",") }
+    let rows = (0..<400).map { i in
+      "\(train.labels[i])," + train.image(i).map(String.init).joined(separator: ",")
+    }
     try write((["label," + header] + rows).joined(separator: "\n") + "\n", to: dir + "/train.csv")
     let yaml = """
       seed: 3
@@ -123,8 +171,11 @@ final class KaggleRunTests: XCTestCase {
     XCTAssertEqual(experiment.dataset.source, .kaggleCSV(train: dir + "/train.csv", test: nil))
     let data = try ExperimentData(experiment)
     XCTAssertEqual(data.train.count + data.validation.count, 400)
-    XCTAssertEqual(data.test.labels, data.validation.labels, "Kaggle's test.csv has no labels: metrics use the validation split")
-    let paths = try ExperimentRunner(outputRoot: dir + "/out", reporter: HTMLRunReporter()).run(experiment)
+    XCTAssertEqual(
+      data.test.labels, data.validation.labels,
+      "Kaggle's test.csv has no labels: metrics use the validation split")
+    let paths = try ExperimentRunner(outputRoot: dir + "/out", reporter: HTMLRunReporter()).run(
+      experiment)
     XCTAssert(try String(contentsOfFile: paths.summary, encoding: .utf8).contains("\"completed\""))
   }
 }

@@ -1,7 +1,8 @@
 import Foundation
 
 /// The repository root, found from this file.
-public let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+public let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+  .deletingLastPathComponent().deletingLastPathComponent().path
 
 /// A fresh scratch directory.
 public func scratch(_ name: String = #function) throws -> String {

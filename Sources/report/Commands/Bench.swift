@@ -34,7 +34,8 @@ extension Report {
     func run() throws {
       if let threads { Parallel.workers = threads }
       let result = try Benchmark.run(
-        steps: steps, batchSize: batchSize, repeats: repeats, augment: augment, mnistDirectory: mnist)
+        steps: steps, batchSize: batchSize, repeats: repeats, augment: augment,
+        mnistDirectory: mnist)
       if json {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -43,7 +44,10 @@ extension Report {
       }
       let rows: [(String, String)] = [
         ("model parameters", "\(result.parameters)"),
-        ("batch size x steps x repeats", "\(result.batchSize) x \(result.steps) x \(result.repeats)"),
+        (
+          "batch size x steps x repeats",
+          "\(result.batchSize) x \(result.steps) x \(result.repeats)"
+        ),
         ("threads", "\(result.threads)"),
         ("BLAS kernels", result.blasCore),
         ("augmentation", result.augmentation ? "on" : "off"),
@@ -52,7 +56,9 @@ extension Report {
         ("peak memory", String(format: "%.0f MiB", result.peakRSSMiB)),
         ("figures of one run (median)", String(format: "%.1f ms", result.figuresMilliseconds)),
       ]
-      for (name, value) in rows { print(name.padding(toLength: 30, withPad: " ", startingAt: 0) + value) }
+      for (name, value) in rows {
+        print(name.padding(toLength: 30, withPad: " ", startingAt: 0) + value)
+      }
     }
   }
 }

@@ -9,9 +9,13 @@ extension Report {
   /// `report paper`: regenerate the paper's Section 4.
   struct Paper: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Reproduce the paper's figures, submission CSV and results table into OUTPUT/paper/ (training `paper` first if no completed run exists).")
+      abstract:
+        "Reproduce the paper's figures, submission CSV and results table into OUTPUT/paper/ (training `paper` first if no completed run exists)."
+    )
 
-    @Option(name: .customLong("run"), help: "Use this run instead of the newest completed run of the `paper` experiment.")
+    @Option(
+      name: .customLong("run"),
+      help: "Use this run instead of the newest completed run of the `paper` experiment.")
     var chosenRun: String?
 
     @OptionGroup var options: OutputOptions
@@ -26,7 +30,10 @@ extension Report {
       {
         paths = finished
       } else {
-        FileHandle.standardError.write(Data("no completed run of `paper` yet: training it (up to 100 epochs with early stopping)\n".utf8))
+        FileHandle.standardError.write(
+          Data(
+            "no completed run of `paper` yet: training it (up to 100 epochs with early stopping)\n"
+              .utf8))
         let experiment = try ExperimentLibrary(directory: options.experiments).load("paper")
         paths = try runner.run(experiment)
       }
@@ -36,7 +43,9 @@ extension Report {
 
   /// `report predict RUN image.png ...`: classify the user's own digit images.
   struct Predict: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Classify PNG images of digits (any size; converted to MNIST style) with a trained run.")
+    static let configuration = CommandConfiguration(
+      abstract:
+        "Classify PNG images of digits (any size; converted to MNIST style) with a trained run.")
 
     @OptionGroup var target: RunReference
 
@@ -50,12 +59,16 @@ extension Report {
     }
 
     func run() throws {
-      let trained = try TrainedModel(run: try RunRecord(loading: try target.paths(in: options.runner())))
+      let trained = try TrainedModel(
+        run: try RunRecord(loading: try target.paths(in: options.runner())))
       let digits = try images.map { try TrainedModel.digit(fromPNG: $0) }
       for (path, probabilities) in zip(images, trained.probabilities(digits)) {
         let best = predictedClasses(probabilities, width: probabilities.count).first ?? 0
-        let ranked = probabilities.indices.sorted { probabilities[$0] > probabilities[$1] }.prefix(3)
-        let alternatives = ranked.map { String(format: "%@ %.1f%%", trained.classNames[$0], probabilities[$0] * 100) }.joined(separator: ", ")
+        let ranked = probabilities.indices.sorted { probabilities[$0] > probabilities[$1] }.prefix(
+          3)
+        let alternatives = ranked.map {
+          String(format: "%@ %.1f%%", trained.classNames[$0], probabilities[$0] * 100)
+        }.joined(separator: ", ")
         print("\(path): \(trained.classNames[best]) (\(alternatives))")
       }
     }
@@ -63,7 +76,8 @@ extension Report {
 
   /// `report submit RUN test.csv`: Kaggle's Digit Recognizer submission.
   struct Submit: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Write Kaggle's ImageId,Label submission for a Digit Recognizer test.csv.")
+    static let configuration = CommandConfiguration(
+      abstract: "Write Kaggle's ImageId,Label submission for a Digit Recognizer test.csv.")
 
     @OptionGroup var target: RunReference
 
@@ -76,7 +90,8 @@ extension Report {
     @OptionGroup var options: OutputOptions
 
     func run() throws {
-      let trained = try TrainedModel(run: try RunRecord(loading: try target.paths(in: options.runner())))
+      let trained = try TrainedModel(
+        run: try RunRecord(loading: try target.paths(in: options.runner())))
       let images = try KaggleCSV.load(testCSV, labelled: false)
       try trained.writeSubmission(for: images, to: out)
       print("\(out): \(images.count) predictions")

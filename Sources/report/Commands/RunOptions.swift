@@ -10,7 +10,9 @@ struct OutputOptions: ParsableArguments {
   @Option(name: .long, help: "Directory holding experiment definitions (default: experiments).")
   var experiments = "experiments"
 
-  @Flag(name: .long, help: "Embed figures in report.html so that one file can be mailed (default: link them).")
+  @Flag(
+    name: .long,
+    help: "Embed figures in report.html so that one file can be mailed (default: link them).")
   var singleFile = false
 
   func runner() -> ExperimentRunner {

@@ -58,7 +58,7 @@ let package = Package(
     .target(name: "TestSupport", path: "Tests/TestSupport"),
     .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Datasets"]),
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
-    .testTarget(name: "PlotsTests", dependencies: ["Plots"]),
+    .testTarget(name: "PlotsTests", dependencies: ["Plots"], exclude: ["Golden"]),
     .testTarget(name: "NotebookTests", dependencies: ["Notebook"]),
     .testTarget(
       name: "ExperimentDefinitionsTests", dependencies: ["ExperimentDefinitions", "TestSupport"]),

@@ -78,7 +78,18 @@ final class HeatmapAndGridTests: XCTestCase {
     XCTAssertFalse(rows(of: .error, in: image, x: frameX).isEmpty, "wrong prediction not framed")
     XCTAssert(
       rows(of: .error, in: image, x: 16 + 2 * 124 - 1).isEmpty, "a right prediction is framed")
-    // Nearest-neighbour scaling: a bright source pixel becomes a solid 4x4 block.
+    // Nearest-neighbour scaling: a bright source pixel becomes a solid 4x4 block. Tile 0's image
+    // starts at (16, 78) below the title; its source row 6 is bright, row 7 dark (`syntheticImage(0)`).
+    for dx in 0..<4 {
+      for dy in 0..<4 {
+        XCTAssertGreaterThan(
+          image.color(x: 16 + 4 + dx, y: 78 + 6 * 4 + dy).luminance, 0.95,
+          "bright block at \(dx), \(dy)")
+        XCTAssertLessThan(
+          image.color(x: 16 + 4 + dx, y: 78 + 7 * 4 + dy).luminance, 0.05,
+          "dark block at \(dx), \(dy)")
+      }
+    }
     XCTAssertNoThrow(
       try ImageGrid(tiles: [], title: "none", columns: 4).render(to: try figurePath("none.png")))
     let many = (0..<1000).map {
@@ -112,13 +123,46 @@ final class HeatmapAndGridTests: XCTestCase {
     bars.highlighted = 9
     bars.errors = Array(repeating: 0.005, count: 10)
     bars.yRange = 0.8...1
-    try bars.render(to: try figurePath("bars.png"))
+    let barsPath = try figurePath("bars.png")
+    try bars.render(to: barsPath)
+    // Plot area 72...620 x 40...330, ten slots of 54.8; the axis runs 0.8...1, so bar 0 (0.90)
+    // rises to the middle, 185, and the highlighted bar 9 is drawn in the second palette colour.
+    let barImage = try RasterImage(pngPath: barsPath)
+    let bar0 = rows(of: Palette.color(0), in: barImage, x: Int(72 + 0.5 * 54.8 + 10))
+    XCTAssertEqual(Double(bar0.min() ?? 0), 185, accuracy: 2, "bar 0's top")
+    XCTAssertEqual(Double(bar0.max() ?? 0), 330, accuracy: 2, "bar 0's foot")
+    let bar9 = Int(72 + 9.5 * 54.8 + 10)
+    XCTAssert(
+      rows(of: Palette.color(0), in: barImage, x: bar9).isEmpty,
+      "the highlighted bar is in the plain colour")
+    XCTAssertEqual(
+      Double(rows(of: Palette.color(1), in: barImage, x: bar9).min() ?? 0), 330 - 0.95 * 290,
+      accuracy: 2)
     let scatter = ScatterChart(
       points: [
         .init(x: 692_682, y: 0.995, label: "baseline"), .init(x: 61_706, y: 0.989, label: "lenet5"),
         .init(x: .nan, y: 1, label: "bad"),
       ], title: "Accuracy vs parameters", xLabel: "parameters", yLabel: "test accuracy")
-    try scatter.render(to: try figurePath("scatter.png"))
+    let scatterPath = try figurePath("scatter.png")
+    try scatter.render(to: scatterPath)
+    // The larger, more accurate model's point lies right of and above the smaller one's; the
+    // point with no x is left out, so the third colour never appears.
+    let scatterImage = try RasterImage(pngPath: scatterPath)
+    func centre(_ color: Color) -> (x: Double, y: Double)? {
+      let pixels = (72..<620).flatMap { x in
+        rows(of: color, in: scatterImage, x: x).filter { (40..<342).contains($0) }.map { (x, $0) }
+      }
+      guard !pixels.isEmpty else { return nil }
+      return (
+        Double(pixels.map(\.0).reduce(0, +)) / Double(pixels.count),
+        Double(pixels.map(\.1).reduce(0, +)) / Double(pixels.count)
+      )
+    }
+    let baseline = try XCTUnwrap(centre(Palette.color(0)))
+    let lenet = try XCTUnwrap(centre(Palette.color(1)))
+    XCTAssertGreaterThan(baseline.x, lenet.x + 100)
+    XCTAssertLessThan(baseline.y, lenet.y - 50)
+    XCTAssertNil(centre(Palette.color(2)), "a point with no x was drawn")
     let diagram = ModelDiagram(
       inputShape: [28, 28, 1],
       boxes: [

@@ -32,7 +32,7 @@ final class LineChartTests: XCTestCase {
     XCTAssertGreaterThan(legendRed.count, 10, "no legend entry for the red series")
   }
 
-  func testRenderingIsByteIdentical() throws {
+  func testRenderingIsByteIdenticalAndNotBlank() throws {
     let chart = LineChart(
       title: "Loss", yLabel: "loss", series: [.init(name: "loss", y: [2, 1, 0.5, 0.3])])
     let a = try figurePath("same-a.png")
@@ -40,6 +40,12 @@ final class LineChartTests: XCTestCase {
     try chart.render(to: a)
     try chart.render(to: b)
     XCTAssertEqual(FileManager.default.contents(atPath: a), FileManager.default.contents(atPath: b))
+    // The series is drawn in the first palette colour, not just the frame and text.
+    let image = try RasterImage(pngPath: a)
+    let drawn = (0..<image.width).reduce(0) {
+      $0 + rows(of: Palette.color(0), in: image, x: $1).count
+    }
+    XCTAssertGreaterThan(drawn, 100, "the loss line is missing")
   }
 
   func testNonFiniteValuesAreSkippedAndSaid() throws {

@@ -26,3 +26,35 @@ func rows(of color: Color, in image: RasterImage, x: Int) -> [Int] {
 func syntheticImage(_ seed: Int) -> [UInt8] {
   (0..<784).map { i in (i / 28 == 6 + seed % 16 || i % 28 == 10 + seed % 8) ? 255 : 0 }
 }
+
+/// Where the committed reference images live: `Tests/PlotsTests/Golden`.
+let goldenDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+  .appendingPathComponent("Golden").path
+
+/// Renders `figure` and checks it against the committed reference `Golden/<name>`, byte for byte.
+/// With `REPORT_UPDATE_GOLDEN=1` in the environment it rewrites the reference instead:
+/// `REPORT_UPDATE_GOLDEN=1 swift test --filter PlotsTests.GoldenImageTests`.
+func assertMatchesGolden(
+  _ figure: Figure, _ name: String, file: StaticString = #filePath, line: UInt = #line
+) throws {
+  let path = try figurePath(name)
+  try figure.render(to: path)
+  let rendered = try XCTUnwrap(FileManager.default.contents(atPath: path), file: file, line: line)
+  let reference = goldenDirectory + "/" + name
+  if ProcessInfo.processInfo.environment["REPORT_UPDATE_GOLDEN"] == "1" {
+    try FileManager.default.createDirectory(
+      atPath: goldenDirectory, withIntermediateDirectories: true)
+    try rendered.write(to: URL(fileURLWithPath: reference))
+    return
+  }
+  let regenerate =
+    "If the change is intended, compare the two images and regenerate the references with"
+    + " `REPORT_UPDATE_GOLDEN=1 swift test --filter PlotsTests.GoldenImageTests`."
+  guard let expected = FileManager.default.contents(atPath: reference) else {
+    XCTFail("no reference image \(reference). \(regenerate)", file: file, line: line)
+    return
+  }
+  XCTAssert(
+    rendered == expected, "\(path) differs from the reference \(reference). \(regenerate)",
+    file: file, line: line)
+}

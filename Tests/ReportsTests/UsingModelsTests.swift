@@ -66,7 +66,13 @@ final class UsingModelsTests: XCTestCase {
       separator: "\n")
     XCTAssertEqual(lines.first, "ImageId,Label")
     XCTAssertEqual(lines.count, 4)
-    XCTAssert(lines[1].hasPrefix("1,"))
+    // Each line is the image's number and the class the model gives the highest probability.
+    let predicted = model.probabilities((0..<3).map { test.image($0).map { $0 } }).map { p in
+      p.indices.max { p[$0] < p[$1] } ?? -1
+    }
+    XCTAssertEqual(
+      lines.dropFirst().map(String.init),
+      predicted.enumerated().map { "\($0.offset + 1),\($0.element)" })
 
     let page = try PaperReproduction(run: paths).write(to: dir + "/paper")
     for file in [
@@ -81,12 +87,27 @@ final class UsingModelsTests: XCTestCase {
     XCTAssert(
       background.blue > 0.25 && background.red > 0.2 && background.green < 0.1,
       "background \(background)")
+    // The page sets this run's own numbers beside the paper's.
+    let record = try RunRecord(loading: paths)
     let html = try String(contentsOfFile: page, encoding: .utf8)
-    XCTAssert(html.contains("99.54%"))
-    XCTAssert(html.contains("692,682"))
+    let ours = try XCTUnwrap(record.summary.bestValAccuracy)
+    XCTAssert(
+      html.contains("<td>\(percentText(ours))</td>"),
+      "run's peak validation accuracy \(percentText(ours)) missing")
+    XCTAssert(
+      html.contains("<td>\(record.summary.parameters.withThousandsSeparators)</td>"),
+      "run's parameter count missing")
+    XCTAssert(
+      html.contains(String(format: "%+.2f points from the paper", (ours - 0.9954) * 100)))
+    // Without Kaggle's test.csv the submission holds the recorded test predictions, in order.
+    let submission = try String(contentsOfFile: dir + "/paper/submission.csv", encoding: .utf8)
+      .split(separator: "\n")
+    let recorded = try String(contentsOfFile: paths.predictions, encoding: .utf8).split(
+      separator: "\n"
+    ).dropFirst()
+      .map { $0.split(separator: ",")[2] }
+    XCTAssertEqual(submission.count, 201)
     XCTAssertEqual(
-      try String(contentsOfFile: dir + "/paper/submission.csv", encoding: .utf8).split(
-        separator: "\n"
-      ).count, 201)
+      submission.dropFirst().map { String($0.split(separator: ",")[1]) }, recorded.map(String.init))
   }
 }

@@ -23,12 +23,23 @@ final class RunnerTests: XCTestCase {
     ] {
       XCTAssert(FileManager.default.fileExists(atPath: file), "missing \(file)")
     }
-    for figure in [
-      "fig2_samples", "fig3a_accuracy", "fig3b_loss", "fig4_confusion", "fig5_predictions",
-      "misclassified", "model", "per_class_accuracy",
-    ] {
-      XCTAssertNoThrow(try RasterImage(pngPath: "\(paths.figures)/\(figure).png"), figure)
+    // Every figure is drawn, and none is blank: each has ink beyond the white page.
+    for figure in FigureName.allCases {
+      let image = try RasterImage(pngPath: "\(paths.figures)/\(figure.file)")
+      let inked = stride(from: 0, to: image.width * image.height, by: 7).filter {
+        image.color(x: $0 % image.width, y: $0 / image.width).luminance < 0.8
+      }
+      XCTAssertGreaterThan(inked.count, 50, "\(figure.file) is blank")
     }
+    // The confusion matrix shows the recorded predictions: with most test digits right, the
+    // diagonal cells (10 classes, 62-point cells from (60, 44)) are darker than their row's
+    // neighbours.
+    let confusion = try RasterImage(pngPath: "\(paths.figures)/\(FigureName.confusion.file)")
+    func cell(_ row: Int, _ column: Int) -> Double {
+      confusion.color(x: 60 + column * 62 + 6, y: 44 + row * 62 + 6).luminance
+    }
+    let darkDiagonal = (0..<10).filter { k in cell(k, k) < cell(k, (k + 1) % 10) }
+    XCTAssertGreaterThanOrEqual(darkDiagonal.count, 8, "diagonal darker in rows \(darkDiagonal)")
     let summary =
       try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: paths.summary)))
       as! [String: Any]
@@ -47,14 +58,17 @@ final class RunnerTests: XCTestCase {
     XCTAssert(html.contains(String(format: "%.2f%%", accuracy * 100)))
     XCTAssert(html.contains("Param #"))
     XCTAssertFalse(html.contains("<script"))
-    // Rendering again from the records gives the same figures, byte for byte.
-    let before = FileManager.default.contents(atPath: paths.figures + "/fig4_confusion.png")
+    // Rendering again from the records gives the same figures and report, byte for byte.
+    let files = FigureName.allCases.map { "\(paths.figures)/\($0.file)" } + [paths.report]
+    let before = files.map { FileManager.default.contents(atPath: $0) }
     try FileManager.default.removeItem(atPath: paths.figures)
     try FileManager.default.removeItem(atPath: paths.report)
     try HTMLRunReporter().render(try RunRecord(loading: try runner.locate(paths.runID)))
-    XCTAssertEqual(
-      FileManager.default.contents(atPath: paths.figures + "/fig4_confusion.png"), before)
-    XCTAssert(FileManager.default.fileExists(atPath: paths.report))
+    for (file, content) in zip(files, before) {
+      XCTAssertNotNil(content, file)
+      XCTAssertEqual(
+        FileManager.default.contents(atPath: file), content, "\(file) differs after render")
+    }
     // A single file embeds its figures.
     try HTMLRunReporter(singleFile: true).render(try RunRecord(loading: try runner.locate("tiny")))
     XCTAssert(

@@ -66,7 +66,8 @@ public struct ExperimentLibrary: Sendable {
     return inherited.merged(with: .mapping(entries.filter { $0.key != "extends" }, location))
   }
 
-  /// Loads, merges, overrides (`KEY=VALUE` dotted paths) and validates one experiment.
+  /// Loads, merges, overrides (`KEY=VALUE` dotted paths) and validates one experiment; errors in
+  /// an override name it as `override KEY=VALUE`.
   public func load(_ nameOrPath: String, overrides: [String] = []) throws -> Experiment {
     var tree = try resolvedTree(nameOrPath)
     for text in overrides {
@@ -76,7 +77,7 @@ public struct ExperimentLibrary: Sendable {
       let key = String(text[..<equals])
       let value = String(text[text.index(after: equals)...])
       let parsed = try ConfigTree.parse(
-        value.isEmpty ? "null" : value, file: "--set \(text)", positions: false)
+        value.isEmpty ? "null" : value, file: "override \(text)", positions: false)
       tree = try tree.setting(key.split(separator: ".").map(String.init), to: parsed)
     }
     let defaultName = ((file(for: nameOrPath) as NSString).lastPathComponent as NSString)

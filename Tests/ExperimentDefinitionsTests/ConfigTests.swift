@@ -129,7 +129,8 @@ final class ConfigTests: XCTestCase {
     }
     XCTAssertThrowsError(try lib.load("child", overrides: ["training.epochs=-1"])) {
       XCTAssert(
-        "\($0)".hasPrefix("--set training.epochs=-1: training.epochs must be in 1...10000"), "\($0)"
+        "\($0)".hasPrefix("override training.epochs=-1: training.epochs must be in 1...10000"),
+        "\($0)"
       )
     }
     XCTAssertThrowsError(try lib.load("loop_a")) {

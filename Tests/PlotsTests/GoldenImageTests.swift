@@ -52,12 +52,7 @@ final class GoldenImageTests: XCTestCase {
   }
 
   func testBarChart() throws {
-    var bars = BarChart(
-      categories: (0...9).map(String.init), values: (0...9).map { 0.9 + Double($0) / 100 },
-      title: "Per-class accuracy", yLabel: "accuracy")
-    bars.highlighted = 9
-    bars.errors = Array(repeating: 0.005, count: 10)
-    bars.yRange = 0.8...1
+    let bars = perClassBars()
     try assertMatchesGolden(bars, "bar_chart.png")
   }
 

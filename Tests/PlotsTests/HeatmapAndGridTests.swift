@@ -117,12 +117,7 @@ final class HeatmapAndGridTests: XCTestCase {
   }
 
   func testBarScatterAndDiagram() throws {
-    var bars = BarChart(
-      categories: (0...9).map(String.init), values: (0...9).map { 0.9 + Double($0) / 100 },
-      title: "Per-class accuracy", yLabel: "accuracy")
-    bars.highlighted = 9
-    bars.errors = Array(repeating: 0.005, count: 10)
-    bars.yRange = 0.8...1
+    let bars = perClassBars()
     let barsPath = try figurePath("bars.png")
     try bars.render(to: barsPath)
     // Plot area 72...620 x 40...330, ten slots of 54.8; the axis runs 0.8...1, so bar 0 (0.90)

@@ -58,3 +58,14 @@ func assertMatchesGolden(
     rendered == expected, "\(path) differs from the reference \(reference). \(regenerate)",
     file: file, line: line)
 }
+
+/// Ten classes' accuracies 0.90...0.99 with error bars on a 0.8...1 axis, the last highlighted.
+func perClassBars() -> BarChart {
+  var bars = BarChart(
+    categories: (0...9).map(String.init), values: (0...9).map { 0.9 + Double($0) / 100 },
+    title: "Per-class accuracy", yLabel: "accuracy")
+  bars.highlighted = 9
+  bars.errors = Array(repeating: 0.005, count: 10)
+  bars.yRange = 0.8...1
+  return bars
+}

@@ -24,7 +24,8 @@ public enum DigitImage {
       throw DatasetError.unreadable(
         path: source, reason: "no digit found: the image is a single flat colour")
     }
-    // Stretch contrast so the background is 0 and the darkest stroke 255; faint noise below 20% goes.
+    // Stretch contrast so the background is 0 and the darkest stroke 255; faint noise below 20%
+    // goes.
     let levels = ink.map { v -> Double in
       let t = Double(v - floor) / span
       return t < 0.2 ? 0 : t

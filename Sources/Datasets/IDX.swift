@@ -55,7 +55,8 @@ public enum IDX {
       throw DatasetError.malformedIDX(
         path: path,
         reason:
-          "dimensions \(dimensions) need \(expected) data bytes, the file has \(actual) (truncated or padded)"
+          "dimensions \(dimensions) need \(expected) data bytes, the file has \(actual) "
+          + "(truncated or padded)"
       )
     }
     return (dimensions, content.subdata(in: (content.startIndex + headerSize)..<content.endIndex))

@@ -28,7 +28,8 @@ public enum KaggleCSV {
       throw DatasetError.malformedCSV(
         path: path, line: 1,
         reason:
-          "header has \(names.count) columns starting \(names.prefix(2).joined(separator: ",")); expected \(labelled ? "label," : "")pixel0..pixel783"
+          "header has \(names.count) columns starting \(names.prefix(2).joined(separator: ",")); "
+          + "expected \(labelled ? "label," : "")pixel0..pixel783"
       )
     }
     var pixelBytes = [UInt8]()
@@ -48,7 +49,8 @@ public enum KaggleCSV {
           throw DatasetError.malformedCSV(
             path: path, line: lineNumber,
             reason:
-              "field \(column + 1) (\(isLabel ? "label" : "pixel\(column - (labelled ? 1 : 0))")) is '\(trimmed)', expected an integer in 0...\(isLabel ? 9 : 255)"
+              "field \(column + 1) (\(isLabel ? "label" : "pixel\(column - (labelled ? 1 : 0))")) "
+              + "is '\(trimmed)', expected an integer in 0...\(isLabel ? 9 : 255)"
           )
         }
         if isLabel { labels.append(Int32(value)) } else { pixelBytes.append(UInt8(value)) }

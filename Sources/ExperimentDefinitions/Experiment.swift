@@ -43,7 +43,8 @@ public struct DatasetSpec: Sendable, Equatable {
   public enum Source: Sendable, Equatable {
     /// MNIST or Fashion-MNIST IDX files; the directory defaults to the dataset's usual place.
     case idx(IDXDataset, directory: String?)
-    /// Kaggle Digit Recognizer CSVs; metrics use the validation split, test.csv feeds the submission.
+    /// Kaggle Digit Recognizer CSVs; metrics use the validation split, test.csv feeds the
+    /// submission.
     case kaggleCSV(train: String, test: String?)
   }
   public var source: Source

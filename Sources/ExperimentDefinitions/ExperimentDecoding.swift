@@ -28,7 +28,8 @@ extension Experiment {
     else {
       throw ConfigError.invalid(
         at: tree.location,
-        "name '\(name)' may use only letters, digits, '-', '_' and '.' (it names a folder under the output directory)"
+        "name '\(name)' may use only letters, digits, '-', '_' and '.' (it names a folder under "
+          + "the output directory)"
       )
     }
   }
@@ -170,7 +171,8 @@ extension LayerSpec {
       guard let value = ActivationSpec(text) else {
         throw ConfigError.invalid(
           at: r.location,
-          "model[\(index)].\(kind).activation must be linear, relu, softmax, leaky_relu or leaky_relu(ALPHA), got '\(text)'"
+          "model[\(index)].\(kind).activation must be linear, relu, softmax, leaky_relu or "
+            + "leaky_relu(ALPHA), got '\(text)'"
         )
       }
       return value

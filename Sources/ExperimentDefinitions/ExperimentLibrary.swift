@@ -52,7 +52,8 @@ public struct ExperimentLibrary: Sendable {
     } catch ConfigError.unknownExperiment {
       throw ConfigError.invalid(
         at: parentEntry.value.location,
-        "extends names '\(parent)', which does not exist; available: \(available().joined(separator: ", "))"
+        "extends names '\(parent)', which does not exist; available: "
+          + "\(available().joined(separator: ", "))"
       )
     }
     // The child's own name and description are its own, never inherited.

@@ -48,11 +48,6 @@ public struct Colormap: Sendable {
     stops: [
       0xb2182b, 0xd6604d, 0xf4a582, 0xfddbc7, 0xf7f7f7, 0xd1e5f0, 0x92c5de, 0x4393c3, 0x2166ac,
     ].map { Color(hex: $0) })
-
-  /// The colormap with `name` (gray, binary, viridis, Blues, RdBu), or nil.
-  public static func named(_ name: String) -> Colormap? {
-    [gray, binary, viridis, blues, redBlue].first { $0.name.lowercased() == name.lowercased() }
-  }
 }
 
 /// The Okabe-Ito palette: eight colours told apart under every common colour-vision deficiency.

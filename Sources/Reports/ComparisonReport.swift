@@ -44,7 +44,8 @@ public struct ComparisonReport {
     var cells: [Cell] = [
       .prose([
         .text(
-          "\(loaded.count) experiments, \(loaded.reduce(0) { $0 + $1.runs.count }) finished runs. Values over several seeds are means with a 95% confidence interval."
+          "\(loaded.count) experiments, \(loaded.reduce(0) { $0 + $1.runs.count }) finished runs. "
+            + "Values over several seeds are means with a 95% confidence interval."
         )
       ])
     ]
@@ -154,7 +155,8 @@ public struct ComparisonReport {
       .heading("Curves"),
       .prose([
         .text(
-          "One colour per experiment; with several seeds the line is the mean and the band one standard deviation."
+          "One colour per experiment; with several seeds the line is the mean and the band one "
+            + "standard deviation."
         )
       ]),
       .figureRow([
@@ -223,7 +225,8 @@ public struct ComparisonReport {
     cells.append(
       .prose([
         .text(
-          "Blue cells: \(groups[1].name) puts more images there; red: fewer. On the diagonal blue is better, off it red is."
+          "Blue cells: \(groups[1].name) puts more images there; red: fewer. On the diagonal blue "
+            + "is better, off it red is."
         )
       ]))
     cells.append(
@@ -254,7 +257,8 @@ public struct ComparisonReport {
         .figure(
           path: file,
           caption:
-            "Test digits \(winner) classifies correctly and \(loser) does not: \(indices.count) in all.",
+            "Test digits \(winner) classifies correctly and \(loser) does not: \(indices.count) "
+            + "in all.",
           alt: file))
     }
     return cells

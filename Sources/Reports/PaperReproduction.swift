@@ -65,7 +65,8 @@ public struct PaperReproduction {
     } else {
       try SubmissionFile.write(evaluation.predictions, to: directory + "/submission.csv")
       submissionNote =
-        "the \(data.test.count.withThousandsSeparators) official MNIST test images (Kaggle's test.csv is not shipped; `report submit RUN test.csv` writes one for it)"
+        "the \(data.test.count.withThousandsSeparators) official MNIST test images (Kaggle's "
+        + "test.csv is not shipped; `report submit RUN test.csv` writes one for it)"
     }
     let page = directory + "/index.html"
     try AtomicFile.write(
@@ -110,7 +111,10 @@ public struct PaperReproduction {
       cells: [
         .prose([
           .text(
-            "The paper's model (\(Self.paperParameters.withThousandsSeparators) parameters) trained with its recipe in Swift: Adam, batch 128, rotation/zoom/shift augmentation, EarlyStopping and ReduceLROnPlateau on validation accuracy. Our peak validation accuracy is "
+            "The paper's model (\(Self.paperParameters.withThousandsSeparators) parameters) "
+              + "trained with its recipe in Swift: Adam, batch 128, rotation/zoom/shift "
+              + "augmentation, EarlyStopping and ReduceLROnPlateau on validation accuracy. Our "
+              + "peak validation accuracy is "
           ), .strong(percentText(summary.bestValAccuracy)),
           .text(String(format: ", %+.2f points from the paper's 99.54%%.", difference * 100)),
         ]),

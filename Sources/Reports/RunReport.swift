@@ -103,13 +103,15 @@ struct RunReport {
       .heading("Model"),
       .prose([
         .text(
-          "\(model.count) layers and \(total.withThousandsSeparators) parameters, \(trainableParameters.withThousandsSeparators) of them trainable"
+          "\(model.count) layers and \(total.withThousandsSeparators) parameters, "
+            + "\(trainableParameters.withThousandsSeparators) of them trainable"
             + (total > trainableParameters
               ? " (the rest are batch-normalisation moving statistics)" : "")
             + ", summarised as Keras's "), .code("model.summary()"), .text(" would."),
       ]),
       .table(
-        Table(header: ["Layer (type)", "Output Shape", "Param #"], rows: rows, numericColumns: [2])),
+        Table(
+          header: ["Layer (type)", "Output Shape", "Param #"], rows: rows, numericColumns: [2])),
     ] + [figure(.model)].compactMap { $0 }
   }
 
@@ -121,7 +123,11 @@ struct RunReport {
       .heading("Data"),
       .prose([
         .text(
-          "\(data.sourceDescription): \(data.train.count.withThousandsSeparators) training, \(data.validation.count.withThousandsSeparators) validation (a stratified \(Int(experiment.dataset.validationSplit * 100))% split, seed \(experiment.seed)) and \(data.test.count.withThousandsSeparators) test images of \(data.train.rows)x\(data.train.columns) pixels, scaled to [0, 1]."
+          "\(data.sourceDescription): \(data.train.count.withThousandsSeparators) training, "
+            + "\(data.validation.count.withThousandsSeparators) validation (a stratified "
+            + "\(Int(experiment.dataset.validationSplit * 100))% split, seed \(experiment.seed)) "
+            + "and \(data.test.count.withThousandsSeparators) test images of "
+            + "\(data.train.rows)x\(data.train.columns) pixels, scaled to [0, 1]."
         )
       ]),
       .table(
@@ -145,7 +151,10 @@ struct RunReport {
     }
     var story: [Inline] = [
       .text(
-        "\(log.epochs.count) epoch\(log.epochs.count == 1 ? "" : "s") in \(Self.duration(summary.trainingSeconds)), at a median \(String(format: "%.0f", median(log.epochs.map(\.imagesPerSecond)))) training images per second."
+        "\(log.epochs.count) epoch\(log.epochs.count == 1 ? "" : "s") in "
+          + "\(Self.duration(summary.trainingSeconds)), at a median "
+          + "\(String(format: "%.0f", median(log.epochs.map(\.imagesPerSecond)))) training images "
+          + "per second."
       )
     ]
     if let best, let value = best.valAccuracy {
@@ -158,12 +167,14 @@ struct RunReport {
       case .learningRateChanged(let epoch, let from, let to):
         story.append(
           .text(
-            " After epoch \(epoch) the learning rate fell from \(Axis.format(from)) to \(Axis.format(to))."
+            " After epoch \(epoch) the learning rate fell from \(Axis.format(from)) to "
+              + "\(Axis.format(to))."
           ))
       case .earlyStopped(let epoch, let bestEpoch):
         story.append(
           .text(
-            " Early stopping ended training after epoch \(epoch), \(epoch - bestEpoch) epochs without improvement."
+            " Early stopping ended training after epoch \(epoch), \(epoch - bestEpoch) epochs "
+              + "without improvement."
           ))
       case .restoredBestWeights(let epoch):
         story.append(.text(" The weights of epoch \(epoch) were restored."))
@@ -202,7 +213,10 @@ struct RunReport {
         .text("On \(data.test.count.withThousandsSeparators) test images the model is right "),
         .strong(percentText(evaluation.accuracy)),
         .text(
-          " of the time (\(correct.withThousandsSeparators) correct, \((data.test.count - correct).withThousandsSeparators) wrong), with a loss of \(Self.number(evaluation.loss)). The best validation accuracy was \(percentText(summary.bestValAccuracy))."
+          " of the time (\(correct.withThousandsSeparators) correct, "
+            + "\((data.test.count - correct).withThousandsSeparators) wrong), with a loss of "
+            + "\(Self.number(evaluation.loss)). The best validation accuracy was "
+            + "\(percentText(summary.bestValAccuracy))."
         ),
       ]),
       .table(

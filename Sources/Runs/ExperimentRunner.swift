@@ -219,7 +219,8 @@ public final class ExperimentRunner {
     formatter.timeZone = TimeZone(identifier: "UTC")
     let suffix = String(UInt16.random(in: 0...UInt16.max), radix: 16)
     let runID =
-      "\(formatter.string(from: Date()))-\(String(repeating: "0", count: 4 - suffix.count))\(suffix)"
+      formatter.string(from: Date()) + "-" + String(repeating: "0", count: 4 - suffix.count)
+      + suffix
     let directory = "\(outputRoot)/runs/\(experiment.name)/\(runID)"
     let paths = RunPaths(directory: directory)
     try Directory.create(paths.figures)

@@ -56,7 +56,8 @@ final class ConfigTests: XCTestCase {
     XCTAssertThrowsError(try lib.load("wide")) { error in
       XCTAssertEqual(
         "\(error)",
-        "\(lib.directory)/wide.yaml:4:5: unknown key 'learing_rate' in training.optimizer; did you mean 'learning_rate'?"
+        "\(lib.directory)/wide.yaml:4:5: unknown key 'learing_rate' in training.optimizer; did "
+          + "you mean 'learning_rate'?"
       )
     }
   }
@@ -98,7 +99,8 @@ final class ConfigTests: XCTestCase {
   func testExtendsOverridesAndSet() throws {
     let lib = try library([
       "base":
-        "description: base\nseed: 1\nmodel: [flatten, {dense: {units: 10, activation: softmax}}]\ntraining:\n  epochs: 5\n  optimizer: {name: sgd, momentum: 0.9}\n",
+        "description: base\nseed: 1\nmodel: [flatten, {dense: {units: 10, activation: "
+        + "softmax}}]\ntraining:\n  epochs: 5\n  optimizer: {name: sgd, momentum: 0.9}\n",
       "child": "extends: base\ntraining:\n  epochs: 2\n",
       "loop_a": "extends: loop_b\nmodel: [flatten]\n", "loop_b": "extends: loop_a\n",
       "orphan": "extends: nothing\nmodel: [flatten]\n",

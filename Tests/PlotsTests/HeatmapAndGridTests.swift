@@ -79,7 +79,8 @@ final class HeatmapAndGridTests: XCTestCase {
     XCTAssert(
       rows(of: .error, in: image, x: 16 + 2 * 124 - 1).isEmpty, "a right prediction is framed")
     // Nearest-neighbour scaling: a bright source pixel becomes a solid 4x4 block. Tile 0's image
-    // starts at (16, 78) below the title; its source row 6 is bright, row 7 dark (`syntheticImage(0)`).
+    // starts at (16, 78) below the title; its source row 6 is bright, row 7 dark
+    // (`syntheticImage(0)`).
     for dx in 0..<4 {
       for dy in 0..<4 {
         XCTAssertGreaterThan(

@@ -9,7 +9,8 @@ extension Report {
   struct Compare: ParsableCommand {
     static let configuration = CommandConfiguration(
       abstract:
-        "Compare experiments (their completed runs, one per seed) or run ids on one HTML page; one experiment alone shows its spread over seeds."
+        "Compare experiments (their completed runs, one per seed) or run ids on one HTML page; "
+        + "one experiment alone shows its spread over seeds."
     )
 
     @Argument(help: "Experiment names or run ids; one experiment needs at least two seeds.")
@@ -41,7 +42,8 @@ extension Report {
       }
       guard groups.count >= 2 || groups.reduce(0, { $0 + $1.runs.count }) >= 2 else {
         throw ValidationError(
-          "\(references[0]) has one completed run: compare it with another experiment, or train more seeds (report run \(references[0]) --seeds 5)"
+          "\(references[0]) has one completed run: compare it with another experiment, or train "
+            + "more seeds (report run \(references[0]) --seeds 5)"
         )
       }
       let name = references.map { $0.replacingOccurrences(of: "/", with: "_") }.joined(

@@ -10,7 +10,8 @@ extension Report {
   struct Paper: ParsableCommand {
     static let configuration = CommandConfiguration(
       abstract:
-        "Reproduce the paper's figures, submission CSV and results table into OUTPUT/paper/ (training `paper` first if no completed run exists)."
+        "Reproduce the paper's figures, submission CSV and results table into OUTPUT/paper/ "
+        + "(training `paper` first if no completed run exists)."
     )
 
     @Option(

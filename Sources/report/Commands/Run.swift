@@ -26,9 +26,9 @@ extension Report {
     var seeds: Int?
 
     @Flag(
-      help:
-        "Train even when a finished run of exactly this configuration, data and committed code exists."
-    )
+      help: ArgumentHelp(
+        "Train even when a finished run of exactly this configuration, data and committed code "
+          + "exists."))
     var force = false
 
     @Flag(help: "Print what would train and what is cached, and train nothing.")
@@ -60,22 +60,22 @@ extension Report {
       for variant in variants {
         FileHandle.standardError.write(
           Data(
-            "training \(variant.name), seed \(variant.seed) (config \(variant.configHash.prefix(12)))\n"
-              .utf8))
+            ("training \(variant.name), seed \(variant.seed) (config "
+              + "\(variant.configHash.prefix(12)))\n").utf8))
         let paths = try runner.run(variant, force: force)
         if runner.reusedCachedRun {
           FileHandle.standardError.write(
             Data(
-              "reusing finished run \(paths.runID): same configuration, data and commit (--force trains again)\n"
-                .utf8))
+              ("reusing finished run \(paths.runID): same configuration, data and commit (--force "
+                + "trains again)\n").utf8))
         }
         try finish(paths)
       }
       if variants.count > 1 {
         FileHandle.standardError.write(
           Data(
-            "\(variants.count) seeds done: `report compare \(experiment.name)` shows their mean, spread and 95% interval\n"
-              .utf8))
+            ("\(variants.count) seeds done: `report compare \(experiment.name)` shows their mean, "
+              + "spread and 95% interval\n").utf8))
       }
     }
 
@@ -95,8 +95,8 @@ extension Report {
         let paths = try runner.run(e, force: force)
         FileHandle.standardError.write(
           Data(
-            "\(runner.reusedCachedRun ? "reused" : "trained") \(e.name) seed \(e.seed): \(paths.runID)\n"
-              .utf8))
+            ("\(runner.reusedCachedRun ? "reused" : "trained") \(e.name) seed \(e.seed): "
+              + "\(paths.runID)\n").utf8))
         groups[e.name, default: []].append(paths)
       }
       let page = try ComparisonReport(
@@ -113,7 +113,9 @@ extension Report {
         runner.provenance([:]).gitDirty != false
         ? " (uncommitted changes or no git: runs are not reused)" : ""
       return
-        "train   \(experiment.name) seed \(experiment.seed): up to \(experiment.training.epochs) epochs, batch \(experiment.training.batchSize), config \(experiment.configHash.prefix(12))\(dirty)"
+        "train   \(experiment.name) seed \(experiment.seed): up to \(experiment.training.epochs) "
+        + "epochs, batch \(experiment.training.batchSize), config "
+        + "\(experiment.configHash.prefix(12))\(dirty)"
     }
   }
 

@@ -17,7 +17,7 @@ extension Report {
     var experiment: String?
     @Option(help: "Only runs with this status.")
     var status: RunStatus?
-    @Option(help: "The column to sort by (default: started_at).")
+    @Option(help: "The column to sort by.")
     var sort = RunSortColumn.startedAt
     @Flag(help: "Sort ascending (default: descending).")
     var ascending = false

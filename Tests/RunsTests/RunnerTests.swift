@@ -190,6 +190,8 @@ final class KaggleRunTests: XCTestCase {
       "Kaggle's test.csv has no labels: metrics use the validation split")
     let paths = try ExperimentRunner(outputRoot: dir + "/out", reporter: HTMLRunReporter()).run(
       experiment)
-    XCTAssert(try String(contentsOfFile: paths.summary, encoding: .utf8).contains("\"completed\""))
+    let record = try RunRecord(loading: paths)
+    XCTAssertEqual(record.summary.status, .completed)
+    XCTAssertEqual(try record.evaluation()?.predictions.count, data.test.count)
   }
 }

@@ -13,27 +13,56 @@ let package = Package(
   ],
   targets: [
     .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
-    .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev", "libpng-dev"])]),
+    .systemLibrary(
+      name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev", "libpng-dev"])]),
     .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
     .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
     .target(name: "NeuralNet", dependencies: ["CBLAS", "CDNNL"]),
+    .target(name: "AtomicFiles"),
     .target(name: "Datasets", dependencies: ["CZlib"]),
-    .target(name: "Plots", dependencies: ["CCairo"]),
+    .target(name: "Plots", dependencies: ["AtomicFiles", "CCairo"]),
     .target(name: "Notebook"),
     .target(
-      name: "Experiments",
-      dependencies: ["NeuralNet", "Datasets", "Plots", "Notebook", "CSQLite", .product(name: "Yams", package: "Yams")]
+      name: "ExperimentDefinitions",
+      dependencies: ["NeuralNet", "Datasets", .product(name: "Yams", package: "Yams")]
     ),
+    .target(name: "RunStorage", dependencies: ["AtomicFiles", "CSQLite"]),
+    .target(
+      name: "Runs",
+      dependencies: ["AtomicFiles", "ExperimentDefinitions", "RunStorage", "NeuralNet", "Datasets"]
+    ),
+    .target(
+      name: "Reports",
+      dependencies: [
+        "AtomicFiles", "Runs", "ExperimentDefinitions", "NeuralNet", "Datasets", "Plots",
+        "Notebook",
+      ]
+    ),
+    .target(
+      name: "Benchmarks",
+      dependencies: ["Reports", "Runs", "ExperimentDefinitions", "NeuralNet", "Datasets"]),
     .executableTarget(
       name: "report",
-      dependencies: ["Experiments", "NeuralNet", "Datasets", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+      dependencies: [
+        "Benchmarks", "Reports", "Runs", "RunStorage", "ExperimentDefinitions", "NeuralNet",
+        "Datasets",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
     ),
+    .target(name: "TestSupport", path: "Tests/TestSupport"),
     .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Datasets"]),
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
-    .testTarget(name: "PlotsTests", dependencies: ["Plots"]),
+    .testTarget(name: "PlotsTests", dependencies: ["Plots"], exclude: ["Golden"]),
     .testTarget(name: "NotebookTests", dependencies: ["Notebook"]),
-    .testTarget(name: "ExperimentsTests", dependencies: ["Experiments"]),
+    .testTarget(
+      name: "ExperimentDefinitionsTests", dependencies: ["ExperimentDefinitions", "TestSupport"]),
+    .testTarget(name: "RunStorageTests", dependencies: ["RunStorage"]),
+    .testTarget(
+      name: "RunsTests", dependencies: ["Runs", "Reports", "Plots", "Datasets", "TestSupport"]),
+    .testTarget(
+      name: "ReportsTests",
+      dependencies: ["Reports", "Runs", "RunStorage", "Plots", "Datasets", "TestSupport"]),
     .testTarget(name: "reportTests", dependencies: ["report"]),
   ]
 )

@@ -21,7 +21,9 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable {
     case .unreadable(let path, let reason): return "\(path): cannot read: \(reason)"
     case .malformedIDX(let path, let reason): return "\(path): not a valid IDX file: \(reason)"
     case .checksumMismatch(let path, let expected, let actual):
-      return "\(path): SHA-256 of the content is \(actual), expected \(expected); the file is corrupt or another version. Restore it from the source named in its README."
+      return
+        "\(path): SHA-256 of the content is \(actual), expected \(expected); the file is corrupt "
+        + "or another version. Restore it from the source named in its README."
     case .inconsistent(let path, let reason): return "\(path): \(reason)"
     case .malformedCSV(let path, let line, let reason): return "\(path):\(line): \(reason)"
     case .invalidRequest(let reason): return reason

@@ -6,7 +6,9 @@ import Foundation
 public enum DigitImage {
   /// `grey` holds `width * height` luminance bytes (0 black ... 255 white), row-major. Dark ink
   /// on a light background is inverted. Throws when the picture has no ink at all.
-  public static func mnistStyle(grey: [UInt8], width: Int, height: Int, source: String) throws -> [UInt8] {
+  public static func mnistStyle(grey: [UInt8], width: Int, height: Int, source: String) throws
+    -> [UInt8]
+  {
     guard width > 0, height > 0, grey.count == width * height else {
       throw DatasetError.unreadable(path: source, reason: "image is empty")
     }
@@ -16,9 +18,14 @@ public enum DigitImage {
     for y in 0..<height { border += [grey[y * width], grey[y * width + width - 1]] }
     let background = Double(border.reduce(0) { $0 + Int($1) }) / Double(border.count)
     let ink = background > 127 ? grey.map { 255 - $0 } : grey
-    let floor = ink.min() ?? 0, span = Double((ink.max() ?? 0) - floor)
-    guard span > 20 else { throw DatasetError.unreadable(path: source, reason: "no digit found: the image is a single flat colour") }
-    // Stretch contrast so the background is 0 and the darkest stroke 255; faint noise below 20% goes.
+    let floor = ink.min() ?? 0
+    let span = Double((ink.max() ?? 0) - floor)
+    guard span > 20 else {
+      throw DatasetError.unreadable(
+        path: source, reason: "no digit found: the image is a single flat colour")
+    }
+    // Stretch contrast so the background is 0 and the darkest stroke 255; faint noise below 20%
+    // goes.
     let levels = ink.map { v -> Double in
       let t = Double(v - floor) / span
       return t < 0.2 ? 0 : t
@@ -29,16 +36,21 @@ public enum DigitImage {
         (minX, minY, maxX, maxY) = (min(minX, x), min(minY, y), max(maxX, x), max(maxY, y))
       }
     }
-    let boxWidth = maxX - minX + 1, boxHeight = maxY - minY + 1
+    let boxWidth = maxX - minX + 1
+    let boxHeight = maxY - minY + 1
     let scale = 20 / Double(max(boxWidth, boxHeight))
-    let targetWidth = max(1, Int((Double(boxWidth) * scale).rounded())), targetHeight = max(1, Int((Double(boxHeight) * scale).rounded()))
+    let targetWidth = max(1, Int((Double(boxWidth) * scale).rounded()))
+    let targetHeight = max(1, Int((Double(boxHeight) * scale).rounded()))
     // Area-average resampling of the bounding box into targetWidth x targetHeight.
     var small = [Double](repeating: 0, count: targetWidth * targetHeight)
     for ty in 0..<targetHeight {
       for tx in 0..<targetWidth {
-        let x0 = Double(minX) + Double(tx) / scale, x1 = Double(minX) + Double(tx + 1) / scale
-        let y0 = Double(minY) + Double(ty) / scale, y1 = Double(minY) + Double(ty + 1) / scale
-        var sum = 0.0, area = 0.0
+        let x0 = Double(minX) + Double(tx) / scale
+        let x1 = Double(minX) + Double(tx + 1) / scale
+        let y0 = Double(minY) + Double(ty) / scale
+        let y1 = Double(minY) + Double(ty + 1) / scale
+        var sum = 0.0
+        var area = 0.0
         for y in Int(y0)..<min(height, Int(ceil(y1))) {
           let wy = min(Double(y + 1), y1) - max(Double(y), y0)
           for x in Int(x0)..<min(width, Int(ceil(x1))) {
@@ -51,7 +63,9 @@ public enum DigitImage {
       }
     }
     // Centre of mass of the fitted digit goes to the centre of the 28x28 field.
-    var mass = 0.0, cx = 0.0, cy = 0.0
+    var mass = 0.0
+    var cx = 0.0
+    var cy = 0.0
     for y in 0..<targetHeight {
       for x in 0..<targetWidth {
         let v = small[y * targetWidth + x]

@@ -12,7 +12,10 @@ enum Gzip {
   static func decompress(_ data: Data) throws -> Data {
     var stream = z_stream()
     // 16 + MAX_WBITS: expect a gzip header (zlib manual, inflateInit2).
-    guard inflateInit2_(&stream, 16 + MAX_WBITS, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+    guard
+      inflateInit2_(&stream, 16 + MAX_WBITS, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
+        == Z_OK
+    else {
       throw DatasetError.unreadable(path: "", reason: "zlib could not start")
     }
     defer { inflateEnd(&stream) }
@@ -29,7 +32,8 @@ enum Gzip {
           stream.avail_out = uInt(chunk)
           status = inflate(&stream, Z_NO_FLUSH)
           guard status == Z_OK || status == Z_STREAM_END else {
-            throw DatasetError.unreadable(path: "", reason: "corrupt gzip data (zlib status \(status))")
+            throw DatasetError.unreadable(
+              path: "", reason: "corrupt gzip data (zlib status \(status))")
           }
           output.append(out.baseAddress!, count: chunk - Int(stream.avail_out))
         }

@@ -38,7 +38,9 @@ public struct ImageDataset: Sendable {
     var picked = [UInt8]()
     picked.reserveCapacity(indices.count * imageSize)
     for i in indices { picked.append(contentsOf: image(i)) }
-    return ImageDataset(pixels: picked, labels: indices.map { labels[$0] }, rows: rows, columns: columns, classNames: classNames)
+    return ImageDataset(
+      pixels: picked, labels: indices.map { labels[$0] }, rows: rows, columns: columns,
+      classNames: classNames)
   }
 
   /// How many images of each class.
@@ -50,14 +52,17 @@ public struct ImageDataset: Sendable {
 
   /// A seeded, stratified split: `fraction` of each class goes to validation (rounded), the rest
   /// to training, both in a shuffled order fixed by `seed`.
-  public func stratifiedSplit(validationFraction fraction: Double, seed: UInt64) throws -> (train: ImageDataset, validation: ImageDataset) {
+  public func stratifiedSplit(validationFraction fraction: Double, seed: UInt64) throws -> (
+    train: ImageDataset, validation: ImageDataset
+  ) {
     guard fraction >= 0, fraction < 1 else {
       throw DatasetError.invalidRequest("validation split must be in [0, 1), got \(fraction)")
     }
     var generator = SplitMix64(seed: seed)
     var byClass = [[Int]](repeating: [], count: classNames.count)
     for (i, label) in labels.enumerated() { byClass[Int(label)].append(i) }
-    var train: [Int] = [], validation: [Int] = []
+    var train: [Int] = []
+    var validation: [Int] = []
     for var members in byClass {
       members.shuffle(using: &generator)
       let held = Int((Double(members.count) * fraction).rounded())

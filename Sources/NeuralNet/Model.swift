@@ -281,7 +281,7 @@ public final class Sequential {
 }
 
 /// Index of the largest of `count` scalars (the first on ties).
-func argmax(_ x: UnsafePointer<Float>, _ count: Int) -> Int {
+public func argmax(_ x: UnsafePointer<Float>, _ count: Int) -> Int {
   var best = 0
   for j in 1..<max(count, 1) where x[j] > x[best] { best = j }
   return best

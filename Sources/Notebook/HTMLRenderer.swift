@@ -33,9 +33,15 @@ public struct HTMLRenderer: Sendable {
   /// The page. Throws when an embedded figure cannot be read.
   public func render(_ notebook: Notebook) throws -> String {
     var body = "<header><h1>\(Self.escape(notebook.title))</h1>"
-    if !notebook.subtitle.isEmpty { body += "<p class=\"subtitle\">\(Self.escape(notebook.subtitle))</p>" }
+    if !notebook.subtitle.isEmpty {
+      body += "<p class=\"subtitle\">\(Self.escape(notebook.subtitle))</p>"
+    }
     if !notebook.facts.isEmpty {
-      body += "<table class=\"facts\">" + notebook.facts.map { "<tr><th>\(Self.escape($0.label))</th><td>\(Self.escape($0.value))</td></tr>" }.joined() + "</table>"
+      body +=
+        "<table class=\"facts\">"
+        + notebook.facts.map {
+          "<tr><th>\(Self.escape($0.label))</th><td>\(Self.escape($0.value))</td></tr>"
+        }.joined() + "</table>"
     }
     body += "</header>\n<main>\n"
     var counter = 0
@@ -85,20 +91,32 @@ public struct HTMLRenderer: Sendable {
     case .prose(let parts):
       return "<p>\(inline(parts))</p>"
     case .code(let text, let language):
-      return "<div class=\"cell code\"><div class=\"prompt\">In [\(number)]:</div><pre><code class=\"language-\(Self.escape(language))\">\(Self.escape(text))</code></pre></div>"
+      return
+        "<div class=\"cell code\"><div class=\"prompt\">In [\(number)]:</div><pre><code class=\"language-\(Self.escape(language))\">\(Self.escape(text))</code></pre></div>"
     case .table(let table):
       var html = "<div class=\"scroll\"><table class=\"data\">"
       if let caption = table.caption { html += "<caption>\(Self.escape(caption))</caption>" }
-      html += "<thead><tr>" + table.header.enumerated().map { "<th\(table.numericColumns.contains($0) ? " class=\"num\"" : "")>\(Self.escape($1))</th>" }.joined() + "</tr></thead><tbody>"
+      html +=
+        "<thead><tr>"
+        + table.header.enumerated().map {
+          "<th\(table.numericColumns.contains($0) ? " class=\"num\"" : "")>\(Self.escape($1))</th>"
+        }.joined() + "</tr></thead><tbody>"
       for (r, row) in table.rows.enumerated() {
         html += r == table.highlightedRow ? "<tr class=\"best\">" : "<tr>"
-        html += row.enumerated().map { "<td\(table.numericColumns.contains($0) ? " class=\"num\"" : "")>\(Self.escape($1))</td>" }.joined() + "</tr>"
+        html +=
+          row.enumerated().map {
+            "<td\(table.numericColumns.contains($0) ? " class=\"num\"" : "")>\(Self.escape($1))</td>"
+          }.joined() + "</tr>"
       }
       return html + "</tbody></table></div>"
     case .figure(let path, let caption, let alt):
-      return "<figure><img src=\"\(try source(path))\" alt=\"\(Self.escape(alt))\"><figcaption>\(Self.escape(caption))</figcaption></figure>"
+      return
+        "<figure><img src=\"\(try source(path))\" alt=\"\(Self.escape(alt))\"><figcaption>\(Self.escape(caption))</figcaption></figure>"
     case .figureRow(let figures):
-      return "<div class=\"row\">" + (try figures.map { "<figure><img src=\"\(try source($0.path))\" alt=\"\(Self.escape($0.caption))\"><figcaption>\(Self.escape($0.caption))</figcaption></figure>" }.joined()) + "</div>"
+      return "<div class=\"row\">"
+        + (try figures.map {
+          "<figure><img src=\"\(try source($0.path))\" alt=\"\(Self.escape($0.caption))\"><figcaption>\(Self.escape($0.caption))</figcaption></figure>"
+        }.joined()) + "</div>"
     case .callout(let parts, let warning):
       return "<div class=\"callout\(warning ? " warning" : "")\">\(inline(parts))</div>"
     }
@@ -131,7 +149,8 @@ public enum NotebookError: Error, CustomStringConvertible, Equatable {
 
   public var description: String {
     switch self {
-    case .missingFigure(let path): return "\(path): figure not found, cannot embed it; run `report render` to redraw the figures"
+    case .missingFigure(let path):
+      return "\(path): figure not found, cannot embed it; run `report render` to redraw the figures"
     }
   }
 }

@@ -12,7 +12,10 @@ public struct Notebook: Sendable {
   public var cells: [Cell]
 
   /// A notebook.
-  public init(title: String, subtitle: String = "", facts: [(label: String, value: String)] = [], cells: [Cell] = []) {
+  public init(
+    title: String, subtitle: String = "", facts: [(label: String, value: String)] = [],
+    cells: [Cell] = []
+  ) {
     (self.title, self.subtitle, self.facts, self.cells) = (title, subtitle, facts, cells)
   }
 }
@@ -34,8 +37,13 @@ public struct Table: Sendable {
   public var numericColumns: Set<Int>
   public var caption: String?
 
-  public init(header: [String], rows: [[String]], highlightedRow: Int? = nil, numericColumns: Set<Int> = [], caption: String? = nil) {
-    (self.header, self.rows, self.highlightedRow, self.numericColumns, self.caption) = (header, rows, highlightedRow, numericColumns, caption)
+  public init(
+    header: [String], rows: [[String]], highlightedRow: Int? = nil, numericColumns: Set<Int> = [],
+    caption: String? = nil
+  ) {
+    (self.header, self.rows, self.highlightedRow, self.numericColumns, self.caption) = (
+      header, rows, highlightedRow, numericColumns, caption
+    )
   }
 }
 

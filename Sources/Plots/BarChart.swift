@@ -21,12 +21,16 @@ public struct BarChart: Figure {
   public var size: (width: Double, height: Double) { (width, height) }
 
   public func draw(on canvas: Canvas) {
-    canvas.text(title, x: width / 2, y: 24, size: 15, align: .center, bold: true, maxWidth: width - 20)
+    canvas.text(
+      title, x: width / 2, y: 24, size: 15, align: .center, bold: true, maxWidth: width - 20)
     let longLabels = categories.contains { $0.count > 6 }
-    let area = PlotArea(left: 72, top: 40, width: width - 92, height: height - 40 - (longLabels ? 100 : 50))
+    let area = PlotArea(
+      left: 72, top: 40, width: width - 92, height: height - 40 - (longLabels ? 100 : 50))
     let tops = zip(values, errors ?? values.map { _ in 0 }).map { $0 + $1 }
     let bottoms = zip(values, errors ?? values.map { _ in 0 }).map { $0 - $1 }
-    let axis = yRange.map { Axis(lower: $0.lowerBound, upper: $0.upperBound) } ?? Axis(covering: tops + bottoms, includeZero: true)
+    let axis =
+      yRange.map { Axis(lower: $0.lowerBound, upper: $0.upperBound) }
+      ?? Axis(covering: tops + bottoms, includeZero: true)
     area.drawAxes(on: canvas, x: nil, y: axis, xLabel: nil, yLabel: yLabel)
     guard !values.isEmpty else { return }
     let slot = area.width / Double(values.count)
@@ -38,19 +42,30 @@ public struct BarChart: Figure {
       let color = i == highlighted ? Palette.color(1) : Palette.color(0)
       if value.isFinite {
         let top = area.y(max(0, min(1, axis.fraction(value))))
-        canvas.fill(x: center - barWidth / 2, y: min(top, zero), width: barWidth, height: abs(zero - top), color: color)
+        canvas.fill(
+          x: center - barWidth / 2, y: min(top, zero), width: barWidth, height: abs(zero - top),
+          color: color)
         if let errors, i < errors.count, errors[i].isFinite, errors[i] > 0 {
-          let hi = area.y(min(1, axis.fraction(value + errors[i]))), lo = area.y(max(0, axis.fraction(value - errors[i])))
+          let hi = area.y(min(1, axis.fraction(value + errors[i])))
+          let lo = area.y(max(0, axis.fraction(value - errors[i])))
           canvas.line(from: (center, hi), to: (center, lo), color: .text, width: 1.5)
-          canvas.line(from: (center - barWidth / 4, hi), to: (center + barWidth / 4, hi), color: .text, width: 1.5)
-          canvas.line(from: (center - barWidth / 4, lo), to: (center + barWidth / 4, lo), color: .text, width: 1.5)
+          canvas.line(
+            from: (center - barWidth / 4, hi), to: (center + barWidth / 4, hi), color: .text,
+            width: 1.5)
+          canvas.line(
+            from: (center - barWidth / 4, lo), to: (center + barWidth / 4, lo), color: .text,
+            width: 1.5)
         }
       }
       guard i % labelEvery == 0, i < categories.count else { continue }
       if longLabels {
-        canvas.text(categories[i], x: center + 4, y: area.bottom + 8, size: 10, color: .axis, align: .right, maxWidth: 92, angle: -.pi / 2)
+        canvas.text(
+          categories[i], x: center + 4, y: area.bottom + 8, size: 10, color: .axis, align: .right,
+          maxWidth: 92, angle: -.pi / 2)
       } else {
-        canvas.text(categories[i], x: center, y: area.bottom + 16, size: 10, color: .axis, align: .center, maxWidth: slot * Double(labelEvery))
+        canvas.text(
+          categories[i], x: center, y: area.bottom + 16, size: 10, color: .axis, align: .center,
+          maxWidth: slot * Double(labelEvery))
       }
     }
   }
@@ -61,7 +76,9 @@ public struct ScatterChart: Figure {
   /// A point and its label.
   public struct Point {
     public var x: Double, y: Double, label: String
-    public init(x: Double, y: Double, label: String) { (self.x, self.y, self.label) = (x, y, label) }
+    public init(x: Double, y: Double, label: String) {
+      (self.x, self.y, self.label) = (x, y, label)
+    }
   }
 
   public var points: [Point]
@@ -76,19 +93,25 @@ public struct ScatterChart: Figure {
   public var size: (width: Double, height: Double) { (width, height) }
 
   public func draw(on canvas: Canvas) {
-    canvas.text(title, x: width / 2, y: 24, size: 15, align: .center, bold: true, maxWidth: width - 20)
+    canvas.text(
+      title, x: width / 2, y: 24, size: 15, align: .center, bold: true, maxWidth: width - 20)
     let area = PlotArea(left: 72, top: 40, width: width - 92, height: height - 98)
     let shown = points.filter { $0.x.isFinite && $0.y.isFinite && (!logX || $0.x > 0) }
-    let xAxis = Axis(covering: shown.map(\.x), logarithmic: logX), yAxis = Axis(covering: shown.map(\.y))
+    let xAxis = Axis(covering: shown.map(\.x), logarithmic: logX)
+    let yAxis = Axis(covering: shown.map(\.y))
     area.drawAxes(on: canvas, x: xAxis, y: yAxis, xLabel: xLabel, yLabel: yLabel)
     for (i, p) in shown.enumerated() {
-      let x = area.x(xAxis.fraction(p.x)), y = area.y(yAxis.fraction(p.y))
+      let x = area.x(xAxis.fraction(p.x))
+      let y = area.y(yAxis.fraction(p.y))
       canvas.circle(x: x, y: y, radius: 5, color: Palette.color(i), outline: .white)
       let right = x + 8 + canvas.textWidth(p.label, size: 10) < area.right
-      canvas.text(p.label, x: right ? x + 8 : x - 8, y: y - 7, size: 10, align: right ? .left : .right)
+      canvas.text(
+        p.label, x: right ? x + 8 : x - 8, y: y - 7, size: 10, align: right ? .left : .right)
     }
     if shown.count < points.count {
-      canvas.text("\(points.count - shown.count) point(s) with non-finite values not drawn", x: area.right, y: height - 8, size: 9, color: .error, align: .right)
+      canvas.text(
+        "\(points.count - shown.count) point(s) with non-finite values not drawn", x: area.right,
+        y: height - 8, size: 9, color: .error, align: .right)
     }
   }
 }

@@ -20,14 +20,17 @@ public struct Color: Equatable, Sendable {
 
   /// A colour from 0xRRGGBB.
   public init(hex: UInt32, alpha: Double = 1) {
-    self.init(Double(hex >> 16 & 0xff) / 255, Double(hex >> 8 & 0xff) / 255, Double(hex & 0xff) / 255, alpha: alpha)
+    self.init(
+      Double(hex >> 16 & 0xff) / 255, Double(hex >> 8 & 0xff) / 255, Double(hex & 0xff) / 255,
+      alpha: alpha)
   }
 
   /// Relative luminance (ITU-R BT.709), used to pick readable text colours.
   public var luminance: Double { 0.2126 * red + 0.7152 * green + 0.0722 * blue }
 
   public static let black = Color(0, 0, 0), white = Color(1, 1, 1)
-  public static let text = Color(hex: 0x222222), grid = Color(hex: 0xe6e6e6), axis = Color(hex: 0x555555)
+  public static let text = Color(hex: 0x222222), grid = Color(hex: 0xe6e6e6),
+    axis = Color(hex: 0x555555)
   /// Wrong predictions and failure markers.
   public static let error = Color(hex: 0xd62728)
 }
@@ -62,7 +65,10 @@ public final class Canvas {
   private let path: String?
 
   /// A canvas for `format`; vector formats stream to `path`, PNG is written by `finish`.
-  init(width: Double, height: Double, scale: Double = 1, format: FigureFormat = .png, path: String? = nil) throws {
+  init(
+    width: Double, height: Double, scale: Double = 1, format: FigureFormat = .png,
+    path: String? = nil
+  ) throws {
     self.width = width
     self.height = height
     self.format = format
@@ -76,16 +82,19 @@ public final class Canvas {
     case .pdf:
       surface = cairo_pdf_surface_create(path ?? "", width, height)
       // A fixed date keeps regenerated PDFs byte-identical.
-      cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATE_DATE, "2000-01-01T00:00:00Z")
+      cairo_pdf_surface_set_metadata(
+        surface, CAIRO_PDF_METADATA_CREATE_DATE, "2000-01-01T00:00:00Z")
     }
     let status = cairo_surface_status(surface)
     guard status == CAIRO_STATUS_SUCCESS else {
       cairo_surface_destroy(surface)
-      throw PlotError.cairo(path: path ?? "(memory)", status: String(cString: cairo_status_to_string(status)))
+      throw PlotError.cairo(
+        path: path ?? "(memory)", status: String(cString: cairo_status_to_string(status)))
     }
     context = cairo_create(surface)
     if format == .png { cairo_scale(context, scale, scale) }
-    cairo_select_font_face(context, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL)
+    cairo_select_font_face(
+      context, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL)
     fill(x: 0, y: 0, width: width, height: height, color: .white)
   }
 
@@ -122,7 +131,9 @@ public final class Canvas {
   }
 
   /// Outlines a rectangle.
-  func stroke(x: Double, y: Double, width: Double, height: Double, color: Color, lineWidth: Double = 1) {
+  func stroke(
+    x: Double, y: Double, width: Double, height: Double, color: Color, lineWidth: Double = 1
+  ) {
     setColor(color)
     cairo_set_line_width(context, lineWidth)
     cairo_rectangle(context, x, y, width, height)
@@ -130,7 +141,10 @@ public final class Canvas {
   }
 
   /// A straight line, optionally dashed.
-  func line(from a: (Double, Double), to b: (Double, Double), color: Color, width: Double = 1, dash: [Double] = []) {
+  func line(
+    from a: (Double, Double), to b: (Double, Double), color: Color, width: Double = 1,
+    dash: [Double] = []
+  ) {
     setColor(color)
     cairo_set_line_width(context, width)
     cairo_set_dash(context, dash, Int32(dash.count), 0)
@@ -190,14 +204,17 @@ public final class Canvas {
   }
 
   private func useFont(size: Double, bold: Bool) {
-    cairo_select_font_face(context, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL)
+    cairo_select_font_face(
+      context, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL,
+      bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL)
     cairo_set_font_size(context, size)
   }
 
   /// Draws `text` with its baseline at `y`, anchored at `x`; shrinks it to fit `maxWidth` and
   /// rotates it by `angle` radians about the anchor when asked.
   func text(
-    _ text: String, x: Double, y: Double, size: Double = 12, color: Color = .text, align: TextAlignment = .left,
+    _ text: String, x: Double, y: Double, size: Double = 12, color: Color = .text,
+    align: TextAlignment = .left,
     bold: Bool = false, maxWidth: Double? = nil, angle: Double = 0
   ) {
     var size = size
@@ -224,15 +241,21 @@ public final class Canvas {
 
   /// Draws a greyscale image (`pixels` row-major, 0...255) into a rectangle through `colormap`,
   /// scaled with nearest-neighbour filtering so digits stay crisp, with no seams between pixels.
-  func image(_ pixels: ArraySlice<UInt8>, rows: Int, columns: Int, x: Double, y: Double, width: Double, height: Double, colormap: Colormap) {
+  func image(
+    _ pixels: ArraySlice<UInt8>, rows: Int, columns: Int, x: Double, y: Double, width: Double,
+    height: Double, colormap: Colormap
+  ) {
     guard rows > 0, columns > 0 else { return }
     let lut: [UInt32] = (0..<256).map { level in
       let c = colormap.color(at: Double(level) / 255)
-      return 0xff00_0000 | UInt32(c.red * 255 + 0.5) << 16 | UInt32(c.green * 255 + 0.5) << 8 | UInt32(c.blue * 255 + 0.5)
+      return 0xff00_0000 | UInt32(c.red * 255 + 0.5) << 16 | UInt32(c.green * 255 + 0.5) << 8
+        | UInt32(c.blue * 255 + 0.5)
     }
     let image = cairo_image_surface_create(CAIRO_FORMAT_RGB24, Int32(columns), Int32(rows))
     defer { cairo_surface_destroy(image) }
-    guard cairo_surface_status(image) == CAIRO_STATUS_SUCCESS, let data = cairo_image_surface_get_data(image) else { return }
+    guard cairo_surface_status(image) == CAIRO_STATUS_SUCCESS,
+      let data = cairo_image_surface_get_data(image)
+    else { return }
     let stride = Int(cairo_image_surface_get_stride(image))
     var index = pixels.startIndex
     for r in 0..<rows {

@@ -18,8 +18,11 @@ public struct Colormap: Sendable {
     let position = clamped * Double(stops.count - 1)
     let i = min(Int(position), stops.count - 2)
     let f = position - Double(i)
-    let a = stops[i], b = stops[i + 1]
-    return Color(a.red + (b.red - a.red) * f, a.green + (b.green - a.green) * f, a.blue + (b.blue - a.blue) * f)
+    let a = stops[i]
+    let b = stops[i + 1]
+    return Color(
+      a.red + (b.red - a.red) * f, a.green + (b.green - a.green) * f, a.blue + (b.blue - a.blue) * f
+    )
   }
 
   /// Black (0) to white (1).
@@ -27,23 +30,24 @@ public struct Colormap: Sendable {
   /// White (0) to black (1): ink on paper, as the paper's Fig 5.
   public static let binary = Colormap(name: "binary", stops: [.white, .black])
   /// matplotlib's viridis (perceptually uniform, colour-blind safe), sampled at 9 stops.
-  public static let viridis = Colormap(name: "viridis", stops: [
-    0x440154, 0x472d7b, 0x3b528b, 0x2c728e, 0x21918c, 0x28ae80, 0x5ec962, 0xaddc30, 0xfde725,
-  ].map { Color(hex: $0) })
+  public static let viridis = Colormap(
+    name: "viridis",
+    stops: [
+      0x440154, 0x472d7b, 0x3b528b, 0x2c728e, 0x21918c, 0x28ae80, 0x5ec962, 0xaddc30, 0xfde725,
+    ].map { Color(hex: $0) })
   /// ColorBrewer's sequential Blues, the paper's confusion-matrix map.
-  public static let blues = Colormap(name: "Blues", stops: [
-    0xf7fbff, 0xdeebf7, 0xc6dbef, 0x9ecae1, 0x6baed6, 0x4292c6, 0x2171b5, 0x08519c, 0x08306b,
-  ].map { Color(hex: $0) })
+  public static let blues = Colormap(
+    name: "Blues",
+    stops: [
+      0xf7fbff, 0xdeebf7, 0xc6dbef, 0x9ecae1, 0x6baed6, 0x4292c6, 0x2171b5, 0x08519c, 0x08306b,
+    ].map { Color(hex: $0) })
   /// ColorBrewer's diverging red-blue (RdBu reversed: negative red, positive blue), for
   /// differences.
-  public static let redBlue = Colormap(name: "RdBu", stops: [
-    0xb2182b, 0xd6604d, 0xf4a582, 0xfddbc7, 0xf7f7f7, 0xd1e5f0, 0x92c5de, 0x4393c3, 0x2166ac,
-  ].map { Color(hex: $0) })
-
-  /// The colormap with `name` (gray, binary, viridis, Blues, RdBu), or nil.
-  public static func named(_ name: String) -> Colormap? {
-    [gray, binary, viridis, blues, redBlue].first { $0.name.lowercased() == name.lowercased() }
-  }
+  public static let redBlue = Colormap(
+    name: "RdBu",
+    stops: [
+      0xb2182b, 0xd6604d, 0xf4a582, 0xfddbc7, 0xf7f7f7, 0xd1e5f0, 0x92c5de, 0x4393c3, 0x2166ac,
+    ].map { Color(hex: $0) })
 }
 
 /// The Okabe-Ito palette: eight colours told apart under every common colour-vision deficiency.

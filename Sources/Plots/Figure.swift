@@ -1,3 +1,4 @@
+import AtomicFiles
 import Foundation
 
 /// A chart that knows its size and how to draw itself on a canvas (matplotlib's Artist); the
@@ -17,18 +18,17 @@ extension Figure {
     guard let format = FigureFormat(path: path) else {
       throw PlotError.invalidInput("\(path): unknown figure format; use .png, .svg or .pdf")
     }
-    let temporary = (path as NSString).deletingLastPathComponent + "/.\((path as NSString).lastPathComponent).\(getpid()).tmp"
     do {
-      let canvas = try Canvas(width: size.width, height: size.height, scale: scale, format: format, path: temporary)
-      draw(on: canvas)
-      try canvas.finish()
-      if rename(temporary, path) != 0 {
-        throw PlotError.cairo(path: path, status: String(cString: strerror(errno)))
+      try AtomicFile.replace(path) { temporary in
+        let canvas = try Canvas(
+          width: size.width, height: size.height, scale: scale, format: format, path: temporary)
+        draw(on: canvas)
+        try canvas.finish()
       }
-    } catch {
-      unlink(temporary)
-      if case PlotError.cairo(_, let status) = error { throw PlotError.cairo(path: path, status: status) }
-      throw error
+    } catch PlotError.cairo(_, let status) {
+      throw PlotError.cairo(path: path, status: status)
+    } catch FileError.unwritable(_, let reason) {
+      throw PlotError.cairo(path: path, status: reason)
     }
   }
 }
@@ -43,7 +43,10 @@ struct PlotArea {
   func y(_ fraction: Double) -> Double { bottom - fraction * height }
 
   /// Draws the frame, grid lines and tick labels for a y axis, and for an x axis when given.
-  func drawAxes(on canvas: Canvas, x xAxis: Axis?, y yAxis: Axis, xLabel: String?, yLabel: String?, showXTickLabels: Bool = true) {
+  func drawAxes(
+    on canvas: Canvas, x xAxis: Axis?, y yAxis: Axis, xLabel: String?, yLabel: String?,
+    showXTickLabels: Bool = true
+  ) {
     for tick in yAxis.ticks {
       let py = y(yAxis.fraction(tick))
       canvas.line(from: (left, py), to: (right, py), color: .grid)
@@ -53,13 +56,21 @@ struct PlotArea {
       for tick in xAxis.ticks {
         let px = x(xAxis.fraction(tick))
         canvas.line(from: (px, top), to: (px, bottom), color: .grid)
-        if showXTickLabels { canvas.text(xAxis.label(tick), x: px, y: bottom + 15, size: 10, color: .axis, align: .center) }
+        if showXTickLabels {
+          canvas.text(
+            xAxis.label(tick), x: px, y: bottom + 15, size: 10, color: .axis, align: .center)
+        }
       }
     }
     canvas.stroke(x: left, y: top, width: width, height: height, color: .axis, lineWidth: 1)
-    if let xLabel { canvas.text(xLabel, x: left + width / 2, y: bottom + 34, size: 12, align: .center, maxWidth: width) }
+    if let xLabel {
+      canvas.text(
+        xLabel, x: left + width / 2, y: bottom + 34, size: 12, align: .center, maxWidth: width)
+    }
     if let yLabel {
-      canvas.text(yLabel, x: left - 48, y: top + height / 2, size: 12, align: .center, maxWidth: height, angle: -.pi / 2)
+      canvas.text(
+        yLabel, x: left - 48, y: top + height / 2, size: 12, align: .center, maxWidth: height,
+        angle: -.pi / 2)
     }
   }
 }
@@ -71,21 +82,27 @@ struct LegendEntry {
 
 /// Draws a legend in whichever corner of `area` covers the fewest of `points` (matplotlib's
 /// loc="best").
-func drawLegend(_ entries: [LegendEntry], in area: PlotArea, avoiding points: [(Double, Double)], on canvas: Canvas) {
+func drawLegend(
+  _ entries: [LegendEntry], in area: PlotArea, avoiding points: [(Double, Double)],
+  on canvas: Canvas
+) {
   guard !entries.isEmpty else { return }
   let rowHeight = 17.0
   let textWidth = entries.map { canvas.textWidth($0.label, size: 10) }.max() ?? 0
-  let width = min(textWidth + 40, area.width - 16), height = Double(entries.count) * rowHeight + 8
+  let width = min(textWidth + 40, area.width - 16)
+  let height = Double(entries.count) * rowHeight + 8
   let corners = [
     (area.right - width - 8, area.top + 8), (area.left + 8, area.top + 8),
     (area.right - width - 8, area.bottom - height - 8), (area.left + 8, area.bottom - height - 8),
   ]
-  let (x, y) = corners.min { a, b in
-    func covered(_ c: (Double, Double)) -> Int {
-      points.filter { $0.0 >= c.0 && $0.0 <= c.0 + width && $0.1 >= c.1 && $0.1 <= c.1 + height }.count
-    }
-    return covered(a) < covered(b)
-  } ?? corners[0]
+  let (x, y) =
+    corners.min { a, b in
+      func covered(_ c: (Double, Double)) -> Int {
+        points.filter { $0.0 >= c.0 && $0.0 <= c.0 + width && $0.1 >= c.1 && $0.1 <= c.1 + height }
+          .count
+      }
+      return covered(a) < covered(b)
+    } ?? corners[0]
   canvas.fill(x: x, y: y, width: width, height: height, color: Color(1, 1, 1, alpha: 0.9))
   canvas.stroke(x: x, y: y, width: width, height: height, color: .grid)
   for (i, entry) in entries.enumerated() {
@@ -93,7 +110,9 @@ func drawLegend(_ entries: [LegendEntry], in area: PlotArea, avoiding points: [(
     if entry.marker {
       canvas.circle(x: x + 17, y: rowY, radius: 4, color: entry.color)
     } else {
-      canvas.line(from: (x + 6, rowY), to: (x + 28, rowY), color: entry.color, width: 2.5, dash: entry.dashed ? [5, 3] : [])
+      canvas.line(
+        from: (x + 6, rowY), to: (x + 28, rowY), color: entry.color, width: 2.5,
+        dash: entry.dashed ? [5, 3] : [])
     }
     canvas.text(entry.label, x: x + 34, y: rowY + 4, size: 10, maxWidth: width - 38)
   }

@@ -13,8 +13,13 @@ public struct ImageGrid: Figure {
     /// Framed in red and captioned in red when true.
     public var highlighted: Bool
 
-    public init(pixels: ArraySlice<UInt8>, rows: Int, columns: Int, caption: [String], highlighted: Bool = false) {
-      (self.pixels, self.rows, self.columns, self.caption, self.highlighted) = (pixels, rows, columns, caption, highlighted)
+    public init(
+      pixels: ArraySlice<UInt8>, rows: Int, columns: Int, caption: [String],
+      highlighted: Bool = false
+    ) {
+      (self.pixels, self.rows, self.columns, self.caption, self.highlighted) = (
+        pixels, rows, columns, caption, highlighted
+      )
     }
   }
 
@@ -37,7 +42,9 @@ public struct ImageGrid: Figure {
   /// Captions are left out when the images are too small to carry them.
   private var showsCaptions: Bool { side >= 40 }
   private var captionSize: Double { min(12, max(8, side / 9)) }
-  private var cellHeight: Double { side + 12 + (showsCaptions ? Double(captionLines) * (captionSize + 3) : 0) }
+  private var cellHeight: Double {
+    side + 12 + (showsCaptions ? Double(captionLines) * (captionSize + 3) : 0)
+  }
   private var rowCount: Int { (tiles.count + columns - 1) / columns }
 
   public var size: (width: Double, height: Double) {
@@ -45,9 +52,13 @@ public struct ImageGrid: Figure {
   }
 
   public func draw(on canvas: Canvas) {
-    canvas.text(title, x: size.width / 2, y: 26, size: 15, align: .center, bold: true, maxWidth: size.width - 20)
+    canvas.text(
+      title, x: size.width / 2, y: 26, size: 15, align: .center, bold: true,
+      maxWidth: size.width - 20)
     guard !tiles.isEmpty else {
-      canvas.text("no images", x: size.width / 2, y: 44 + cellHeight / 2, size: 13, color: .axis, align: .center)
+      canvas.text(
+        "no images", x: size.width / 2, y: 44 + cellHeight / 2, size: 13, color: .axis,
+        align: .center)
       return
     }
     for (i, tile) in tiles.enumerated() {
@@ -56,12 +67,19 @@ public struct ImageGrid: Figure {
       if showsCaptions {
         for line in tile.caption {
           y += captionSize + 3
-          canvas.text(line, x: x + side / 2, y: y - 2, size: captionSize, color: tile.highlighted ? .error : .text, align: .center, maxWidth: side + 10)
+          canvas.text(
+            line, x: x + side / 2, y: y - 2, size: captionSize,
+            color: tile.highlighted ? .error : .text, align: .center, maxWidth: side + 10)
         }
         y += 4
       }
-      canvas.image(tile.pixels, rows: tile.rows, columns: tile.columns, x: x, y: y, width: side, height: side, colormap: colormap)
-      if tile.highlighted { canvas.stroke(x: x - 1.5, y: y - 1.5, width: side + 3, height: side + 3, color: .error, lineWidth: 3) }
+      canvas.image(
+        tile.pixels, rows: tile.rows, columns: tile.columns, x: x, y: y, width: side, height: side,
+        colormap: colormap)
+      if tile.highlighted {
+        canvas.stroke(
+          x: x - 1.5, y: y - 1.5, width: side + 3, height: side + 3, color: .error, lineWidth: 3)
+      }
     }
   }
 }

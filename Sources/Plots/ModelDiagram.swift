@@ -7,7 +7,9 @@ public struct ModelDiagram: Figure {
   public struct Box {
     public var kind: String, settings: String, outputShape: [Int], parameters: Int
     public init(kind: String, settings: String, outputShape: [Int], parameters: Int) {
-      (self.kind, self.settings, self.outputShape, self.parameters) = (kind, settings, outputShape, parameters)
+      (self.kind, self.settings, self.outputShape, self.parameters) = (
+        kind, settings, outputShape, parameters
+      )
     }
   }
 
@@ -21,7 +23,9 @@ public struct ModelDiagram: Figure {
   }
 
   private let boxHeight = 38.0, gap = 14.0
-  public var size: (width: Double, height: Double) { (width, 50 + Double(boxes.count + 1) * (boxHeight + gap) + 30) }
+  public var size: (width: Double, height: Double) {
+    (width, 50 + Double(boxes.count + 1) * (boxHeight + gap) + 30)
+  }
 
   private func color(_ kind: String) -> Color {
     switch kind {
@@ -33,11 +37,15 @@ public struct ModelDiagram: Figure {
     }
   }
 
-  private static func shape(_ dims: [Int]) -> String { dims.map(String.init).joined(separator: "×") }
+  private static func shape(_ dims: [Int]) -> String {
+    dims.map(String.init).joined(separator: "×")
+  }
 
   public func draw(on canvas: Canvas) {
-    canvas.text(title, x: width / 2, y: 26, size: 15, align: .center, bold: true, maxWidth: width - 20)
-    let left = 40.0, boxWidth = width - 80
+    canvas.text(
+      title, x: width / 2, y: 26, size: 15, align: .center, bold: true, maxWidth: width - 20)
+    let left = 40.0
+    let boxWidth = width - 80
     var y = 44.0
     let rows = [Box(kind: "Input", settings: "", outputShape: inputShape, parameters: 0)] + boxes
     for (i, box) in rows.enumerated() {
@@ -50,14 +58,19 @@ public struct ModelDiagram: Figure {
       canvas.stroke(x: left, y: y, width: boxWidth, height: boxHeight, color: .axis)
       let heading = box.settings.isEmpty ? box.kind : "\(box.kind)  \(box.settings)"
       canvas.text(heading, x: left + 10, y: y + 16, size: 11, bold: true, maxWidth: boxWidth * 0.62)
-      canvas.text("→ \(ModelDiagram.shape(box.outputShape))", x: left + 10, y: y + 31, size: 10, color: .axis)
+      canvas.text(
+        "→ \(ModelDiagram.shape(box.outputShape))", x: left + 10, y: y + 31, size: 10, color: .axis)
       if box.parameters > 0 {
-        canvas.text("\(box.parameters.withThousandsSeparators) params", x: left + boxWidth - 10, y: y + 24, size: 10, color: .axis, align: .right)
+        canvas.text(
+          "\(box.parameters.withThousandsSeparators) params", x: left + boxWidth - 10, y: y + 24,
+          size: 10, color: .axis, align: .right)
       }
       y += boxHeight + gap
     }
     let total = boxes.reduce(0) { $0 + $1.parameters }
-    canvas.text("Total parameters: \(total.withThousandsSeparators)", x: width / 2, y: y + 12, size: 12, align: .center, bold: true)
+    canvas.text(
+      "Total parameters: \(total.withThousandsSeparators)", x: width / 2, y: y + 12, size: 12,
+      align: .center, bold: true)
   }
 }
 

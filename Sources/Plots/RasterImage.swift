@@ -13,7 +13,8 @@ public struct RasterImage: Sendable {
     defer { cairo_surface_destroy(surface) }
     let status = cairo_surface_status(surface)
     guard status == CAIRO_STATUS_SUCCESS else {
-      throw PlotError.invalidInput("\(path): not a readable PNG (\(String(cString: cairo_status_to_string(status))))")
+      throw PlotError.invalidInput(
+        "\(path): not a readable PNG (\(String(cString: cairo_status_to_string(status))))")
     }
     cairo_surface_flush(surface)
     width = Int(cairo_image_surface_get_width(surface))
@@ -34,7 +35,9 @@ public struct RasterImage: Sendable {
           return alpha == 0 ? 0 : UInt8(min(255, v * 255 / alpha))
         }
         let i = (y * width + x) * 4
-        (pixels[i], pixels[i + 1], pixels[i + 2], pixels[i + 3]) = (channel(16), channel(8), channel(0), UInt8(alpha))
+        (pixels[i], pixels[i + 1], pixels[i + 2], pixels[i + 3]) = (
+          channel(16), channel(8), channel(0), UInt8(alpha)
+        )
       }
     }
     rgba = pixels
@@ -43,6 +46,8 @@ public struct RasterImage: Sendable {
   /// The colour at (x, y).
   public func color(x: Int, y: Int) -> Color {
     let i = (y * width + x) * 4
-    return Color(Double(rgba[i]) / 255, Double(rgba[i + 1]) / 255, Double(rgba[i + 2]) / 255, alpha: Double(rgba[i + 3]) / 255)
+    return Color(
+      Double(rgba[i]) / 255, Double(rgba[i + 1]) / 255, Double(rgba[i + 2]) / 255,
+      alpha: Double(rgba[i + 3]) / 255)
   }
 }

@@ -12,14 +12,19 @@ public struct Axis: Sendable {
   /// An axis covering `values` (non-finite ones ignored; and non-positive ones on a log axis),
   /// padded to nice bounds; a flat or empty range is widened so it still has ticks.
   /// `integers` keeps the tick step at 1 or more (epochs).
-  public init(covering values: [Double], logarithmic: Bool = false, targetTicks: Int = 6, includeZero: Bool = false, integers: Bool = false) {
+  public init(
+    covering values: [Double], logarithmic: Bool = false, targetTicks: Int = 6,
+    includeZero: Bool = false, integers: Bool = false
+  ) {
     self.logarithmic = logarithmic
     var finite = values.filter { $0.isFinite && (!logarithmic || $0 > 0) }
     if includeZero && !logarithmic { finite.append(0) }
-    var low = finite.min() ?? 0, high = finite.max() ?? 1
+    var low = finite.min() ?? 0
+    var high = finite.max() ?? 1
     if logarithmic {
       if finite.isEmpty { (low, high) = (0.1, 1) }
-      let a = floor(log10(low)), b = max(ceil(log10(high)), a + 1)
+      let a = floor(log10(low))
+      let b = max(ceil(log10(high)), a + 1)
       let decades = Int(b - a)
       let every = max(1, decades / targetTicks)
       ticks = stride(from: 0, through: decades, by: every).map { pow(10, a + Double($0)) }
@@ -34,7 +39,8 @@ public struct Axis: Sendable {
     if integers && high - low < 1 { (low, high) = (floor(low), max(ceil(high), floor(low) + 1)) }
     let raw = Axis.niceStep((high - low) / Double(max(targetTicks - 1, 1)))
     let step = integers ? max(raw, 1) : raw
-    let first = floor(low / step) * step, last = ceil(high / step) * step
+    let first = floor(low / step) * step
+    let last = ceil(high / step) * step
     let count = Int(((last - first) / step).rounded())
     ticks = (0...count).map { first + Double($0) * step }
     lower = first
@@ -59,7 +65,9 @@ public struct Axis: Sendable {
 
   /// Where `value` falls in the range, 0 at `lower` and 1 at `upper`.
   public func fraction(_ value: Double) -> Double {
-    if logarithmic { return (log10(max(value, lower)) - log10(lower)) / (log10(upper) - log10(lower)) }
+    if logarithmic {
+      return (log10(max(value, lower)) - log10(lower)) / (log10(upper) - log10(lower))
+    }
     return (value - lower) / (upper - lower)
   }
 

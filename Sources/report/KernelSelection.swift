@@ -22,7 +22,9 @@ enum KernelSelection {
 
   /// The best OpenBLAS core type for CPU feature flags, or nil when the CPU lacks AVX-512.
   static func preferredCoreType(cpuFlags: Set<Substring>) -> String? {
-    let avx512 = ["avx512f", "avx512bw", "avx512vl", "avx512dq"].allSatisfy { cpuFlags.contains(Substring($0)) }
+    let avx512 = ["avx512f", "avx512bw", "avx512vl", "avx512dq"].allSatisfy {
+      cpuFlags.contains(Substring($0))
+    }
     guard avx512 else { return nil }
     return cpuFlags.contains("avx512_bf16") ? "COOPERLAKE" : "SKYLAKEX"
   }
@@ -37,7 +39,9 @@ enum KernelSelection {
   }
 
   /// The variables to change before the libraries load; empty when all are as wanted.
-  static func wantedChanges(environment: [String: String], cpuFlags: Set<Substring>) -> [String: String] {
+  static func wantedChanges(environment: [String: String], cpuFlags: Set<Substring>) -> [String:
+    String]
+  {
     var changes: [String: String] = [:]
     if let wanted = wantedCoreType(environment: environment, cpuFlags: cpuFlags),
       environment[openBLASVariable]?.uppercased() != wanted.uppercased()
@@ -52,8 +56,14 @@ enum KernelSelection {
   /// process) when nothing changes or the restart fails.
   static func restartWithPreferredKernelsIfNeeded() {
     let environment = ProcessInfo.processInfo.environment
-    let cpuinfo = FileManager.default.contents(atPath: "/proc/cpuinfo").map { String(decoding: $0, as: UTF8.self) } ?? ""
-    let flags = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") }).map { Set($0.split(separator: " ")) } ?? []
+    let cpuinfo =
+      FileManager.default.contents(atPath: "/proc/cpuinfo").map {
+        String(decoding: $0, as: UTF8.self)
+      } ?? ""
+    let flags =
+      cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") }).map {
+        Set($0.split(separator: " "))
+      } ?? []
     let changes = wantedChanges(environment: environment, cpuFlags: flags)
     guard !changes.isEmpty else { return }
     for (name, value) in changes { setenv(name, value, 1) }

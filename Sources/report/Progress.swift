@@ -9,17 +9,31 @@ final class ProgressDisplay: TrainingCallback {
   private func write(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }
 
   func batchDidEnd(_ p: BatchProgress, state: TrainingState) {
-    guard interactive, Date().timeIntervalSince(lastDraw) > 0.1 || p.batch == p.batches else { return }
+    guard interactive, Date().timeIntervalSince(lastDraw) > 0.1 || p.batch == p.batches else {
+      return
+    }
     lastDraw = Date()
-    let width = 28, done = Int(Double(width) * Double(p.batch) / Double(p.batches))
+    let width = 28
+    let done = Int(Double(width) * Double(p.batch) / Double(p.batches))
     let eta = p.elapsed / Double(p.batch) * Double(p.batches - p.batch)
-    let bar = String(repeating: "=", count: done) + (done < width ? ">" : "") + String(repeating: " ", count: max(0, width - done - 1))
-    write(String(format: "\r\u{1B}[2KEpoch %d/%d [%@] %d/%d  loss %.4f  acc %.4f  %.0f img/s  ETA %.0fs", p.epoch, p.epochs, bar, p.batch, p.batches, p.loss, p.accuracy, p.imagesPerSecond, eta))
+    let bar =
+      String(repeating: "=", count: done) + (done < width ? ">" : "")
+      + String(repeating: " ", count: max(0, width - done - 1))
+    write(
+      String(
+        format: "\r\u{1B}[2KEpoch %d/%d [%@] %d/%d  loss %.4f  acc %.4f  %.0f img/s  ETA %.0fs",
+        p.epoch, p.epochs, bar, p.batch, p.batches, p.loss, p.accuracy, p.imagesPerSecond, eta))
   }
 
   func epochDidEnd(_ m: EpochMetrics, state: TrainingState) {
-    let validation = m.valAccuracy.map { String(format: "  val_loss %.4f  val_acc %.4f", m.valLoss ?? .nan, $0) } ?? ""
-    write((interactive ? "\r\u{1B}[2K" : "") + String(format: "epoch %d: loss %.4f  acc %.4f%@  lr %.2g  %.1fs  %.0f img/s\n", m.epoch, m.loss, m.accuracy, validation, m.learningRate, m.seconds, m.imagesPerSecond))
+    let validation =
+      m.valAccuracy.map { String(format: "  val_loss %.4f  val_acc %.4f", m.valLoss ?? .nan, $0) }
+      ?? ""
+    write(
+      (interactive ? "\r\u{1B}[2K" : "")
+        + String(
+          format: "epoch %d: loss %.4f  acc %.4f%@  lr %.2g  %.1fs  %.0f img/s\n", m.epoch, m.loss,
+          m.accuracy, validation, m.learningRate, m.seconds, m.imagesPerSecond))
   }
 }
 

@@ -6,10 +6,18 @@ import ArgumentParser
 struct Report: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Train CNNs on handwritten digits and write notebook-style HTML reports.",
-    subcommands: [Run.self, Resume.self, Render.self, List.self, Show.self, Reindex.self, Compare.self, Paper.self, Predict.self, Submit.self, Bench.self])
+    subcommands: [
+      Run.self, Resume.self, Render.self, List.self, Show.self, Reindex.self, Compare.self,
+      Paper.self, Predict.self, Submit.self, Bench.self,
+    ])
 
   static func main() {
     KernelSelection.restartWithPreferredKernelsIfNeeded()
-    main(nil)
+    do {
+      var command = try parseAsRoot()
+      try command.run()
+    } catch {
+      exit(withError: Advice.adding(to: error))
+    }
   }
 }

@@ -17,18 +17,26 @@ let mnistDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 
 func idxBytes(magic: UInt8, dimensions: [Int], data: [UInt8]) -> Data {
   var bytes: [UInt8] = [0, 0, 0x08, magic]
-  for d in dimensions { bytes += [UInt8(d >> 24 & 0xff), UInt8(d >> 16 & 0xff), UInt8(d >> 8 & 0xff), UInt8(d & 0xff)] }
+  for d in dimensions {
+    bytes += [UInt8(d >> 24 & 0xff), UInt8(d >> 16 & 0xff), UInt8(d >> 8 & 0xff), UInt8(d & 0xff)]
+  }
   return Data(bytes + data)
 }
 
 final class IDXTests: XCTestCase {
   func testSHA256OfKnownVectors() {
-    XCTAssertEqual(SHA256.hex(Data()), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-    XCTAssertEqual(SHA256.hex(Data("abc".utf8)), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    XCTAssertEqual(
+      SHA256.hex(Data()), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    XCTAssertEqual(
+      SHA256.hex(Data("abc".utf8)),
+      "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     let long = Data("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)
-    XCTAssertEqual(SHA256.hex(long), "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+    XCTAssertEqual(
+      SHA256.hex(long), "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
     // 1,000,000 x "a" crosses many blocks.
-    XCTAssertEqual(SHA256.hex(Data(repeating: 0x61, count: 1_000_000)), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    XCTAssertEqual(
+      SHA256.hex(Data(repeating: 0x61, count: 1_000_000)),
+      "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
   }
 
   func testLoadsRealMNISTWithChecksums() throws {
@@ -45,7 +53,9 @@ final class IDXTests: XCTestCase {
     let labels = idxBytes(magic: 1, dimensions: [3], data: [1, 2, 3])
     try labels.write(to: URL(fileURLWithPath: dir + "/raw"))
     XCTAssertEqual(try IDX.read(dir + "/raw").dimensions, [3])
-    XCTAssertEqual([UInt8](try IDX.read(mnistDirectory + "/t10k-labels-idx1-ubyte.gz").bytes.prefix(3)), [7, 2, 1])
+    XCTAssertEqual(
+      [UInt8](try IDX.read(mnistDirectory + "/t10k-labels-idx1-ubyte.gz").bytes.prefix(3)),
+      [7, 2, 1])
   }
 
   func testBadMagicIsNamed() throws {
@@ -58,7 +68,8 @@ final class IDXTests: XCTestCase {
 
   func testTruncatedDataIsNamedWithSizes() throws {
     let dir = try scratchDirectory()
-    try idxBytes(magic: 3, dimensions: [2, 2, 2], data: [1, 2, 3]).write(to: URL(fileURLWithPath: dir + "/short"))
+    try idxBytes(magic: 3, dimensions: [2, 2, 2], data: [1, 2, 3]).write(
+      to: URL(fileURLWithPath: dir + "/short"))
     XCTAssertThrowsError(try IDX.read(dir + "/short")) { error in
       XCTAssert("\(error)".contains("need 8 data bytes, the file has 3"), "\(error)")
     }
@@ -69,17 +80,20 @@ final class IDXTests: XCTestCase {
     let gz = FileManager.default.contents(atPath: mnistDirectory + "/t10k-labels-idx1-ubyte.gz")!
     try gz.prefix(gz.count / 2).write(to: URL(fileURLWithPath: dir + "/half.gz"))
     XCTAssertThrowsError(try IDX.read(dir + "/half.gz")) { error in
-      XCTAssert("\(error)".contains("half.gz: cannot read: the gzip stream is truncated"), "\(error)")
+      XCTAssert(
+        "\(error)".contains("half.gz: cannot read: the gzip stream is truncated"), "\(error)")
     }
   }
 
   func testChecksumMismatchNamesFileAndBothDigests() throws {
     let dir = try scratchDirectory()
     for name in ["train-images-idx3-ubyte", "t10k-images-idx3-ubyte"] {
-      try idxBytes(magic: 3, dimensions: [1, 2, 2], data: [0, 1, 2, 3]).write(to: URL(fileURLWithPath: "\(dir)/\(name)"))
+      try idxBytes(magic: 3, dimensions: [1, 2, 2], data: [0, 1, 2, 3]).write(
+        to: URL(fileURLWithPath: "\(dir)/\(name)"))
     }
     for name in ["train-labels-idx1-ubyte", "t10k-labels-idx1-ubyte"] {
-      try idxBytes(magic: 1, dimensions: [1], data: [4]).write(to: URL(fileURLWithPath: "\(dir)/\(name)"))
+      try idxBytes(magic: 1, dimensions: [1], data: [4]).write(
+        to: URL(fileURLWithPath: "\(dir)/\(name)"))
     }
     XCTAssertThrowsError(try IDXDataset.mnist.load(directory: dir)) { error in
       let text = "\(error)"
@@ -93,29 +107,38 @@ final class IDXTests: XCTestCase {
   func testMismatchedCountsAndLabelRange() throws {
     let dir = try scratchDirectory()
     for prefix in ["train", "t10k"] {
-      try idxBytes(magic: 3, dimensions: [2, 1, 1], data: [0, 1]).write(to: URL(fileURLWithPath: "\(dir)/\(prefix)-images-idx3-ubyte"))
-      try idxBytes(magic: 1, dimensions: [1], data: [4]).write(to: URL(fileURLWithPath: "\(dir)/\(prefix)-labels-idx1-ubyte"))
+      try idxBytes(magic: 3, dimensions: [2, 1, 1], data: [0, 1]).write(
+        to: URL(fileURLWithPath: "\(dir)/\(prefix)-images-idx3-ubyte"))
+      try idxBytes(magic: 1, dimensions: [1], data: [4]).write(
+        to: URL(fileURLWithPath: "\(dir)/\(prefix)-labels-idx1-ubyte"))
     }
-    XCTAssertThrowsError(try IDXDataset.mnist.load(directory: dir, verifyChecksums: false)) { error in
+    XCTAssertThrowsError(try IDXDataset.mnist.load(directory: dir, verifyChecksums: false)) {
+      error in
       XCTAssert("\(error)".contains("1 labels for 2 images"), "\(error)")
     }
     for prefix in ["train", "t10k"] {
-      try idxBytes(magic: 1, dimensions: [2], data: [4, 12]).write(to: URL(fileURLWithPath: "\(dir)/\(prefix)-labels-idx1-ubyte"))
+      try idxBytes(magic: 1, dimensions: [2], data: [4, 12]).write(
+        to: URL(fileURLWithPath: "\(dir)/\(prefix)-labels-idx1-ubyte"))
     }
-    XCTAssertThrowsError(try IDXDataset.mnist.load(directory: dir, verifyChecksums: false)) { error in
+    XCTAssertThrowsError(try IDXDataset.mnist.load(directory: dir, verifyChecksums: false)) {
+      error in
       XCTAssert("\(error)".contains("label 12 at index 1 is outside 0...9"), "\(error)")
     }
   }
 
   func testMissingDirectorySaysHowToFix() {
     XCTAssertThrowsError(try IDXDataset.fashionMNIST.load(directory: "/nonexistent")) { error in
-      XCTAssert("\(error)".contains("/nonexistent/train-images-idx3-ubyte[.gz]: file not found"), "\(error)")
+      XCTAssert(
+        "\(error)".contains("/nonexistent/train-images-idx3-ubyte[.gz]: file not found"), "\(error)"
+      )
       XCTAssert("\(error)".contains("apt-get install dataset-fashion-mnist"), "\(error)")
     }
   }
 
   func testFashionMNISTFromDebianPackage() throws {
-    try XCTSkipUnless(FileManager.default.fileExists(atPath: IDXDataset.fashionMNIST.defaultDirectory), "dataset-fashion-mnist not installed")
+    try XCTSkipUnless(
+      FileManager.default.fileExists(atPath: IDXDataset.fashionMNIST.defaultDirectory),
+      "dataset-fashion-mnist not installed")
     let (train, test) = try IDXDataset.fashionMNIST.load()
     XCTAssertEqual(train.count, 60_000)
     XCTAssertEqual(test.count, 10_000)

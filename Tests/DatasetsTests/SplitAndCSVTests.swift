@@ -7,7 +7,8 @@ final class SplitAndCSVTests: XCTestCase {
   private func toy(perClass: Int) -> ImageDataset {
     let labels = (0..<(10 * perClass)).map { Int32($0 % 10) }
     return ImageDataset(
-      pixels: labels.map { UInt8($0) }, labels: labels, rows: 1, columns: 1, classNames: (0...9).map(String.init))
+      pixels: labels.map { UInt8($0) }, labels: labels, rows: 1, columns: 1,
+      classNames: (0...9).map(String.init))
   }
 
   func testStratifiedSplitKeepsClassProportionsAndIsSeeded() throws {
@@ -34,7 +35,8 @@ final class SplitAndCSVTests: XCTestCase {
     let dir = try scratchDirectory()
     let header = (0..<784).map { "pixel\($0)" }.joined(separator: ",")
     let row = [String](repeating: "0", count: 783).joined(separator: ",") + ",255"
-    try "label,\(header)\n3,\(row)\n7,\(row)\n".write(toFile: dir + "/train.csv", atomically: true, encoding: .utf8)
+    try "label,\(header)\n3,\(row)\n7,\(row)\n".write(
+      toFile: dir + "/train.csv", atomically: true, encoding: .utf8)
     try "\(header)\n\(row)\n".write(toFile: dir + "/test.csv", atomically: true, encoding: .utf8)
     let train = try KaggleCSV.load(dir + "/train.csv", labelled: true)
     XCTAssertEqual(train.labels, [3, 7])
@@ -48,21 +50,28 @@ final class SplitAndCSVTests: XCTestCase {
     let dir = try scratchDirectory()
     let header = (0..<784).map { "pixel\($0)" }.joined(separator: ",")
     let good = [String](repeating: "0", count: 784).joined(separator: ",")
-    try "label,\(header)\n3,\(good)\n12,\(good)\n".write(toFile: dir + "/a.csv", atomically: true, encoding: .utf8)
+    try "label,\(header)\n3,\(good)\n12,\(good)\n".write(
+      toFile: dir + "/a.csv", atomically: true, encoding: .utf8)
     XCTAssertThrowsError(try KaggleCSV.load(dir + "/a.csv", labelled: true)) { error in
-      XCTAssertEqual("\(error)", "\(dir)/a.csv:3: field 1 (label) is '12', expected an integer in 0...9")
+      XCTAssertEqual(
+        "\(error)", "\(dir)/a.csv:3: field 1 (label) is '12', expected an integer in 0...9")
     }
-    try "label,\(header)\n3,\(good.dropLast(2))\n".write(toFile: dir + "/b.csv", atomically: true, encoding: .utf8)
+    try "label,\(header)\n3,\(good.dropLast(2))\n".write(
+      toFile: dir + "/b.csv", atomically: true, encoding: .utf8)
     XCTAssertThrowsError(try KaggleCSV.load(dir + "/b.csv", labelled: true)) { error in
       XCTAssertEqual("\(error)", "\(dir)/b.csv:2: 784 fields, expected 785")
     }
     try "\(header)\n".write(toFile: dir + "/c.csv", atomically: true, encoding: .utf8)
     XCTAssertThrowsError(try KaggleCSV.load(dir + "/c.csv", labelled: true)) { error in
-      XCTAssert("\(error)".hasPrefix("\(dir)/c.csv:1: header has 784 columns starting pixel0,pixel1"), "\(error)")
+      XCTAssert(
+        "\(error)".hasPrefix("\(dir)/c.csv:1: header has 784 columns starting pixel0,pixel1"),
+        "\(error)")
     }
-    try "label,\(header)\n3,\(good.dropLast(1))x\n".write(toFile: dir + "/d.csv", atomically: true, encoding: .utf8)
+    try "label,\(header)\n3,\(good.dropLast(1))x\n".write(
+      toFile: dir + "/d.csv", atomically: true, encoding: .utf8)
     XCTAssertThrowsError(try KaggleCSV.load(dir + "/d.csv", labelled: true)) { error in
-      XCTAssertEqual("\(error)", "\(dir)/d.csv:2: field 785 (pixel783) is 'x', expected an integer in 0...255")
+      XCTAssertEqual(
+        "\(error)", "\(dir)/d.csv:2: field 785 (pixel783) is 'x', expected an integer in 0...255")
     }
   }
 }

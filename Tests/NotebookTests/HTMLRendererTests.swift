@@ -9,8 +9,10 @@ final class HTMLRendererTests: XCTestCase {
     let notebook = Notebook(
       title: hostile, subtitle: hostile, facts: [(hostile, hostile)],
       cells: [
-        .heading(hostile), .prose([.text(hostile), .strong(hostile), .code(hostile)]), .code(hostile, language: "yaml"),
-        .table(Table(header: [hostile], rows: [[hostile]], caption: hostile)), .callout([.text(hostile)], warning: true),
+        .heading(hostile), .prose([.text(hostile), .strong(hostile), .code(hostile)]),
+        .code(hostile, language: "yaml"),
+        .table(Table(header: [hostile], rows: [[hostile]], caption: hostile)),
+        .callout([.text(hostile)], warning: true),
       ])
     let html = try HTMLRenderer().render(notebook)
     XCTAssertFalse(html.contains("<script>"))
@@ -19,7 +21,8 @@ final class HTMLRendererTests: XCTestCase {
   }
 
   func testNoJavaScriptOrNetworkAndPrintStyles() throws {
-    let html = try HTMLRenderer().render(Notebook(title: "t", cells: [.figure(path: "figures/a.png", caption: "c", alt: "a")]))
+    let html = try HTMLRenderer().render(
+      Notebook(title: "t", cells: [.figure(path: "figures/a.png", caption: "c", alt: "a")]))
     XCTAssertFalse(html.lowercased().contains("<script"))
     XCTAssertFalse(html.contains("http://"))
     XCTAssertFalse(html.contains("https://"))
@@ -28,7 +31,9 @@ final class HTMLRendererTests: XCTestCase {
   }
 
   func testHighlightedRowAndNumericColumns() throws {
-    let table = Table(header: ["epoch", "acc"], rows: [["1", "0.9"], ["2", "0.99"]], highlightedRow: 1, numericColumns: [1])
+    let table = Table(
+      header: ["epoch", "acc"], rows: [["1", "0.9"], ["2", "0.99"]], highlightedRow: 1,
+      numericColumns: [1])
     let html = try HTMLRenderer().render(Notebook(title: "t", cells: [.table(table)]))
     XCTAssert(html.contains("<tr class=\"best\"><td>2</td><td class=\"num\">0.99</td></tr>"), html)
   }
@@ -38,9 +43,13 @@ final class HTMLRendererTests: XCTestCase {
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     try Data([0x89, 0x50, 0x4e, 0x47]).write(to: URL(fileURLWithPath: dir + "/f.png"))
     let renderer = HTMLRenderer(embedImages: true, baseDirectory: dir)
-    let html = try renderer.render(Notebook(title: "t", cells: [.figure(path: "f.png", caption: "c", alt: "a")]))
+    let html = try renderer.render(
+      Notebook(title: "t", cells: [.figure(path: "f.png", caption: "c", alt: "a")]))
     XCTAssert(html.contains("src=\"data:image/png;base64,iVBORw==\""), html)
-    XCTAssertThrowsError(try renderer.render(Notebook(title: "t", cells: [.figure(path: "missing.png", caption: "", alt: "")]))) {
+    XCTAssertThrowsError(
+      try renderer.render(
+        Notebook(title: "t", cells: [.figure(path: "missing.png", caption: "", alt: "")]))
+    ) {
       XCTAssert("\($0)".contains("missing.png: figure not found"), "\($0)")
     }
   }

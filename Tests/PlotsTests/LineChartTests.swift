@@ -5,11 +5,14 @@ import XCTest
 
 final class LineChartTests: XCTestCase {
   func testSeriesLandsWhereItsValuesSayAndLegendIsDrawn() throws {
-    let red = Color(1, 0, 0), blue = Color(0, 0, 1)
-    var chart = LineChart(title: "Accuracy", yLabel: "accuracy", series: [
-      .init(name: "ramp", y: [0, 0.5, 1], color: blue),
-      .init(name: "flat", y: [0.25, 0.25, 0.25], color: red),
-    ])
+    let red = Color(1, 0, 0)
+    let blue = Color(0, 0, 1)
+    var chart = LineChart(
+      title: "Accuracy", yLabel: "accuracy",
+      series: [
+        .init(name: "ramp", y: [0, 0.5, 1], color: blue),
+        .init(name: "flat", y: [0.25, 0.25, 0.25], color: red),
+      ])
     chart.width = 640
     chart.height = 400
     let path = try figurePath("line.png")
@@ -23,32 +26,47 @@ final class LineChartTests: XCTestCase {
     XCTAssertFalse(redRows.isEmpty)
     XCTAssert(redRows.allSatisfy { abs(Double($0) - 266.5) <= 2 }, "red at rows \(redRows)")
     // The legend's red sample line lies elsewhere in the picture.
-    let legendRed = (0..<image.width).flatMap { x in rows(of: red, in: image, x: x).filter { abs(Double($0) - 266.5) > 6 } }
+    let legendRed = (0..<image.width).flatMap { x in
+      rows(of: red, in: image, x: x).filter { abs(Double($0) - 266.5) > 6 }
+    }
     XCTAssertGreaterThan(legendRed.count, 10, "no legend entry for the red series")
   }
 
-  func testRenderingIsByteIdentical() throws {
-    let chart = LineChart(title: "Loss", yLabel: "loss", series: [.init(name: "loss", y: [2, 1, 0.5, 0.3])])
-    let a = try figurePath("same-a.png"), b = try figurePath("same-b.png")
+  func testRenderingIsByteIdenticalAndNotBlank() throws {
+    let chart = LineChart(
+      title: "Loss", yLabel: "loss", series: [.init(name: "loss", y: [2, 1, 0.5, 0.3])])
+    let a = try figurePath("same-a.png")
+    let b = try figurePath("same-b.png")
     try chart.render(to: a)
     try chart.render(to: b)
     XCTAssertEqual(FileManager.default.contents(atPath: a), FileManager.default.contents(atPath: b))
+    // The series is drawn in the first palette colour, not just the frame and text.
+    let image = try RasterImage(pngPath: a)
+    let drawn = (0..<image.width).reduce(0) {
+      $0 + rows(of: Palette.color(0), in: image, x: $1).count
+    }
+    XCTAssertGreaterThan(drawn, 100, "the loss line is missing")
   }
 
   func testNonFiniteValuesAreSkippedAndSaid() throws {
-    let chart = LineChart(title: "Loss", yLabel: "loss", series: [.init(name: "loss", y: [1, .nan, 0.5, .infinity])])
+    let chart = LineChart(
+      title: "Loss", yLabel: "loss", series: [.init(name: "loss", y: [1, .nan, 0.5, .infinity])])
     XCTAssertEqual(chart.skippedValues, 2)
     let path = try figurePath("nan.png")
     try chart.render(to: path)
     let image = try RasterImage(pngPath: path)
-    let noteRows = (300..<image.width).flatMap { x in rows(of: .error, in: image, x: x).filter { $0 > 380 } }
+    let noteRows = (300..<image.width).flatMap { x in
+      rows(of: .error, in: image, x: x).filter { $0 > 380 }
+    }
     XCTAssertFalse(noteRows.isEmpty, "the skipped-values note is missing")
   }
 
   func testEdgeCasesDrawWithoutTrouble() throws {
-    var chart = LineChart(title: String(repeating: "A very long title that must shrink ", count: 6), yLabel: "loss", series: [
-      .init(name: "single epoch", y: [0.7]), .init(name: "flat", y: [0.5, 0.5]),
-    ])
+    var chart = LineChart(
+      title: String(repeating: "A very long title that must shrink ", count: 6), yLabel: "loss",
+      series: [
+        .init(name: "single epoch", y: [0.7]), .init(name: "flat", y: [0.5, 0.5]),
+      ])
     chart.logScale = true
     chart.highlight = .init(x: 1, y: 0.7, label: "best 0.7")
     chart.events = [.init(x: 2, label: "lr x0.2")]
@@ -62,13 +80,17 @@ final class LineChartTests: XCTestCase {
 
   func testVectorFormats() throws {
     let chart = LineChart(title: "Loss", yLabel: "loss", series: [.init(name: "loss", y: [2, 1])])
-    let svg = try figurePath("line.svg"), pdf = try figurePath("line.pdf"), pdf2 = try figurePath("line2.pdf")
+    let svg = try figurePath("line.svg")
+    let pdf = try figurePath("line.pdf")
+    let pdf2 = try figurePath("line2.pdf")
     try chart.render(to: svg)
     try chart.render(to: pdf)
     try chart.render(to: pdf2)
-    XCTAssert(String(decoding: FileManager.default.contents(atPath: svg)!, as: UTF8.self).contains("<svg"))
+    XCTAssert(
+      String(decoding: FileManager.default.contents(atPath: svg)!, as: UTF8.self).contains("<svg"))
     XCTAssertEqual(FileManager.default.contents(atPath: pdf)!.prefix(4), Data("%PDF".utf8))
-    XCTAssertEqual(FileManager.default.contents(atPath: pdf), FileManager.default.contents(atPath: pdf2))
+    XCTAssertEqual(
+      FileManager.default.contents(atPath: pdf), FileManager.default.contents(atPath: pdf2))
     XCTAssertThrowsError(try chart.render(to: try figurePath("line.gif")))
     XCTAssertThrowsError(try chart.render(to: "/nonexistent/dir/x.png")) { error in
       XCTAssert("\(error)".hasPrefix("/nonexistent/dir/x.png: cannot write figure"), "\(error)")

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Experiments
+import Benchmarks
 import Foundation
 import NeuralNet
 
@@ -23,9 +23,15 @@ extension Report {
     var augment = false
     @Option(help: "Directory holding the four MNIST IDX files (default: data/mnist).")
     var mnist = "data/mnist"
-    @Option(help: "Layer arithmetic: auto (bf16 where the CPU has native bf16, else fp32), bf16 or fp32 (default: auto).")
+    @Option(
+      help:
+        "Layer arithmetic: auto (bf16 where the CPU has native bf16, else fp32), bf16 or fp32 (default: auto)."
+    )
     var precision: Precision = .auto
-    @Flag(help: "Measure the plain reference engine (NHWC, im2col + OpenBLAS) instead of oneDNN, for comparison.")
+    @Flag(
+      help:
+        "Measure the plain reference engine (NHWC, im2col + OpenBLAS) instead of oneDNN, for comparison."
+    )
     var referenceEngine = false
     @Flag(help: "Print one JSON object instead of a table.")
     var json = false
@@ -37,7 +43,8 @@ extension Report {
       if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
       guard precision.isSupported else {
         throw ValidationError(
-          "--precision \(precision.rawValue) needs an AVX-512 CPU; oneDNN reports \(ComputeEngine.isa) here")
+          "--precision \(precision.rawValue) needs an AVX-512 CPU; oneDNN reports \(ComputeEngine.isa) here"
+        )
       }
       if referenceEngine, precision == .bf16 {
         throw ValidationError("--reference-engine computes in fp32 only; drop --precision bf16")
@@ -47,7 +54,8 @@ extension Report {
     func run() throws {
       if let threads { Parallel.workers = threads }
       let result = try Benchmark.run(
-        steps: steps, batchSize: batchSize, repeats: repeats, augment: augment, mnistDirectory: mnist,
+        steps: steps, batchSize: batchSize, repeats: repeats, augment: augment,
+        mnistDirectory: mnist,
         engine: referenceEngine ? .reference : .oneDNN(precision))
       if json {
         let encoder = JSONEncoder()
@@ -57,7 +65,10 @@ extension Report {
       }
       let rows: [(String, String)] = [
         ("model parameters", "\(result.parameters)"),
-        ("batch size x steps x repeats", "\(result.batchSize) x \(result.steps) x \(result.repeats)"),
+        (
+          "batch size x steps x repeats",
+          "\(result.batchSize) x \(result.steps) x \(result.repeats)"
+        ),
         ("threads", "\(result.threads)"),
         ("engine", "\(result.engine) (\(result.isa))"),
         ("BLAS kernels", result.blasCore),
@@ -67,7 +78,9 @@ extension Report {
         ("peak memory", String(format: "%.0f MiB", result.peakRSSMiB)),
         ("figures of one run (median)", String(format: "%.1f ms", result.figuresMilliseconds)),
       ]
-      for (name, value) in rows { print(name.padding(toLength: 30, withPad: " ", startingAt: 0) + value) }
+      for (name, value) in rows {
+        print(name.padding(toLength: 30, withPad: " ", startingAt: 0) + value)
+      }
     }
   }
 }

@@ -1,12 +1,17 @@
 import ArgumentParser
-import Experiments
 import Foundation
+import Reports
+import RunStorage
+import Runs
 
 extension Report {
   /// `report compare A B C ...`: one page comparing experiments or runs.
   struct Compare: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Compare experiments (their completed runs, one per seed) or run ids on one HTML page; one experiment alone shows its spread over seeds.")
+      abstract:
+        "Compare experiments (their completed runs, one per seed) or run ids on one HTML page; "
+        + "one experiment alone shows its spread over seeds."
+    )
 
     @Argument(help: "Experiment names or run ids; one experiment needs at least two seeds.")
     var references: [String]
@@ -14,28 +19,39 @@ extension Report {
     @OptionGroup var options: OutputOptions
 
     func validate() throws {
-      guard !references.isEmpty else { throw ValidationError("give the experiments or runs to compare") }
+      guard !references.isEmpty else {
+        throw ValidationError("give the experiments or runs to compare")
+      }
     }
 
     func run() throws {
       let runner = options.runner()
-      let database = try RunDatabase(outputRoot: options.output)
+      let store = try SQLiteRunStore(outputRoot: options.output)
       let groups = try references.map { reference -> (name: String, runs: [RunPaths]) in
         // An experiment name: its newest completed run for each seed; otherwise one run.
-        let completed = try database.rows(experiment: reference, status: "completed")
+        let completed = try store.runs(experiment: reference, status: .completed)
         if !completed.isEmpty {
           var bySeed: [Int64: RunPaths] = [:]
-          for row in completed where bySeed[row.seed] == nil { bySeed[row.seed] = RunPaths(directory: row.directory) }
+          for row in completed where bySeed[row.seed] == nil {
+            bySeed[row.seed] = RunPaths(directory: row.directory)
+          }
           return (reference, bySeed.sorted { $0.key < $1.key }.map(\.value))
         }
         let paths = try runner.locate(reference)
         return (reference, [paths])
       }
       guard groups.count >= 2 || groups.reduce(0, { $0 + $1.runs.count }) >= 2 else {
-        throw ValidationError("\(references[0]) has one completed run: compare it with another experiment, or train more seeds (report run \(references[0]) --seeds 5)")
+        throw ValidationError(
+          "\(references[0]) has one completed run: compare it with another experiment, or train "
+            + "more seeds (report run \(references[0]) --seeds 5)"
+        )
       }
-      let name = references.map { $0.replacingOccurrences(of: "/", with: "_") }.joined(separator: "-vs-")
-      print(try ComparisonReport(title: "Comparison: " + references.joined(separator: ", "), groups: groups).write(to: options.output + "/compare/" + name))
+      let name = references.map { $0.replacingOccurrences(of: "/", with: "_") }.joined(
+        separator: "-vs-")
+      print(
+        try ComparisonReport(
+          title: "Comparison: " + references.joined(separator: ", "), groups: groups
+        ).write(to: options.output + "/compare/" + name))
     }
   }
 }

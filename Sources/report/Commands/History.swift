@@ -1,18 +1,24 @@
 import ArgumentParser
-import Experiments
 import Foundation
+import Reports
+import RunStorage
+import Runs
+
+extension RunStatus: ExpressibleByArgument {}
+extension RunSortColumn: ExpressibleByArgument {}
 
 extension Report {
   /// `report list`: the run index as a table or JSON.
   struct List: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List recorded runs from the run index.")
+    static let configuration = CommandConfiguration(
+      abstract: "List recorded runs from the run index.")
 
     @Option(help: "Only runs of this experiment.")
     var experiment: String?
-    @Option(help: "Only runs with this status: running, completed, interrupted, failed.")
-    var status: String?
-    @Option(help: "Sort by run_id, experiment, status, val_accuracy, test_accuracy, parameters, seconds or started_at (default: started_at).")
-    var sort = "started_at"
+    @Option(help: "Only runs with this status.")
+    var status: RunStatus?
+    @Option(help: "The column to sort by.")
+    var sort = RunSortColumn.startedAt
     @Flag(help: "Sort ascending (default: descending).")
     var ascending = false
     @Flag(help: "Print JSON for scripts.")
@@ -20,19 +26,33 @@ extension Report {
     @OptionGroup var options: OutputOptions
 
     func run() throws {
-      let rows = try RunDatabase(outputRoot: options.output).rows(experiment: experiment, status: status, sort: sort, descending: !ascending)
+      let rows = try SQLiteRunStore(outputRoot: options.output).runs(
+        experiment: experiment, status: status, sort: sort, descending: !ascending)
       if json {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         print(String(decoding: try encoder.encode(rows), as: UTF8.self))
         return
       }
-      let table = [["run", "experiment", "status", "val acc", "test acc", "params", "seconds", "started"]] + rows.map {
-        [$0.runID, $0.experiment, $0.status, percentText($0.valAccuracy, missing: "-"), percentText($0.testAccuracy, missing: "-"), String($0.parameters), String(format: "%.0f", $0.seconds), $0.startedAt]
-      }
+      let table =
+        [["run", "experiment", "status", "val acc", "test acc", "params", "seconds", "started"]]
+        + rows.map {
+          [
+            $0.runID, $0.experiment, $0.status.rawValue, percentText($0.valAccuracy, missing: "-"),
+            percentText($0.testAccuracy, missing: "-"), String($0.parameters),
+            String(format: "%.0f", $0.seconds), $0.startedAt,
+          ]
+        }
       let widths = (0..<8).map { c in table.map { $0[c].count }.max() ?? 0 }
-      for row in table { print(row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ")) }
-      if rows.isEmpty { FileHandle.standardError.write(Data("no runs recorded under \(options.output) (try `report reindex`)\n".utf8)) }
+      for row in table {
+        print(
+          row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }
+            .joined(separator: "  "))
+      }
+      if rows.isEmpty {
+        FileHandle.standardError.write(
+          Data("no runs recorded under \(options.output) (try `report reindex`)\n".utf8))
+      }
     }
   }
 
@@ -52,7 +72,10 @@ extension Report {
 
   /// `report reindex`: rebuild the index from the run folders.
   struct Reindex: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Rebuild the run index (runs.sqlite, index.html) from the run folders, the source of truth.")
+    static let configuration = CommandConfiguration(
+      abstract:
+        "Rebuild the run index (runs.sqlite, index.html) from the run folders, the source of truth."
+    )
 
     @OptionGroup var options: OutputOptions
 

@@ -1,15 +1,22 @@
 import ArgumentParser
 import Datasets
-import Experiments
+import ExperimentDefinitions
 import Foundation
+import Reports
+import Runs
 
 extension Report {
   /// `report paper`: regenerate the paper's Section 4.
   struct Paper: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Reproduce the paper's figures, submission CSV and results table into OUTPUT/paper/ (training `paper` first if no completed run exists).")
+      abstract:
+        "Reproduce the paper's figures, submission CSV and results table into OUTPUT/paper/ "
+        + "(training `paper` first if no completed run exists)."
+    )
 
-    @Option(name: .customLong("run"), help: "Use this run instead of the newest completed run of the `paper` experiment.")
+    @Option(
+      name: .customLong("run"),
+      help: "Use this run instead of the newest completed run of the `paper` experiment.")
     var chosenRun: String?
 
     @OptionGroup var options: OutputOptions
@@ -19,10 +26,15 @@ extension Report {
       let paths: RunPaths
       if let chosenRun {
         paths = try runner.locate(chosenRun)
-      } else if let finished = try? runner.locate("paper"), (try? String(contentsOfFile: finished.summary, encoding: .utf8))?.contains("\"completed\"") == true {
+      } else if let finished = try? runner.locate("paper"),
+        (try? RunRecord(loading: finished))?.summary.status == .completed
+      {
         paths = finished
       } else {
-        FileHandle.standardError.write(Data("no completed run of `paper` yet: training it (up to 100 epochs with early stopping)\n".utf8))
+        FileHandle.standardError.write(
+          Data(
+            "no completed run of `paper` yet: training it (up to 100 epochs with early stopping)\n"
+              .utf8))
         let experiment = try ExperimentLibrary(directory: options.experiments).load("paper")
         paths = try runner.run(experiment)
       }
@@ -32,7 +44,9 @@ extension Report {
 
   /// `report predict RUN image.png ...`: classify the user's own digit images.
   struct Predict: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Classify PNG images of digits (any size; converted to MNIST style) with a trained run.")
+    static let configuration = CommandConfiguration(
+      abstract:
+        "Classify PNG images of digits (any size; converted to MNIST style) with a trained run.")
 
     @OptionGroup var target: RunReference
 
@@ -46,12 +60,16 @@ extension Report {
     }
 
     func run() throws {
-      let trained = try TrainedModel(run: try target.paths(in: options.runner()))
+      let trained = try TrainedModel(
+        run: try RunRecord(loading: try target.paths(in: options.runner())))
       let digits = try images.map { try TrainedModel.digit(fromPNG: $0) }
       for (path, probabilities) in zip(images, trained.probabilities(digits)) {
-        let best = probabilities.indices.max { probabilities[$0] < probabilities[$1] } ?? 0
-        let ranked = probabilities.indices.sorted { probabilities[$0] > probabilities[$1] }.prefix(3)
-        let alternatives = ranked.map { String(format: "%@ %.1f%%", trained.classNames[$0], probabilities[$0] * 100) }.joined(separator: ", ")
+        let best = predictedClasses(probabilities, width: probabilities.count).first ?? 0
+        let ranked = probabilities.indices.sorted { probabilities[$0] > probabilities[$1] }.prefix(
+          3)
+        let alternatives = ranked.map {
+          String(format: "%@ %.1f%%", trained.classNames[$0], probabilities[$0] * 100)
+        }.joined(separator: ", ")
         print("\(path): \(trained.classNames[best]) (\(alternatives))")
       }
     }
@@ -59,7 +77,8 @@ extension Report {
 
   /// `report submit RUN test.csv`: Kaggle's Digit Recognizer submission.
   struct Submit: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Write Kaggle's ImageId,Label submission for a Digit Recognizer test.csv.")
+    static let configuration = CommandConfiguration(
+      abstract: "Write Kaggle's ImageId,Label submission for a Digit Recognizer test.csv.")
 
     @OptionGroup var target: RunReference
 
@@ -72,7 +91,8 @@ extension Report {
     @OptionGroup var options: OutputOptions
 
     func run() throws {
-      let trained = try TrainedModel(run: try target.paths(in: options.runner()))
+      let trained = try TrainedModel(
+        run: try RunRecord(loading: try target.paths(in: options.runner())))
       let images = try KaggleCSV.load(testCSV, labelled: false)
       try trained.writeSubmission(for: images, to: out)
       print("\(out): \(images.count) predictions")

@@ -1,22 +1,34 @@
 import ArgumentParser
-import Experiments
+import ExperimentDefinitions
 import Foundation
+import Reports
+import Runs
 
 extension Report {
   /// `report run NAME`: train an experiment and write its report.
   struct Run: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Train an experiment and write its notebook-style HTML report.")
+    static let configuration = CommandConfiguration(
+      abstract: "Train an experiment and write its notebook-style HTML report.")
 
-    @Argument(help: "An experiment in experiments/ (e.g. quick, baseline, paper) or the path of a YAML file.")
+    @Argument(
+      help:
+        "An experiment in experiments/ (e.g. quick, baseline, paper) or the path of a YAML file.")
     var name: String
 
-    @Option(name: .customLong("set"), help: "Override a key of the definition, e.g. --set training.epochs=2 (repeatable).")
+    @Option(
+      name: .customLong("set"),
+      help: "Override a key of the definition, e.g. --set training.epochs=2 (repeatable).")
     var overrides: [String] = []
 
-    @Option(help: "Train this many seeds (seed, seed+1, ...); overrides the file's `seeds:` (default: 1).")
+    @Option(
+      help: "Train this many seeds (seed, seed+1, ...); overrides the file's `seeds:` (default: 1)."
+    )
     var seeds: Int?
 
-    @Flag(help: "Train even when a finished run of exactly this configuration, data and committed code exists.")
+    @Flag(
+      help: ArgumentHelp(
+        "Train even when a finished run of exactly this configuration, data and committed code "
+          + "exists."))
     var force = false
 
     @Flag(help: "Print what would train and what is cached, and train nothing.")
@@ -25,7 +37,9 @@ extension Report {
     @OptionGroup var options: OutputOptions
 
     func validate() throws {
-      if let seeds, !(1...100).contains(seeds) { throw ValidationError("--seeds must be between 1 and 100") }
+      if let seeds, !(1...100).contains(seeds) {
+        throw ValidationError("--seeds must be between 1 and 100")
+      }
     }
 
     func run() throws {
@@ -36,25 +50,38 @@ extension Report {
         return
       }
       let experiment = try library.load(name, overrides: overrides)
-      let variants = try (0..<(seeds ?? experiment.seeds)).map { try experiment.withSeed(index: $0) }
+      let variants = try (0..<(seeds ?? experiment.seeds)).map {
+        try experiment.withSeed(index: $0)
+      }
       if plan {
         for variant in variants { print(try planLine(variant, runner: runner)) }
         return
       }
       for variant in variants {
-        FileHandle.standardError.write(Data("training \(variant.name), seed \(variant.seed) (config \(variant.configHash.prefix(12)))\n".utf8))
+        FileHandle.standardError.write(
+          Data(
+            ("training \(variant.name), seed \(variant.seed) (config "
+              + "\(variant.configHash.prefix(12)))\n").utf8))
         let paths = try runner.run(variant, force: force)
         if runner.reusedCachedRun {
-          FileHandle.standardError.write(Data("reusing finished run \(paths.runID): same configuration, data and commit (--force trains again)\n".utf8))
+          FileHandle.standardError.write(
+            Data(
+              ("reusing finished run \(paths.runID): same configuration, data and commit (--force "
+                + "trains again)\n").utf8))
         }
         try finish(paths)
       }
       if variants.count > 1 {
-        FileHandle.standardError.write(Data("\(variants.count) seeds done: `report compare \(experiment.name)` shows their mean, spread and 95% interval\n".utf8))
+        FileHandle.standardError.write(
+          Data(
+            ("\(variants.count) seeds done: `report compare \(experiment.name)` shows their mean, "
+              + "spread and 95% interval\n").utf8))
       }
     }
 
-    private func runComparison(_ comparison: Comparison, library: ExperimentLibrary, runner: ExperimentRunner) throws {
+    private func runComparison(
+      _ comparison: Comparison, library: ExperimentLibrary, runner: ExperimentRunner
+    ) throws {
       let experiments = try comparison.experiments.flatMap { name -> [Experiment] in
         let e = try library.load(name, overrides: overrides)
         return try (0..<(seeds ?? e.seeds)).map { try e.withSeed(index: $0) }
@@ -66,10 +93,15 @@ extension Report {
       var groups: [String: [RunPaths]] = [:]
       for e in experiments {
         let paths = try runner.run(e, force: force)
-        FileHandle.standardError.write(Data("\(runner.reusedCachedRun ? "reused" : "trained") \(e.name) seed \(e.seed): \(paths.runID)\n".utf8))
+        FileHandle.standardError.write(
+          Data(
+            ("\(runner.reusedCachedRun ? "reused" : "trained") \(e.name) seed \(e.seed): "
+              + "\(paths.runID)\n").utf8))
         groups[e.name, default: []].append(paths)
       }
-      let page = try ComparisonReport(title: comparison.title, groups: comparison.experiments.map { ($0, groups[$0] ?? []) }).write(to: options.output + "/compare/" + comparison.name)
+      let page = try ComparisonReport(
+        title: comparison.title, groups: comparison.experiments.map { ($0, groups[$0] ?? []) }
+      ).write(to: options.output + "/compare/" + comparison.name)
       print(page)
     }
 
@@ -77,14 +109,20 @@ extension Report {
       if let cached = try runner.plan(experiment), !force {
         return "cached  \(experiment.name) seed \(experiment.seed): run \(cached.runID)"
       }
-      let dirty = runner.provenance([:]).gitDirty != false ? " (uncommitted changes or no git: runs are not reused)" : ""
-      return "train   \(experiment.name) seed \(experiment.seed): up to \(experiment.training.epochs) epochs, batch \(experiment.training.batchSize), config \(experiment.configHash.prefix(12))\(dirty)"
+      let dirty =
+        runner.provenance([:]).gitDirty != false
+        ? " (uncommitted changes or no git: runs are not reused)" : ""
+      return
+        "train   \(experiment.name) seed \(experiment.seed): up to \(experiment.training.epochs) "
+        + "epochs, batch \(experiment.training.batchSize), config "
+        + "\(experiment.configHash.prefix(12))\(dirty)"
     }
   }
 
   /// `report resume RUN`: continue an interrupted run.
   struct Resume: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Continue an interrupted run from its last finished epoch.")
+    static let configuration = CommandConfiguration(
+      abstract: "Continue an interrupted run from its last finished epoch.")
 
     @OptionGroup var target: RunReference
 
@@ -99,16 +137,16 @@ extension Report {
 
   /// `report render RUN`: redraw a run's figures and report without training.
   struct Render: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Rebuild a run's figures and report.html from what it recorded, without training.")
+    static let configuration = CommandConfiguration(
+      abstract: "Rebuild a run's figures and report.html from what it recorded, without training.")
 
     @OptionGroup var target: RunReference
 
     @OptionGroup var options: OutputOptions
 
     func run() throws {
-      let runner = options.runner()
-      let paths = try target.paths(in: runner)
-      try runner.render(paths)
+      let paths = try target.paths(in: options.runner())
+      try HTMLRunReporter(singleFile: options.singleFile).render(try RunRecord(loading: paths))
       print(paths.report)
     }
   }
@@ -116,19 +154,22 @@ extension Report {
 
 /// Prints where the report is, and exits non-zero for runs that did not complete.
 private func finish(_ paths: RunPaths) throws {
-  let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: paths.summary))) as? [String: Any] ?? [:]
-  let status = summary["status"] as? String ?? "unknown"
-  if let accuracy = summary["test_accuracy"] as? Double {
-    FileHandle.standardError.write(Data(String(format: "test accuracy %.2f%%, status %@\n", accuracy * 100, status).utf8))
+  let summary = try RunRecord(loading: paths).summary
+  if let accuracy = summary.testAccuracy {
+    let line = String(
+      format: "test accuracy %.2f%%, status %@\n", accuracy * 100, summary.status.rawValue)
+    FileHandle.standardError.write(Data(line.utf8))
   }
   print(paths.report)
-  switch status {
-  case "completed": return
-  case "interrupted":
-    FileHandle.standardError.write(Data("interrupted: continue with `report resume \(paths.runID)`\n".utf8))
+  switch summary.status {
+  case .completed: return
+  case .interrupted:
+    FileHandle.standardError.write(
+      Data("interrupted: continue with `report resume \(paths.runID)`\n".utf8))
     throw ExitCode(130)
-  default:
-    FileHandle.standardError.write(Data("run \(status): \(summary["failure_reason"] as? String ?? "see the report")\n".utf8))
+  case .failed, .running:
+    let reason = summary.failureReason ?? "see the report"
+    FileHandle.standardError.write(Data("run \(summary.status.rawValue): \(reason)\n".utf8))
     throw ExitCode.failure
   }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
-import Experiments
+import Reports
+import Runs
 
 /// Options every command that reads or writes runs shares.
 struct OutputOptions: ParsableArguments {
@@ -9,13 +10,13 @@ struct OutputOptions: ParsableArguments {
   @Option(name: .long, help: "Directory holding experiment definitions (default: experiments).")
   var experiments = "experiments"
 
-  @Flag(name: .long, help: "Embed figures in report.html so that one file can be mailed (default: link them).")
+  @Flag(
+    name: .long,
+    help: "Embed figures in report.html so that one file can be mailed (default: link them).")
   var singleFile = false
 
   func runner() -> ExperimentRunner {
-    let runner = ExperimentRunner(outputRoot: output)
-    runner.singleFile = singleFile
-    return runner
+    ExperimentRunner(outputRoot: output, reporter: HTMLRunReporter(singleFile: singleFile))
   }
 
   /// A runner that shows progress and stops cleanly on Ctrl-C.

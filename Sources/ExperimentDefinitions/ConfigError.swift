@@ -1,0 +1,61 @@
+/// Everything wrong with an experiment definition or a run request, with the place it was found.
+public enum ConfigError: Error, CustomStringConvertible, Equatable {
+  /// The YAML does not parse.
+  case syntax(file: String, message: String)
+  /// A key the schema does not know, with the closest known one.
+  case unknownKey(at: SourceLocation, key: String, section: String, suggestion: String?)
+  /// A required key is absent.
+  case missingKey(at: SourceLocation, key: String, section: String)
+  /// A value of the wrong type or out of range.
+  case invalid(at: SourceLocation, String)
+  /// No experiment of that name.
+  case unknownExperiment(name: String, available: [String])
+  /// `extends:` loops back on itself.
+  case cyclicExtends([String])
+  /// An override is not KEY=VALUE.
+  case badOverride(String)
+
+  public var description: String {
+    switch self {
+    case .syntax(let file, let message): return "\(file): invalid YAML: \(message)"
+    case .unknownKey(let at, let key, let section, let suggestion):
+      let place = section.isEmpty ? "" : " in \(section)"
+      return "\(at): unknown key '\(key)'\(place)"
+        + (suggestion.map { "; did you mean '\($0)'?" } ?? "")
+    case .missingKey(let at, let key, let section):
+      return "\(at): missing required key '\(key)'" + (section.isEmpty ? "" : " in \(section)")
+    case .invalid(let at, let message): return "\(at): \(message)"
+    case .unknownExperiment(let name, let available):
+      return "no experiment named '\(name)'. Available: \(available.joined(separator: ", "))"
+    case .cyclicExtends(let chain):
+      return "experiments extend each other in a loop: \(chain.joined(separator: " -> "))"
+    case .badOverride(let text):
+      return "override '\(text)': expected KEY=VALUE, for example training.epochs=2"
+    }
+  }
+}
+
+/// Edit distance, for "did you mean" suggestions.
+func levenshtein(_ a: String, _ b: String) -> Int {
+  let a = Array(a)
+  let b = Array(b)
+  var previous = Array(0...b.count)
+  for i in 1...max(a.count, 1) where !a.isEmpty {
+    var current = [i] + [Int](repeating: 0, count: b.count)
+    for j in 1...max(b.count, 1) where !b.isEmpty {
+      current[j] = min(
+        previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+    }
+    previous = current
+  }
+  return a.isEmpty ? b.count : previous[b.count]
+}
+
+/// The closest of `candidates` to `key`, if it is close enough to be a likely typo.
+func closest(to key: String, in candidates: [String]) -> String? {
+  let scored = candidates.map { ($0, levenshtein(key.lowercased(), $0.lowercased())) }
+  guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= max(2, key.count / 3) else {
+    return nil
+  }
+  return best.0
+}

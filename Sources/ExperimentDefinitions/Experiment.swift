@@ -1,0 +1,143 @@
+import Datasets
+import Foundation
+import NeuralNet
+
+/// A fully resolved experiment definition: what to train, on what, how, and what to report.
+public struct Experiment: Sendable {
+  public var name: String
+  public var description: String
+  /// Root of every random choice: split, initial weights, shuffling, augmentation.
+  public var seed: UInt64
+  /// How many seeds to train (seed, seed + 1, ...); comparisons aggregate over them.
+  public var seeds: Int
+  public var dataset: DatasetSpec
+  public var model: [LayerSpec]
+  public var training: TrainingSpec
+  public var report: ReportSpec
+  /// The merged definition (after `extends:` and `--set`), recorded with every run.
+  public var resolved: ConfigTree
+
+  /// The experiment with seed number `index` of its `seeds` (0 is the experiment itself).
+  public func withSeed(index: Int) throws -> Experiment {
+    guard index > 0 else { return self }
+    let newSeed = seed + UInt64(index)
+    let location = SourceLocation(file: "seeds", line: 0, column: 0)
+    var copy = self
+    copy.seed = newSeed
+    copy.resolved = try resolved.setting(["seed"], to: .scalar(String(newSeed), location))
+    return copy
+  }
+
+  /// SHA-256 of the resolved definition's canonical YAML: equal configs, equal hashes.
+  public var configHash: String { SHA256.hex(Data(resolved.yaml().utf8)) }
+
+  /// The model this definition declares, for its dataset's images, with weights drawn from its
+  /// seed (the one place a definition becomes an engine model).
+  public func makeModel() throws -> Sequential {
+    try LayerSpec.buildModel(model, inputShape: dataset.imageShape, seed: seed)
+  }
+}
+
+/// Where the images come from and how they are split.
+public struct DatasetSpec: Sendable, Equatable {
+  public enum Source: Sendable, Equatable {
+    /// MNIST or Fashion-MNIST IDX files; the directory defaults to the dataset's usual place.
+    case idx(IDXDataset, directory: String?)
+    /// Kaggle Digit Recognizer CSVs; metrics use the validation split, test.csv feeds the
+    /// submission.
+    case kaggleCSV(train: String, test: String?)
+  }
+  public var source: Source
+  /// Fraction of the training set held out for validation, stratified (the paper: 0.1).
+  public var validationSplit: Double
+  /// Train on a stratified subset of this many images (before the split), when set.
+  public var subset: Int?
+  /// Evaluate on the first this many test images, when set.
+  public var testSubset: Int?
+
+  /// The shape of one image, [rows, columns, channels]. Every source holds 28x28 greyscale
+  /// digits: the MNIST and Fashion-MNIST IDX headers say so and Kaggle's CSVs have pixel0..783;
+  /// `ExperimentData` checks the loaded images against it.
+  public var imageShape: TensorShape { [28, 28, 1] }
+}
+
+/// How to train.
+public struct TrainingSpec: Sendable, Equatable {
+  public var epochs: Int
+  public var batchSize: Int
+  public var optimizer: OptimizerSpec
+  public var labelSmoothing: Double
+  public var augmentation: RandomAffine?
+  public var earlyStopping: EarlyStoppingSpec?
+  public var reduceLROnPlateau: PlateauSpec?
+  /// Multiply the learning rate by this every epoch, when set.
+  public var exponentialDecay: Double?
+  /// Worker threads; all cores when nil.
+  public var threads: Int?
+}
+
+/// An optimizer and its hyper-parameters (Keras defaults where unset).
+public struct OptimizerSpec: Sendable, Equatable {
+  public enum Kind: String, Sendable { case adam, sgd }
+  public var kind: Kind
+  public var learningRate: Double
+  public var beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7
+  public var momentum = 0.0
+  public var nesterov = false
+  public var weightDecay = 0.0
+
+  /// A fresh engine optimizer with these settings.
+  public func make() -> Optimizer {
+    switch kind {
+    case .adam:
+      return Adam(
+        learningRate: Float(learningRate), beta1: Float(beta1), beta2: Float(beta2),
+        epsilon: Float(epsilon), weightDecay: Float(weightDecay))
+    case .sgd:
+      return SGD(
+        learningRate: Float(learningRate), momentum: Float(momentum), nesterov: nesterov,
+        weightDecay: Float(weightDecay))
+    }
+  }
+}
+
+/// Keras EarlyStopping settings.
+public struct EarlyStoppingSpec: Sendable, Equatable {
+  public var monitor: String, mode: MonitorMode, patience: Int, minDelta: Double,
+    restoreBestWeights: Bool
+}
+
+/// Keras ReduceLROnPlateau settings.
+public struct PlateauSpec: Sendable, Equatable {
+  public var monitor: String, mode: MonitorMode, factor: Double, patience: Int, minDelta: Double,
+    minLearningRate: Double
+}
+
+/// What the report shows.
+public struct ReportSpec: Sendable, Equatable {
+  /// Training images in the sample strip (the paper's Fig 2 shows 4).
+  public var samples: Int
+  /// Test images in the prediction gallery (the paper's Fig 5 shows 16).
+  public var gallery: Int
+  /// Misclassified test images shown at most.
+  public var misclassified: Int
+  /// Colormap for digit images.
+  public var colormap: Colormap
+
+  /// The colormaps an experiment file may name for digit images (matplotlib's names).
+  public enum Colormap: String, CaseIterable, Sendable {
+    /// Black background, white ink: the images as stored.
+    case gray
+    /// White paper, black ink.
+    case binary
+    /// matplotlib's default, as the paper's Fig 2.
+    case viridis
+  }
+
+  /// A report specification.
+  public init(samples: Int, gallery: Int, misclassified: Int, colormap: Colormap) {
+    (self.samples, self.gallery, self.misclassified, self.colormap) = (
+      samples, gallery, misclassified, colormap
+    )
+  }
+}

@@ -1,0 +1,216 @@
+import Datasets
+import Foundation
+import NeuralNet
+
+extension Experiment {
+  /// Decodes a resolved tree, checking every key, type and range.
+  init(tree: ConfigTree, name defaultName: String) throws {
+    var root = try ConfigReader(tree, section: "")
+    _ = root.tree("extends")
+    name = try root.string("name") ?? defaultName
+    description = try root.string("description") ?? ""
+    seed = UInt64(try root.int("seed", in: 0...Int.max) ?? 42)
+    seeds = try root.int("seeds", in: 1...100) ?? 1
+    var datasetReader = try root.section("dataset")
+    dataset = try DatasetSpec(&datasetReader)
+    guard let modelTree = root.tree("model") else {
+      throw ConfigError.missingKey(at: root.location, key: "model", section: "")
+    }
+    model = try LayerSpec.list(modelTree)
+    var trainingReader = try root.section("training")
+    training = try TrainingSpec(&trainingReader)
+    var reportReader = try root.section("report")
+    report = try ReportSpec(&reportReader)
+    try root.finish()
+    resolved = tree
+    guard name.range(of: #"^[A-Za-z0-9][A-Za-z0-9_.-]*$"#, options: .regularExpression) != nil,
+      !name.contains("..")
+    else {
+      throw ConfigError.invalid(
+        at: tree.location,
+        "name '\(name)' may use only letters, digits, '-', '_' and '.' (it names a folder under "
+          + "the output directory)"
+      )
+    }
+  }
+}
+
+extension DatasetSpec {
+  init(_ r: inout ConfigReader) throws {
+    let kind =
+      try r.choice(
+        "name", ["mnist": "mnist", "fashion-mnist": "fashion-mnist", "kaggle-csv": "kaggle-csv"])
+      ?? "mnist"
+    let directory = try r.string("directory")
+    let train = try r.string("train_csv")
+    let test = try r.string("test_csv")
+    switch kind {
+    case "kaggle-csv":
+      source = .kaggleCSV(train: try r.require(train, "train_csv"), test: test)
+    default:
+      if let key = train != nil ? "train_csv" : (test != nil ? "test_csv" : nil) {
+        throw ConfigError.invalid(at: r.location, "dataset.\(key) applies to name: kaggle-csv only")
+      }
+      source = .idx(kind == "mnist" ? .mnist : .fashionMNIST, directory: directory)
+    }
+    validationSplit = try r.double("validation_split", in: 0...0.9) ?? 0.1
+    subset = try r.int("subset", in: 10...1_000_000)
+    testSubset = try r.int("test_subset", in: 1...1_000_000)
+    try r.finish()
+  }
+}
+
+extension TrainingSpec {
+  init(_ r: inout ConfigReader) throws {
+    epochs = try r.int("epochs", in: 1...10_000) ?? 10
+    batchSize = try r.int("batch_size", in: 1...65_536) ?? 128
+    var o = try r.section("optimizer")
+    optimizer = try OptimizerSpec(&o)
+    labelSmoothing = try r.double("label_smoothing", in: 0...0.99) ?? 0
+    if r.tree("augmentation") != nil {
+      var a = try r.section("augmentation")
+      augmentation = RandomAffine(
+        rotationDegrees: Float(try a.double("rotation", in: 0...180) ?? 0),
+        zoom: Float(try a.double("zoom", in: 0...0.9) ?? 0),
+        widthShift: Float(try a.double("width_shift", in: 0...0.9) ?? 0),
+        heightShift: Float(try a.double("height_shift", in: 0...0.9) ?? 0))
+      try a.finish()
+    }
+    let modes: [String: MonitorMode] = ["auto": .auto, "min": .min, "max": .max]
+    let monitors = [
+      "loss": "loss", "accuracy": "accuracy", "val_loss": "val_loss",
+      "val_accuracy": "val_accuracy",
+    ]
+    if r.tree("early_stopping") != nil {
+      var e = try r.section("early_stopping")
+      earlyStopping = EarlyStoppingSpec(
+        monitor: try e.choice("monitor", monitors) ?? "val_loss",
+        mode: try e.choice("mode", modes) ?? .auto,
+        patience: try e.int("patience", in: 0...10_000) ?? 0,
+        minDelta: try e.double("min_delta", in: 0...1) ?? 0,
+        restoreBestWeights: try e.bool("restore_best_weights") ?? false)
+      try e.finish()
+    }
+    if r.tree("reduce_lr_on_plateau") != nil {
+      var p = try r.section("reduce_lr_on_plateau")
+      reduceLROnPlateau = PlateauSpec(
+        monitor: try p.choice("monitor", monitors) ?? "val_loss",
+        mode: try p.choice("mode", modes) ?? .auto,
+        factor: try p.double("factor", in: 1e-6...0.999_999) ?? 0.1,
+        patience: try p.int("patience", in: 0...10_000) ?? 10,
+        minDelta: try p.double("min_delta", in: 0...1) ?? 1e-4,
+        minLearningRate: try p.double("min_lr", in: 0...1) ?? 0)
+      try p.finish()
+    }
+    exponentialDecay = try r.double("exponential_decay", in: 1e-6...1)
+    threads = try r.int("threads", in: 1...256)
+    try r.finish()
+  }
+}
+
+extension OptimizerSpec {
+  init(_ r: inout ConfigReader) throws {
+    kind = try r.choice("name", ["adam": Kind.adam, "sgd": .sgd]) ?? .adam
+    learningRate = try r.double("learning_rate", in: 1e-12...10) ?? (kind == .adam ? 1e-3 : 1e-2)
+    beta1 = try r.double("beta1", in: 0...0.999_999) ?? beta1
+    beta2 = try r.double("beta2", in: 0...0.999_999_999) ?? beta2
+    epsilon = try r.double("epsilon", in: 0...1) ?? epsilon
+    momentum = try r.double("momentum", in: 0...0.999_999) ?? momentum
+    nesterov = try r.bool("nesterov") ?? nesterov
+    weightDecay = try r.double("weight_decay", in: 0...1) ?? weightDecay
+    try r.finish()
+  }
+}
+
+extension ReportSpec {
+  init(_ r: inout ConfigReader) throws {
+    samples = try r.int("samples", in: 0...1000) ?? 4
+    gallery = try r.int("gallery", in: 0...1000) ?? 16
+    misclassified = try r.int("misclassified", in: 0...1000) ?? 64
+    colormap =
+      try r.choice(
+        "colormap",
+        Dictionary(uniqueKeysWithValues: ReportSpec.Colormap.allCases.map { ($0.rawValue, $0) })
+      ) ?? .gray
+    try r.finish()
+  }
+}
+
+extension LayerSpec {
+  /// The layer kinds an experiment file may name, and their keys.
+  static let kinds = [
+    "conv2d", "maxpool", "avgpool", "global_avgpool", "batchnorm", "flatten", "dense", "dropout",
+    "activation",
+  ]
+
+  /// Decodes the `model:` list: each item is a layer name, or a one-key mapping from a layer name
+  /// to its settings.
+  static func list(_ tree: ConfigTree) throws -> [LayerSpec] {
+    guard case .sequence(let items, _) = tree, !items.isEmpty else {
+      throw ConfigError.invalid(at: tree.location, "model must be a non-empty list of layers")
+    }
+    return try items.enumerated().map { index, item in try LayerSpec(item, index: index) }
+  }
+
+  init(_ item: ConfigTree, index: Int) throws {
+    let kind: String
+    let settings: ConfigTree
+    let location: SourceLocation
+    switch item {
+    case .scalar(let name, let at): (kind, settings, location) = (name, .null(at), at)
+    case .mapping(let entries, _) where entries.count == 1:
+      (kind, settings, location) = (entries[0].key, entries[0].value, entries[0].keyLocation)
+    default:
+      throw ConfigError.invalid(
+        at: item.location,
+        "model[\(index)] must be a layer name or a single 'layer: {settings}' pair")
+    }
+    var r = try ConfigReader(settings, section: "model[\(index)].\(kind)")
+    func activation(_ fallback: ActivationSpec?) throws -> ActivationSpec? {
+      guard let text = try r.string("activation") else { return fallback }
+      guard let value = ActivationSpec(text) else {
+        throw ConfigError.invalid(
+          at: r.location,
+          "model[\(index)].\(kind).activation must be linear, relu, softmax, leaky_relu or "
+            + "leaky_relu(ALPHA), got '\(text)'"
+        )
+      }
+      return value
+    }
+    let paddings: [String: Padding] = ["valid": .valid, "same": .same]
+    switch kind {
+    case "conv2d":
+      self = .conv2d(
+        filters: try r.require(try r.int("filters", in: 1...65_536), "filters"),
+        kernel: try r.int("kernel", in: 1...64) ?? 3,
+        stride: try r.int("stride", in: 1...64) ?? 1,
+        padding: try r.choice("padding", paddings) ?? .valid,
+        activation: try activation(.linear) ?? .linear)
+    case "maxpool", "avgpool":
+      let size = try r.int("size", in: 1...64) ?? 2
+      let stride = try r.int("stride", in: 1...64)
+      let padding = try r.choice("padding", paddings) ?? .valid
+      self =
+        kind == "maxpool"
+        ? .maxPool(size: size, stride: stride, padding: padding)
+        : .averagePool(size: size, stride: stride, padding: padding)
+    case "global_avgpool": self = .globalAveragePool
+    case "batchnorm":
+      self = .batchNorm(
+        momentum: try r.double("momentum", in: 0...0.999_999) ?? 0.99,
+        epsilon: try r.double("epsilon", in: 1e-12...1) ?? 1e-3)
+    case "flatten": self = .flatten
+    case "dense":
+      self = .dense(
+        units: try r.require(try r.int("units", in: 1...1_000_000), "units"),
+        activation: try activation(.linear) ?? .linear)
+    case "dropout": self = .dropout(rate: try r.require(try r.double("rate", in: 0...0.99), "rate"))
+    case "activation": self = .activation(try r.require(try activation(nil), "activation"))
+    default:
+      throw ConfigError.unknownKey(
+        at: location, key: kind, section: "model[\(index)]",
+        suggestion: closest(to: kind, in: LayerSpec.kinds))
+    }
+    try r.finish()
+  }
+}

@@ -1,0 +1,274 @@
+import ExperimentDefinitions
+import Foundation
+import NeuralNet
+import Notebook
+import Plots
+import Runs
+
+/// Composes a run's `report.html` as a notebook: header, configuration, model, data, training,
+/// results, confusion, predictions, with prose that states the numbers.
+struct RunReport {
+  var experiment: Experiment
+  var summary: RunSummary
+  var log: TrainingLog
+  var evaluation: Evaluation?
+  var data: ExperimentData
+  var model: [Sequential.LayerSummary]
+  var trainableParameters: Int
+  var figures: [RunFigures.Item]
+
+  private func figure(_ name: FigureName) -> Cell? {
+    figures.first { $0.name == name }.map {
+      .figure(path: "figures/\($0.file)", caption: $0.caption, alt: $0.caption)
+    }
+  }
+
+  private static func number(_ v: Double?, _ format: String = "%.4f") -> String {
+    v.map { String(format: format, $0) } ?? "–"
+  }
+  static func duration(_ seconds: Double) -> String {
+    let s = Int(seconds.rounded())
+    return s >= 3600
+      ? String(format: "%dh %02dm %02ds", s / 3600, s / 60 % 60, s % 60)
+      : (s >= 60 ? String(format: "%dm %02ds", s / 60, s % 60) : String(format: "%.1fs", seconds))
+  }
+
+  func notebook() -> Notebook {
+    let p = summary.provenance
+    let facts: [(String, String)] = [
+      ("Experiment", experiment.name), ("Run", summary.runID), ("Status", summary.status.rawValue),
+      ("Started", summary.startedAt), ("Duration", Self.duration(summary.totalSeconds)),
+      ("Machine", p.machine), ("Threads", String(p.threads)), ("Swift", p.swiftVersion),
+      ("BLAS", p.blas),
+      (
+        "Git commit",
+        (p.gitCommit.map { String($0.prefix(12)) } ?? "not a git checkout")
+          + (p.gitDirty == true ? " (uncommitted changes)" : "")
+      ),
+      ("Config hash", String(summary.configHash.prefix(16))), ("report", p.binaryVersion),
+    ]
+    var cells: [Cell] = []
+    switch summary.status {
+    case .failed:
+      cells.append(
+        .callout(
+          [.strong("Failed. "), .text(summary.failureReason ?? "unknown reason")], warning: true))
+    case .interrupted:
+      cells.append(
+        .callout(
+          [
+            .strong("Interrupted "), .text("after epoch \(summary.epochsRun). Continue it with "),
+            .code("report resume \(summary.runID)"), .text("."),
+          ], warning: true))
+    case .running:
+      cells.append(
+        .callout(
+          [.text("This run is still training; the report shows the epochs finished so far.")],
+          warning: false))
+    case .completed: break
+    }
+    if !experiment.description.isEmpty { cells.append(.prose([.text(experiment.description)])) }
+    cells += configuration() + modelSection() + dataSection() + trainingSection() + resultsSection()
+    return Notebook(
+      title: "\(experiment.name) — run \(summary.runID)",
+      subtitle: "\(summary.status.rawValue.capitalized) · \(summary.startedAt)", facts: facts,
+      cells: cells)
+  }
+
+  private func configuration() -> [Cell] {
+    [
+      .heading("Configuration"),
+      .prose([
+        .text("The experiment as it ran, after "), .code("extends:"), .text(" and "),
+        .code("--set"), .text(" were applied. Seed \(experiment.seed); config hash "),
+        .code(String(summary.configHash.prefix(16))), .text("."),
+      ]),
+      .code(experiment.resolved.yaml(), language: "yaml"),
+    ]
+  }
+
+  private func modelSection() -> [Cell] {
+    let total = model.reduce(0) { $0 + $1.parameters }
+    var rows = model.map {
+      [
+        "\($0.name) (\($0.kind))",
+        "(None, " + $0.outputShape.map(String.init).joined(separator: ", ") + ")",
+        $0.parameters.withThousandsSeparators,
+      ]
+    }
+    rows.append(["Total params", "", total.withThousandsSeparators])
+    rows.append(["Trainable params", "", trainableParameters.withThousandsSeparators])
+    rows.append(["Non-trainable params", "", (total - trainableParameters).withThousandsSeparators])
+    return [
+      .heading("Model"),
+      .prose([
+        .text(
+          "\(model.count) layers and \(total.withThousandsSeparators) parameters, "
+            + "\(trainableParameters.withThousandsSeparators) of them trainable"
+            + (total > trainableParameters
+              ? " (the rest are batch-normalisation moving statistics)" : "")
+            + ", summarised as Keras's "), .code("model.summary()"), .text(" would."),
+      ]),
+      .table(
+        Table(
+          header: ["Layer (type)", "Output Shape", "Param #"], rows: rows, numericColumns: [2])),
+    ] + [figure(.model)].compactMap { $0 }
+  }
+
+  private func dataSection() -> [Cell] {
+    let names = data.train.classNames
+    let counts = [data.train.classCounts, data.validation.classCounts, data.test.classCounts]
+    let rows = names.indices.map { k in [names[k]] + counts.map { String($0[k]) } }
+    return [
+      .heading("Data"),
+      .prose([
+        .text(
+          "\(data.sourceDescription): \(data.train.count.withThousandsSeparators) training, "
+            + "\(data.validation.count.withThousandsSeparators) validation (a stratified "
+            + "\(Int(experiment.dataset.validationSplit * 100))% split, seed \(experiment.seed)) "
+            + "and \(data.test.count.withThousandsSeparators) test images of "
+            + "\(data.train.rows)x\(data.train.columns) pixels, scaled to [0, 1]."
+        )
+      ]),
+      .table(
+        Table(
+          header: ["class", "train", "validation", "test"], rows: rows, numericColumns: [1, 2, 3],
+          caption: "Images per class.")),
+    ] + [figure(.samples)].compactMap { $0 }
+  }
+
+  private func trainingSection() -> [Cell] {
+    guard !log.epochs.isEmpty else {
+      return [.heading("Training"), .prose([.text("No epoch finished.")])]
+    }
+    let best = log.bestEpoch
+    let rows = log.epochs.map { m in
+      [
+        String(m.epoch), Self.number(m.loss), percentText(m.accuracy), Self.number(m.valLoss),
+        percentText(m.valAccuracy), Axis.format(m.learningRate), String(format: "%.1f", m.seconds),
+        String(format: "%.0f", m.imagesPerSecond),
+      ]
+    }
+    var story: [Inline] = [
+      .text(
+        "\(log.epochs.count) epoch\(log.epochs.count == 1 ? "" : "s") in "
+          + "\(Self.duration(summary.trainingSeconds)), at a median "
+          + "\(String(format: "%.0f", median(log.epochs.map(\.imagesPerSecond)))) training images "
+          + "per second."
+      )
+    ]
+    if let best, let value = best.valAccuracy {
+      story.append(.text(" Validation accuracy peaked at "))
+      story.append(.strong(percentText(value)))
+      story.append(.text(" in epoch \(best.epoch) (highlighted)."))
+    }
+    for event in log.events {
+      switch event {
+      case .learningRateChanged(let epoch, let from, let to):
+        story.append(
+          .text(
+            " After epoch \(epoch) the learning rate fell from \(Axis.format(from)) to "
+              + "\(Axis.format(to))."
+          ))
+      case .earlyStopped(let epoch, let bestEpoch):
+        story.append(
+          .text(
+            " Early stopping ended training after epoch \(epoch), \(epoch - bestEpoch) epochs "
+              + "without improvement."
+          ))
+      case .restoredBestWeights(let epoch):
+        story.append(.text(" The weights of epoch \(epoch) were restored."))
+      }
+    }
+    let row = best.flatMap { b in log.epochs.firstIndex { $0.epoch == b.epoch } }
+    let curves: [(path: String, caption: String)] = figures.filter {
+      [.accuracy, .loss].contains($0.name)
+    }.map { ("figures/\($0.file)", $0.caption) }
+    return [
+      .heading("Training"), .prose(story),
+      .table(
+        Table(
+          header: [
+            "epoch", "loss", "accuracy", "val loss", "val accuracy", "learning rate", "seconds",
+            "images/s",
+          ], rows: rows, highlightedRow: row, numericColumns: Set(0...7))),
+      .figureRow(curves),
+    ]
+  }
+
+  private func resultsSection() -> [Cell] {
+    guard let evaluation else {
+      return [
+        .heading("Results"),
+        .prose([
+          .text("The run did not reach a model worth evaluating, so there are no test metrics.")
+        ]),
+      ]
+    }
+    let names = data.test.classNames
+    let correct = Int((evaluation.accuracy * Double(data.test.count)).rounded())
+    var cells: [Cell] = [
+      .heading("Results"),
+      .prose([
+        .text("On \(data.test.count.withThousandsSeparators) test images the model is right "),
+        .strong(percentText(evaluation.accuracy)),
+        .text(
+          " of the time (\(correct.withThousandsSeparators) correct, "
+            + "\((data.test.count - correct).withThousandsSeparators) wrong), with a loss of "
+            + "\(Self.number(evaluation.loss)). The best validation accuracy was "
+            + "\(percentText(summary.bestValAccuracy))."
+        ),
+      ]),
+      .table(
+        Table(
+          header: ["metric", "validation (best epoch)", "test"],
+          rows: [
+            ["accuracy", percentText(summary.bestValAccuracy), percentText(evaluation.accuracy)],
+            ["loss", Self.number(log.bestEpoch?.valLoss), Self.number(evaluation.loss)],
+          ], numericColumns: [1, 2])),
+      .heading("Confusion matrix"),
+    ]
+    cells += [figure(.confusion)].compactMap { $0 }
+    let perClass = evaluation.perClass.enumerated().map { k, m in
+      [
+        names[k], percentText(m.precision), percentText(m.recall), Self.number(m.f1),
+        String(m.support),
+      ]
+    }
+    let weakest = evaluation.perClass.indices.min {
+      evaluation.perClass[$0].f1 < evaluation.perClass[$1].f1
+    }
+    cells.append(
+      .prose([
+        .text(
+          "Precision, recall and F1 per class"
+            + (weakest.map {
+              "; the weakest class is \(names[$0]) (F1 \(Self.number(evaluation.perClass[$0].f1)))."
+            } ?? "."))
+      ]))
+    cells.append(
+      .table(
+        Table(
+          header: ["class", "precision", "recall", "F1", "support"], rows: perClass,
+          highlightedRow: weakest, numericColumns: [1, 2, 3, 4])))
+    let pairs = evaluation.confusion.indices.flatMap { t in
+      evaluation.confusion[t].indices.filter { $0 != t }.map {
+        (t, $0, evaluation.confusion[t][$0])
+      }
+    }
+    .filter { $0.2 > 0 }.sorted { ($0.2, -$0.0) > ($1.2, -$1.0) }.prefix(5)
+    if !pairs.isEmpty {
+      cells.append(.prose([.text("The most frequent confusions:")]))
+      cells.append(
+        .table(
+          Table(
+            header: ["true", "predicted", "count"],
+            rows: pairs.map { [names[$0.0], names[$0.1], String($0.2)] }, numericColumns: [2])))
+    }
+    cells.append(.heading("Predictions"))
+    cells += [figure(.predictions), figure(.perClassAccuracy), figure(.misclassified)].compactMap {
+      $0
+    }
+    return cells
+  }
+}

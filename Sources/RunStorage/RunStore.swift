@@ -1,0 +1,93 @@
+/// How a run stands.
+public enum RunStatus: String, Codable, Sendable, CaseIterable {
+  case running, completed, interrupted, failed
+}
+
+/// One indexed run: what `list` shows and what the run cache looks up.
+public struct IndexedRun: Codable, Sendable {
+  public var runID: String, experiment: String, status: RunStatus
+  public var valAccuracy: Double?, testAccuracy: Double?, testLoss: Double?
+  public var parameters: Int, seconds: Double, startedAt: String, seed: Int64
+  public var configHash: String, cacheKey: String, directory: String
+
+  enum CodingKeys: String, CodingKey {
+    case runID = "run_id"
+    case experiment, status
+    case valAccuracy = "val_accuracy"
+    case testAccuracy = "test_accuracy"
+    case testLoss = "test_loss"
+    case parameters, seconds
+    case startedAt = "started_at"
+    case seed
+    case configHash = "config_hash"
+    case cacheKey = "cache_key"
+    case directory
+  }
+
+  /// A row with every column given.
+  public init(
+    runID: String, experiment: String, status: RunStatus, valAccuracy: Double?,
+    testAccuracy: Double?, testLoss: Double?, parameters: Int, seconds: Double,
+    startedAt: String, seed: Int64, configHash: String, cacheKey: String, directory: String
+  ) {
+    (self.runID, self.experiment, self.status) = (runID, experiment, status)
+    (self.valAccuracy, self.testAccuracy, self.testLoss) = (valAccuracy, testAccuracy, testLoss)
+    (self.parameters, self.seconds, self.startedAt, self.seed) = (
+      parameters, seconds, startedAt, seed
+    )
+    (self.configHash, self.cacheKey, self.directory) = (configHash, cacheKey, directory)
+  }
+}
+
+/// A column the index can be sorted by.
+public enum RunSortColumn: String, CaseIterable, Sendable {
+  case runID = "run_id"
+  case experiment, status
+  case valAccuracy = "val_accuracy"
+  case testAccuracy = "test_accuracy"
+  case parameters, seconds
+  case startedAt = "started_at"
+}
+
+/// The run index: one row per run folder. The folders stay the source of truth; `replaceAll`
+/// rebuilds the index from them. Several processes may record at once. SQLite
+/// (`SQLiteRunStore`) today; a server database can join behind the same protocol.
+public protocol RunStore {
+  /// Inserts or replaces one run.
+  func record(_ run: IndexedRun) throws
+  /// Replaces every row with `runs` in one transaction.
+  func replaceAll(with runs: [IndexedRun]) throws
+  /// Runs matching every given filter, sorted by `sort` (ties by run id).
+  func runs(
+    experiment: String?, status: RunStatus?, cacheKey: String?, sort: RunSortColumn,
+    descending: Bool
+  ) throws -> [IndexedRun]
+}
+
+extension RunStore {
+  /// Runs matching the given filters, newest first unless told otherwise.
+  public func runs(
+    experiment: String? = nil, status: RunStatus? = nil, cacheKey: String? = nil,
+    sort: RunSortColumn = .startedAt, descending: Bool = true
+  ) throws -> [IndexedRun] {
+    try runs(
+      experiment: experiment, status: status, cacheKey: cacheKey, sort: sort,
+      descending: descending)
+  }
+}
+
+/// A failure of the index itself.
+public enum RunStoreError: Error, CustomStringConvertible, Equatable {
+  /// The database at `path` refused a statement.
+  case database(path: String, reason: String)
+  /// A stored status is not one `RunStatus` knows.
+  case unknownStatus(path: String, runID: String, status: String)
+
+  public var description: String {
+    switch self {
+    case .database(let path, let reason): return "\(path): \(reason)"
+    case .unknownStatus(let path, let runID, let status):
+      return "\(path): run \(runID) has unknown status '\(status)'"
+    }
+  }
+}

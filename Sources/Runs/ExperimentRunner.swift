@@ -1,0 +1,249 @@
+import AtomicFiles
+import Datasets
+import ExperimentDefinitions
+import Foundation
+import NeuralNet
+import RunStorage
+
+/// Writes what a run's readers see: its report after every change of the run, and the page
+/// listing every run. The runner calls it; the reports module implements it.
+public protocol RunReporter {
+  /// Writes the run's figures and report from `run`, its test `evaluation` (nil when it has
+  /// none), its `data` and its `model`.
+  func writeReport(
+    for run: RunRecord, evaluation: Evaluation?, data: ExperimentData, model: Sequential) throws
+  /// Rewrites the page listing every run under `outputRoot`.
+  func writeIndex(outputRoot: String) throws
+}
+
+/// Runs experiments into `<output>/runs/<experiment>/<run-id>/` and resumes interrupted runs.
+public final class ExperimentRunner {
+  /// The output root (default `output`).
+  public let outputRoot: String
+  /// Extra callbacks, such as a progress display.
+  public var callbacks: [TrainingCallback] = []
+  /// Polled after every batch; true stops the run as interrupted.
+  public var isCancelled: () -> Bool = { false }
+  /// Writes each run's report and the index page.
+  public var reporter: RunReporter
+  /// Opens the run index under the output root.
+  public var openStore: (_ outputRoot: String) throws -> RunStore = {
+    try SQLiteRunStore(outputRoot: $0)
+  }
+  /// Where a run's provenance comes from (tests give a fixed one).
+  public var provenance: (_ datasetChecksums: [String: String]) -> Provenance = {
+    Provenance.current(datasetChecksums: $0)
+  }
+  /// Whether the last `run` reused a cached run instead of training.
+  public private(set) var reusedCachedRun = false
+
+  /// A runner writing under `outputRoot`, reporting through `reporter`.
+  public init(outputRoot: String = "output", reporter: RunReporter) {
+    self.outputRoot = outputRoot
+    self.reporter = reporter
+  }
+
+  /// Trains `experiment` in a new run folder and writes its report, or, unless `force`, returns
+  /// the finished run that already computed exactly this (same cache key, committed code).
+  @discardableResult
+  public func run(_ experiment: Experiment, force: Bool = false) throws -> RunPaths {
+    let started = Date()
+    reusedCachedRun = false
+    if let threads = experiment.training.threads { Parallel.workers = threads }
+    let data = try ExperimentData(experiment)
+    let model = try experiment.makeModel()
+    var summary = RunSummary(
+      runID: "", experiment: experiment.name, status: .running, startedAt: Self.timestamp(started),
+      trainingSeconds: 0,
+      totalSeconds: 0, epochsRun: 0, parameters: model.parameterCount, seed: experiment.seed,
+      configHash: experiment.configHash,
+      provenance: provenance(data.checksums))
+    if !force, let cached = try cachedRun(for: summary) {
+      reusedCachedRun = true
+      return cached
+    }
+    let paths = try createRunDirectory(experiment)
+    summary.runID = paths.runID
+    try AtomicFile.write(experiment.resolved.yaml() + "\n", to: paths.config)
+    try AtomicFile.writeJSON(summary, to: paths.summary)
+    try openStore(outputRoot).record(summary.indexRow(directory: paths.directory))
+    let optimizer = experiment.training.optimizer.make()
+    let state = TrainingState(model: model, optimizer: optimizer)
+    try train(
+      experiment, data: data, state: state, summary: &summary, paths: paths, started: started,
+      bestWeights: nil)
+    return paths
+  }
+
+  /// Continues an interrupted (or crashed) run from its last finished epoch.
+  @discardableResult
+  public func resume(_ paths: RunPaths) throws -> RunPaths {
+    let started = Date()
+    var record = try RunRecord(loading: paths)
+    guard record.summary.status == .interrupted || record.summary.status == .running else {
+      throw RunError.notResumable(
+        "run \(paths.runID) is \(record.summary.status.rawValue); only interrupted runs continue")
+    }
+    let experiment = record.experiment
+    if let threads = experiment.training.threads { Parallel.workers = threads }
+    let data = try ExperimentData(experiment)
+    let model = try record.makeModel()
+    let optimizer = experiment.training.optimizer.make()
+    let best = try Checkpoint.load(from: paths.checkpoint, model: model, optimizer: optimizer)
+    let state = TrainingState(
+      model: model, optimizer: optimizer, history: record.log.epochs, events: record.log.events)
+    record.summary.status = .running
+    try AtomicFile.writeJSON(record.summary, to: paths.summary)
+    try train(
+      experiment, data: data, state: state, summary: &record.summary, paths: paths,
+      started: started.addingTimeInterval(-record.summary.totalSeconds), bestWeights: best)
+    return paths
+  }
+
+  // MARK: - Steps
+
+  private func train(
+    _ experiment: Experiment, data: ExperimentData, state: TrainingState, summary: inout RunSummary,
+    paths: RunPaths,
+    started: Date, bestWeights: [String: SafeTensors.Tensor]?
+  ) throws {
+    let spec = experiment.training
+    var trainingCallbacks: [TrainingCallback] = []
+    var stopping: EarlyStopping?
+    if let e = spec.earlyStopping {
+      let callback = EarlyStopping(
+        monitor: e.monitor, mode: e.mode, patience: e.patience, minDelta: e.minDelta,
+        restoreBestWeights: e.restoreBestWeights)
+      callback.resume(bestWeights: bestWeights)
+      stopping = callback
+      trainingCallbacks.append(callback)
+    }
+    if let p = spec.reduceLROnPlateau {
+      trainingCallbacks.append(
+        ReduceLROnPlateau(
+          monitor: p.monitor, mode: p.mode, factor: p.factor, patience: p.patience,
+          minDelta: p.minDelta, minLearningRate: p.minLearningRate))
+    }
+    if let rate = spec.exponentialDecay {
+      trainingCallbacks.append(
+        ExponentialDecay(initialLearningRate: spec.optimizer.learningRate, decayRate: rate))
+    }
+    let recorder = RunRecorder(paths: paths, earlyStopping: stopping)
+    let trainer = Trainer(
+      model: state.model, optimizer: state.optimizer,
+      loss: CategoricalCrossEntropy(labelSmoothing: Float(spec.labelSmoothing)),
+      batchSize: spec.batchSize, augmentation: spec.augmentation,
+      callbacks: trainingCallbacks + [recorder] + callbacks, seed: experiment.seed)
+    trainer.isCancelled = isCancelled
+    let trainStart = Date()
+    let previousTraining = summary.trainingSeconds
+    try trainer.fit(
+      try ExperimentData.examples(data.train),
+      validation: try ExperimentData.examples(data.validation), epochs: spec.epochs, resuming: state
+    )
+    if let error = recorder.writeError { throw error }
+    summary.trainingSeconds = previousTraining + Date().timeIntervalSince(trainStart)
+    switch state.outcome {
+    case .completed, .earlyStopped: summary.status = .completed
+    case .interrupted: summary.status = .interrupted
+    case .failed(let reason): (summary.status, summary.failureReason) = (.failed, reason)
+    }
+    let log = TrainingLog(epochs: state.history, events: state.events)
+    summary.epochsRun = log.epochs.count
+    summary.bestEpoch = log.bestEpoch?.epoch
+    summary.bestValAccuracy = log.bestEpoch?.valAccuracy
+    var evaluation: Evaluation?
+    if summary.status != .failed {
+      let test = try ExperimentData.examples(data.test)
+      let result = Evaluation(
+        model: state.model, examples: test, loss: trainer.loss, batchSize: spec.batchSize)
+      summary.testAccuracy = result.accuracy
+      summary.testLoss = result.loss
+      try PredictionsFile.write(
+        result, labels: data.test.labels, classCount: state.model.classCount, to: paths.predictions)
+      try AtomicFile.write(
+        try SafeTensors.encode(
+          state.model.weights(), metadata: ["experiment": experiment.name, "run": paths.runID]),
+        to: paths.weights)
+      evaluation = result
+    }
+    summary.finishedAt = Self.timestamp(Date())
+    summary.totalSeconds = Date().timeIntervalSince(started)
+    let record = RunRecord(paths: paths, summary: summary, experiment: experiment, log: log)
+    try reporter.writeReport(for: record, evaluation: evaluation, data: data, model: state.model)
+    try AtomicFile.writeJSON(summary, to: paths.summary)
+    try openStore(outputRoot).record(summary.indexRow(directory: paths.directory))
+    try reporter.writeIndex(outputRoot: outputRoot)
+  }
+
+  /// The finished run with the same cache key, if the code is committed and its folder is intact.
+  public func cachedRun(for summary: RunSummary) throws -> RunPaths? {
+    guard summary.isReusable else { return nil }
+    return try openStore(outputRoot).runs(status: .completed, cacheKey: summary.cacheKey)
+      .map { RunPaths(directory: $0.directory) }
+      .first {
+        FileManager.default.fileExists(atPath: $0.weights)
+          && FileManager.default.fileExists(atPath: $0.report)
+      }
+  }
+
+  /// What `run` would do for `experiment`: the cached run it would reuse, or nil to train.
+  public func plan(_ experiment: Experiment) throws -> RunPaths? {
+    let checksums: [String: String]
+    switch experiment.dataset.source {
+    case .idx(let kind, _): checksums = kind.fileChecksums()
+    case .kaggleCSV: checksums = try ExperimentData(experiment).checksums
+    }
+    let summary = RunSummary(
+      runID: "", experiment: experiment.name, status: .running, startedAt: "", trainingSeconds: 0,
+      totalSeconds: 0, epochsRun: 0,
+      parameters: 0, seed: experiment.seed, configHash: experiment.configHash,
+      provenance: provenance(checksums))
+    return try cachedRun(for: summary)
+  }
+
+  /// Rebuilds the SQLite index and index.html from the run folders; returns the number of runs.
+  @discardableResult
+  public func reindex() throws -> Int {
+    let rows = try RunFolders.all(outputRoot: outputRoot).map {
+      try readJSON(RunSummary.self, from: RunPaths(directory: $0).summary).indexRow(directory: $0)
+    }
+    try openStore(outputRoot).replaceAll(with: rows)
+    try reporter.writeIndex(outputRoot: outputRoot)
+    return rows.count
+  }
+
+  private func createRunDirectory(_ experiment: Experiment) throws -> RunPaths {
+    let formatter = DateFormatter()
+    formatter.dateFormat = "yyyyMMdd-HHmmss"
+    formatter.timeZone = TimeZone(identifier: "UTC")
+    let suffix = String(UInt16.random(in: 0...UInt16.max), radix: 16)
+    let runID =
+      formatter.string(from: Date()) + "-" + String(repeating: "0", count: 4 - suffix.count)
+      + suffix
+    let directory = "\(outputRoot)/runs/\(experiment.name)/\(runID)"
+    let paths = RunPaths(directory: directory)
+    try Directory.create(paths.figures)
+    return paths
+  }
+
+  static func timestamp(_ date: Date) -> String {
+    let formatter = ISO8601DateFormatter()
+    formatter.formatOptions = [.withInternetDateTime]
+    return formatter.string(from: date)
+  }
+
+  /// Finds a run by folder path, run id, or experiment name (its newest run).
+  public func locate(_ reference: String) throws -> RunPaths {
+    if FileManager.default.fileExists(atPath: reference + "/summary.json") {
+      return RunPaths(directory: reference)
+    }
+    let runs = RunFolders.all(outputRoot: outputRoot)
+    if let match = runs.first(where: { ($0 as NSString).lastPathComponent == reference }) {
+      return RunPaths(directory: match)
+    }
+    let ofExperiment = runs.map(RunPaths.init(directory:)).filter { $0.experiment == reference }
+    if let newest = ofExperiment.max(by: { $0.runID < $1.runID }) { return newest }
+    throw RunError.missingRun(reference)
+  }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import NeuralNet
+
+extension Provenance {
+  /// The version of this build of `report`.
+  public static let binaryVersion = "0.1.0"
+
+  /// The Swift compiler that built this binary.
+  static var swiftVersion: String {
+    #if compiler(>=6.3)
+      return "Swift 6.3"
+    #elseif compiler(>=6.2)
+      return "Swift 6.2"
+    #elseif compiler(>=6.1)
+      return "Swift 6.1"
+    #elseif compiler(>=6.0)
+      return "Swift 6.0"
+    #else
+      return "Swift 5"
+    #endif
+  }
+
+  /// Facts about this process, machine and working tree.
+  static func current(datasetChecksums: [String: String]) -> Provenance {
+    let commit = run("git", ["rev-parse", "HEAD"])
+    let status =
+      commit == nil ? nil : run("git", ["status", "--porcelain", "--untracked-files=no"])
+    return Provenance(
+      gitCommit: commit, gitDirty: status.map { !$0.isEmpty }, binaryVersion: binaryVersion,
+      swiftVersion: swiftVersion,
+      blas: "\(BLASInfo.configuration) (kernels: \(BLASInfo.coreName))",
+      machine: machineDescription(),
+      threads: Parallel.workers, datasetChecksums: datasetChecksums)
+  }
+
+  private static func machineDescription() -> String {
+    let cpuinfo =
+      FileManager.default.contents(atPath: "/proc/cpuinfo").map {
+        String(decoding: $0, as: UTF8.self)
+      } ?? ""
+    let model =
+      cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }?.split(separator: ":")
+      .last?.trimmingCharacters(in: .whitespaces) ?? "unknown CPU"
+    let memory = Double(ProcessInfo.processInfo.physicalMemory) / 1_073_741_824
+    return String(
+      format: "%@, %d cores, %.0f GiB, %@", model, ProcessInfo.processInfo.activeProcessorCount,
+      memory, ProcessInfo.processInfo.operatingSystemVersionString)
+  }
+
+  /// The trimmed output of a command, or nil when it fails.
+  private static func run(_ command: String, _ arguments: [String]) -> String? {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = [command] + arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = FileHandle.nullDevice
+    do { try process.run() } catch { return nil }
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { return nil }
+    return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+  }
+}

@@ -1,0 +1,203 @@
+import AtomicFiles
+import Datasets
+import Foundation
+import NeuralNet
+import RunStorage
+
+/// Errors about runs on disk.
+public enum RunError: Error, CustomStringConvertible, Equatable {
+  /// No run folder, run id or experiment with runs by this name.
+  case missingRun(String)
+  /// A run file that is missing or cannot be read.
+  case corruptRecord(path: String, reason: String)
+  /// The run cannot continue, for the reason given.
+  case notResumable(String)
+  /// The run did not complete, and `use` needs a completed one.
+  case notCompleted(runID: String, status: RunStatus, use: String)
+
+  public var description: String {
+    switch self {
+    case .missingRun(let name): return "no run '\(name)'"
+    case .corruptRecord(let path, let reason): return "\(path): \(reason)"
+    case .notResumable(let reason): return "cannot resume: \(reason)"
+    case .notCompleted(let runID, let status, let use):
+      return "run \(runID) is \(status.rawValue); \(use) need a completed run"
+    }
+  }
+}
+
+/// The paths of everything a run leaves in its folder.
+public struct RunPaths: Sendable {
+  /// output/runs/<experiment>/<run-id>
+  public let directory: String
+
+  public init(directory: String) { self.directory = directory }
+
+  /// The experiment the run belongs to: the name of the folder above the run's.
+  public var experiment: String {
+    ((directory as NSString).deletingLastPathComponent as NSString).lastPathComponent
+  }
+
+  public var config: String { directory + "/config.yaml" }
+  public var summary: String { directory + "/summary.json" }
+  public var metricsCSV: String { directory + "/metrics.csv" }
+  public var metricsJSON: String { directory + "/metrics.json" }
+  public var weights: String { directory + "/weights.safetensors" }
+  public var checkpoint: String { directory + "/checkpoint.safetensors" }
+  public var predictions: String { directory + "/predictions.csv" }
+  public var report: String { directory + "/report.html" }
+  public var figures: String { directory + "/figures" }
+  /// The run id: the folder's name.
+  public var runID: String { (directory as NSString).lastPathComponent }
+}
+
+/// The epoch-by-epoch record of training: metrics and what callbacks did.
+public struct TrainingLog: Codable, Sendable {
+  public var epochs: [EpochMetrics]
+  public var events: [TrainingEvent]
+
+  /// A log of `epochs` and what callbacks did after them.
+  public init(epochs: [EpochMetrics], events: [TrainingEvent]) {
+    (self.epochs, self.events) = (epochs, events)
+  }
+
+  /// The metrics as CSV with Keras's column names; the learning rate is written as the Float the
+  /// optimizer used (0.001, not 0.0010000000474974513).
+  public var csv: String {
+    func format(_ v: Double?) -> String { v.map { String($0) } ?? "" }
+    let rows = epochs.map { m in
+      [
+        String(m.epoch), format(m.loss), format(m.accuracy), format(m.valLoss),
+        format(m.valAccuracy), String(Float(m.learningRate)), String(format: "%.3f", m.seconds),
+        String(format: "%.1f", m.imagesPerSecond),
+      ].joined(separator: ",")
+    }
+    return
+      (["epoch,loss,accuracy,val_loss,val_accuracy,learning_rate,seconds,images_per_second"] + rows)
+      .joined(separator: "\n") + "\n"
+  }
+
+  /// The epoch with the best validation accuracy (the first on ties), if any.
+  public var bestEpoch: EpochMetrics? {
+    var best: EpochMetrics?
+    for m in epochs {
+      if let value = m.valAccuracy, value > (best?.valAccuracy ?? -1) { best = m }
+    }
+    return best
+  }
+}
+
+/// Everything `summary.json` says about a run.
+public struct RunSummary: Codable, Sendable {
+  public var runID: String
+  public var experiment: String
+  public var status: RunStatus
+  public var failureReason: String?
+  public var startedAt: String
+  public var finishedAt: String?
+  public var trainingSeconds: Double
+  public var totalSeconds: Double
+  public var epochsRun: Int
+  public var bestEpoch: Int?
+  public var bestValAccuracy: Double?
+  public var testAccuracy: Double?
+  public var testLoss: Double?
+  public var parameters: Int
+  public var seed: UInt64
+  public var configHash: String
+  public var provenance: Provenance
+
+  enum CodingKeys: String, CodingKey {
+    case runID = "run_id"
+    case experiment, status
+    case failureReason = "failure_reason"
+    case startedAt = "started_at"
+    case finishedAt = "finished_at"
+    case trainingSeconds = "training_seconds"
+    case totalSeconds = "total_seconds"
+    case epochsRun = "epochs_run"
+    case bestEpoch = "best_epoch"
+    case bestValAccuracy = "best_val_accuracy"
+    case testAccuracy = "test_accuracy"
+    case testLoss = "test_loss"
+    case parameters, seed
+    case configHash = "config_hash"
+    case provenance
+  }
+}
+
+extension RunSummary {
+  /// The run cache's key (like DVC's): the resolved config, dataset checksums, git commit and
+  /// dirty flag, binary version and seed. Equal keys mean the same computation.
+  public var cacheKey: String {
+    let checksums = provenance.datasetChecksums.sorted { $0.key < $1.key }.map {
+      "\($0.key)=\($0.value)"
+    }.joined(separator: ";")
+    let parts = [
+      configHash, checksums, provenance.gitCommit ?? "no-git", String(provenance.gitDirty ?? true),
+      provenance.binaryVersion, String(seed),
+    ]
+    return SHA256.hex(Data(parts.joined(separator: "\n").utf8))
+  }
+
+  /// Only runs of committed code are reused: a dirty tree's commit does not say what ran.
+  public var isReusable: Bool { provenance.gitCommit != nil && provenance.gitDirty == false }
+
+  /// The index row for this run, kept in `directory`.
+  func indexRow(directory: String) -> IndexedRun {
+    IndexedRun(
+      runID: runID, experiment: experiment, status: status, valAccuracy: bestValAccuracy,
+      testAccuracy: testAccuracy,
+      testLoss: testLoss, parameters: parameters, seconds: totalSeconds, startedAt: startedAt,
+      seed: Int64(bitPattern: seed),
+      configHash: configHash, cacheKey: cacheKey, directory: directory)
+  }
+}
+
+/// What makes a run reproducible and where it ran.
+public struct Provenance: Codable, Sendable {
+  public var gitCommit: String?
+  public var gitDirty: Bool?
+  public var binaryVersion: String
+  public var swiftVersion: String
+  public var blas: String
+  public var machine: String
+  public var threads: Int
+  /// SHA-256 of each dataset file's content.
+  public var datasetChecksums: [String: String]
+
+  enum CodingKeys: String, CodingKey {
+    case gitCommit = "git_commit"
+    case gitDirty = "git_dirty"
+    case binaryVersion = "binary_version"
+    case swiftVersion = "swift_version"
+    case blas, machine, threads
+    case datasetChecksums = "dataset_checksums"
+  }
+}
+
+/// Decodes a JSON file, naming it in any error.
+public func readJSON<T: Decodable>(_ type: T.Type, from path: String) throws -> T {
+  guard let data = FileManager.default.contents(atPath: path) else {
+    throw RunError.corruptRecord(path: path, reason: "file missing")
+  }
+  do {
+    return try JSONDecoder().decode(type, from: data)
+  } catch {
+    throw RunError.corruptRecord(path: path, reason: "cannot be decoded (\(error))")
+  }
+}
+
+/// The run folders under an output root.
+public enum RunFolders {
+  /// Every run folder (`<root>/runs/<experiment>/<run-id>`) holding a summary.json, sorted.
+  public static func all(outputRoot: String) -> [String] {
+    let fm = FileManager.default
+    let root = outputRoot + "/runs"
+    return ((try? fm.contentsOfDirectory(atPath: root)) ?? []).sorted().flatMap { experiment in
+      ((try? fm.contentsOfDirectory(atPath: "\(root)/\(experiment)")) ?? []).sorted()
+        .map { "\(root)/\(experiment)/\($0)" }
+        .filter { fm.fileExists(atPath: $0 + "/summary.json") }
+    }
+  }
+}

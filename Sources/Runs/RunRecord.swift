@@ -1,0 +1,106 @@
+import AtomicFiles
+import Datasets
+import ExperimentDefinitions
+import Foundation
+import NeuralNet
+
+/// One run folder read back: its summary, the definition it ran, its per-epoch metrics, its test
+/// evaluation and how to rebuild its model. Every command that reads a run reads it through
+/// this type.
+public struct RunRecord {
+  /// Where the run's files are.
+  public let paths: RunPaths
+  /// `summary.json`.
+  public var summary: RunSummary
+  /// `config.yaml`: the resolved definition the run trained.
+  public let experiment: Experiment
+  /// `metrics.json`; empty before the first epoch finishes.
+  public var log: TrainingLog
+
+  /// A record of values in memory (a run being trained).
+  public init(paths: RunPaths, summary: RunSummary, experiment: Experiment, log: TrainingLog) {
+    (self.paths, self.summary, self.experiment, self.log) = (paths, summary, experiment, log)
+  }
+
+  /// Reads the run folder at `paths`.
+  public init(loading paths: RunPaths) throws {
+    self.paths = paths
+    summary = try readJSON(RunSummary.self, from: paths.summary)
+    experiment = try Self.experiment(of: paths)
+    log =
+      FileManager.default.fileExists(atPath: paths.metricsJSON)
+      ? try readJSON(TrainingLog.self, from: paths.metricsJSON)
+      : TrainingLog(epochs: [], events: [])
+  }
+
+  /// The definition a run folder recorded, without reading anything else.
+  public static func experiment(of paths: RunPaths) throws -> Experiment {
+    guard FileManager.default.fileExists(atPath: paths.config) else {
+      throw RunError.missingRun(paths.directory)
+    }
+    return try Experiment(resolvedFile: paths.config, name: paths.experiment)
+  }
+
+  /// Throws unless the run completed; `use` says what needs it ("the paper's figures").
+  public func requireCompleted(for use: String) throws {
+    guard summary.status == .completed else {
+      throw RunError.notCompleted(runID: paths.runID, status: summary.status, use: use)
+    }
+  }
+
+  /// The test evaluation the run recorded in predictions.csv, nil when it recorded none.
+  public func evaluation() throws -> Evaluation? {
+    guard FileManager.default.fileExists(atPath: paths.predictions) else { return nil }
+    let recorded = try PredictionsFile.read(paths.predictions)
+    return Evaluation(
+      probabilities: recorded.probabilities, labels: recorded.labels,
+      classCount: recorded.classCount, loss: experiment.training.loss)
+  }
+
+  /// The model the definition declares, with fresh weights.
+  public func makeModel() throws -> Sequential { try experiment.makeModel() }
+
+  /// The model with the run's final weights.
+  public func trainedModel() throws -> Sequential {
+    guard let data = FileManager.default.contents(atPath: paths.weights) else {
+      throw RunError.corruptRecord(
+        path: paths.weights, reason: "no final weights: the run did not finish")
+    }
+    let model = try makeModel()
+    try model.load(weights: try SafeTensors.decode(data).tensors)
+    return model
+  }
+
+  /// The names of the classes the run's model predicts.
+  public var classNames: [String] {
+    if case .idx(let kind, _) = experiment.dataset.source { return kind.classNames }
+    return IDXDataset.mnist.classNames
+  }
+}
+
+extension TrainingSpec {
+  /// The loss this training minimises.
+  public var loss: CategoricalCrossEntropy {
+    CategoricalCrossEntropy(labelSmoothing: Float(labelSmoothing))
+  }
+}
+
+/// The predicted class of each row of `values` (`width` scores a row): the index of the largest
+/// score, the first on ties.
+public func predictedClasses(_ values: [Float], width: Int) -> [Int] {
+  guard width > 0 else { return [] }
+  return values.withUnsafeBufferPointer { buffer in
+    guard let base = buffer.baseAddress else { return [] }
+    return (0..<(buffer.count / width)).map { argmax(base + $0 * width, width) }
+  }
+}
+
+/// Kaggle's Digit Recognizer submission: `ImageId,Label`, ids from 1.
+public enum SubmissionFile {
+  /// Writes one line per predicted class, atomically.
+  public static func write(_ predictions: [Int], to path: String) throws {
+    let lines =
+      ["ImageId,Label"] + predictions.enumerated().map { "\($0.offset + 1),\($0.element)" }
+    try AtomicFile.write(lines.joined(separator: "\n") + "\n", to: path)
+  }
+}

@@ -1,0 +1,32 @@
+import Datasets
+import ExperimentDefinitions
+import Foundation
+import NeuralNet
+
+/// A finished run's model loaded from its folder, to classify new images.
+public struct TrainedModel {
+  public let experiment: Experiment
+  public let model: Sequential
+  public let classNames: [String]
+
+  /// Loads the run's definition and final weights.
+  public init(run record: RunRecord) throws {
+    experiment = record.experiment
+    model = try record.trainedModel()
+    classNames = record.classNames
+  }
+
+  /// Class probabilities for MNIST-style 28x28 images (bytes, 0 = background).
+  public func probabilities(_ images: [[UInt8]]) -> [[Float]] {
+    let inputs = images.flatMap { $0.map { Float($0) / 255 } }
+    let p = model.predict(inputs)
+    return images.indices.map { Array(p[($0 * model.classCount)..<(($0 + 1) * model.classCount)]) }
+  }
+
+  /// Writes Kaggle's Digit Recognizer submission (`ImageId,Label`, ids from 1) for `images`.
+  public func writeSubmission(for images: ImageDataset, to path: String) throws {
+    let predictions = predictedClasses(
+      model.predict(images.scaledPixels()), width: model.classCount)
+    try SubmissionFile.write(predictions, to: path)
+  }
+}

@@ -1,0 +1,32 @@
+import AtomicFiles
+import ExperimentDefinitions
+import Runs
+
+/// A library error with the command line's advice added.
+struct AdvisedError: Error, CustomStringConvertible {
+  let description: String
+}
+
+/// The command line's words for library errors: the libraries state facts (file, key, value);
+/// only the command line knows its flags and where its output goes.
+enum Advice {
+  /// How the library names an override's place in its messages.
+  private static let overridePrefix = "override "
+
+  /// `error` with what the user can do about it, or `error` itself when there is nothing to add.
+  static func adding(to error: Error) -> Error {
+    switch error {
+    case FileError.unwritable:
+      return AdvisedError(description: "\(error). Choose a writable place with --output DIR.")
+    case RunError.missingRun(let name):
+      return AdvisedError(
+        description: "no run '\(name)': give a run directory, a run id, or an experiment name with"
+          + " finished runs (see output/index.html)")
+    case let error as ConfigError where "\(error)".hasPrefix(overridePrefix):
+      // Overrides come from --set here; the library calls them overrides.
+      return AdvisedError(description: "--set " + "\(error)".dropFirst(overridePrefix.count))
+    default:
+      return error
+    }
+  }
+}

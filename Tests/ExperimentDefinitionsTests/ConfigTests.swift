@@ -1,0 +1,162 @@
+import Foundation
+import NeuralNet
+import TestSupport
+import XCTest
+
+@testable import ExperimentDefinitions
+
+final class ConfigTests: XCTestCase {
+  private func library(_ files: [String: String]) throws -> ExperimentLibrary {
+    let dir = try scratch(name)
+    for (name, text) in files { try write(text, to: "\(dir)/\(name).yaml") }
+    return ExperimentLibrary(directory: dir)
+  }
+
+  func testShippedExperimentsAllLoadAndPaperMatchesTheReference() throws {
+    let library = ExperimentLibrary(directory: repositoryRoot + "/experiments")
+    let names = library.available()
+    for required in [
+      "baseline", "paper", "quick", "lenet5", "wide", "deeper", "no_augmentation", "dropout",
+      "gap_head", "fashion",
+    ] {
+      XCTAssert(names.contains(required), "missing experiments/\(required).yaml")
+    }
+    for name in names where try library.comparison(name) == nil {
+      let experiment = try library.load(name)
+      XCTAssertNoThrow(
+        try LayerSpec.buildModel(experiment.model, inputShape: [28, 28, 1], seed: 0), name)
+    }
+    let paper = try library.load("paper")
+    XCTAssertEqual(paper.model, LayerSpec.paperModel)
+    let model = try LayerSpec.buildModel(paper.model, inputShape: [28, 28, 1], seed: 0)
+    XCTAssertEqual(model.parameterCount, 692_682)
+    XCTAssertEqual(model.trainableParameterCount, 691_786)
+    XCTAssertEqual(paper.training.epochs, 100)
+    XCTAssertEqual(
+      paper.training.earlyStopping,
+      EarlyStoppingSpec(
+        monitor: "val_accuracy", mode: .auto, patience: 10, minDelta: 0, restoreBestWeights: true))
+    XCTAssertEqual(paper.training.reduceLROnPlateau?.minLearningRate, 1e-5)
+    XCTAssertEqual(
+      paper.training.augmentation,
+      RandomAffine(rotationDegrees: 15, zoom: 0.01, widthShift: 0.1, heightShift: 0.1))
+    let baseline = try library.load("baseline")
+    XCTAssertEqual(baseline.model, paper.model)
+    XCTAssertEqual(baseline.training.epochs, 12)
+    XCTAssertEqual(baseline.name, "baseline")
+    XCTAssertNil(try library.load("no_augmentation").training.augmentation)
+    XCTAssertEqual(try library.load("fashion").dataset.source, .idx(.fashionMNIST, directory: nil))
+    XCTAssertEqual(try library.comparison("architectures")?.experiments.first, "baseline")
+  }
+
+  func testMisspeltKeyNamesFileLineColumnAndSuggestion() throws {
+    let lib = try library([
+      "wide": "model: [flatten]\ntraining:\n  optimizer:\n    learing_rate: 0.1\n"
+    ])
+    XCTAssertThrowsError(try lib.load("wide")) { error in
+      XCTAssertEqual(
+        "\(error)",
+        "\(lib.directory)/wide.yaml:4:5: unknown key 'learing_rate' in training.optimizer; did "
+          + "you mean 'learning_rate'?"
+      )
+    }
+  }
+
+  func testWrongTypesImpossibleValuesAndUnknownLayers() throws {
+    let cases: [(String, String)] = [
+      (
+        "model: [flatten]\ntraining:\n  epochs: many\n",
+        "3:11: training.epochs must be a whole number, got many"
+      ),
+      (
+        "model: [flatten]\ntraining:\n  batch_size: 0\n",
+        "3:15: training.batch_size must be in 1...65536, got 0"
+      ),
+      (
+        "model:\n  - conv2d: {filters: 8, kernal: 3}\n",
+        "2:26: unknown key 'kernal' in model[0].conv2d; did you mean 'kernel'?"
+      ),
+      ("model:\n  - convolution: {filters: 8}\n", "2:5: unknown key 'convolution' in model[0]"),
+      ("model:\n  - dense: {activation: relu}\n", "missing required key 'units' in model[0].dense"),
+      (
+        "model: [flatten]\ndataset:\n  name: cifar\n",
+        "3:9: dataset.name must be one of fashion-mnist, kaggle-csv, mnist, got cifar"
+      ),
+      ("model: [flatten]\nseeed: 1\n", "2:1: unknown key 'seeed'; did you mean 'seed'?"),
+      ("training: {epochs: 1}\n", "missing required key 'model'"),
+      ("model: [flatten\n", "invalid YAML"),
+      ("name: ../../etc\nmodel: [flatten]\n", "name '../../etc' may use only letters"),
+    ]
+    for (text, expected) in cases {
+      let lib = try library(["bad": text])
+      XCTAssertThrowsError(try lib.load("bad"), text) { error in
+        XCTAssert("\(error)".contains(expected), "\(error)\n  expected: \(expected)")
+        XCTAssert("\(error)".hasPrefix("\(lib.directory)/bad.yaml"), "\(error)")
+      }
+    }
+  }
+
+  func testExtendsOverridesAndSet() throws {
+    let lib = try library([
+      "base":
+        "description: base\nseed: 1\nmodel: [flatten, {dense: {units: 10, activation: "
+        + "softmax}}]\ntraining:\n  epochs: 5\n  optimizer: {name: sgd, momentum: 0.9}\n",
+      "child": "extends: base\ntraining:\n  epochs: 2\n",
+      "loop_a": "extends: loop_b\nmodel: [flatten]\n", "loop_b": "extends: loop_a\n",
+      "orphan": "extends: nothing\nmodel: [flatten]\n",
+    ])
+    let child = try lib.load("child")
+    XCTAssertEqual(child.name, "child")
+    XCTAssertEqual(child.description, "")
+    XCTAssertEqual(child.training.epochs, 2)
+    XCTAssertEqual(child.training.optimizer.kind, .sgd)
+    XCTAssertEqual(child.training.optimizer.momentum, 0.9)
+    let overridden = try lib.load(
+      "child",
+      overrides: [
+        "training.epochs=7", "seed=9", "model.1.dense.units=10",
+        "training.optimizer.learning_rate=0.5",
+      ])
+    XCTAssertEqual(overridden.training.epochs, 7)
+    XCTAssertEqual(overridden.seed, 9)
+    XCTAssertEqual(overridden.training.optimizer.learningRate, 0.5)
+    XCTAssertNotEqual(overridden.configHash, child.configHash)
+    XCTAssertEqual(try lib.load("child").configHash, child.configHash)
+    XCTAssertThrowsError(try lib.load("child", overrides: ["training.epocs=3"])) {
+      XCTAssert(
+        "\($0)".contains("unknown key 'epocs' in training; did you mean 'epochs'?"), "\($0)")
+    }
+    XCTAssertThrowsError(try lib.load("child", overrides: ["epochs"])) {
+      XCTAssert("\($0)".contains("expected KEY=VALUE"), "\($0)")
+    }
+    XCTAssertThrowsError(try lib.load("child", overrides: ["training.epochs=-1"])) {
+      XCTAssert(
+        "\($0)".hasPrefix("override training.epochs=-1: training.epochs must be in 1...10000"),
+        "\($0)"
+      )
+    }
+    XCTAssertThrowsError(try lib.load("loop_a")) {
+      XCTAssert("\($0)".contains("in a loop"), "\($0)")
+    }
+    XCTAssertThrowsError(try lib.load("orphan")) {
+      XCTAssert("\($0)".contains("orphan.yaml:1:10: extends names 'nothing'"), "\($0)")
+    }
+  }
+
+  func testMissingExperimentListsTheAvailableOnes() throws {
+    let lib = try library(["alpha": "model: [flatten]\n", "beta": "model: [flatten]\n"])
+    XCTAssertThrowsError(try lib.load("gamma")) {
+      XCTAssertEqual("\($0)", "no experiment named 'gamma'. Available: alpha, beta")
+    }
+  }
+
+  func testResolvedYAMLRoundTrips() throws {
+    let experiment = try ExperimentLibrary(directory: repositoryRoot + "/experiments").load(
+      "baseline")
+    let again = try Experiment(
+      tree: try ConfigTree.parse(experiment.resolved.yaml(), file: "x"), name: "baseline")
+    XCTAssertEqual(again.model, experiment.model)
+    XCTAssertEqual(again.training, experiment.training)
+    XCTAssertEqual(again.configHash, experiment.configHash)
+  }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import RunStorage
+import TestSupport
+import XCTest
+
+@testable import ExperimentDefinitions
+@testable import Reports
+@testable import Runs
+
+final class TrackingTests: XCTestCase {
+  private func cleanProvenance(_ checksums: [String: String]) -> Provenance {
+    Provenance(
+      gitCommit: "0123456789abcdef", gitDirty: false, binaryVersion: Provenance.binaryVersion,
+      swiftVersion: "test", blas: "test", machine: "test", threads: 2, datasetChecksums: checksums)
+  }
+
+  func testStatisticsByHand() {
+    let s = SeedStatistics([0.99, 0.991, 0.992])
+    XCTAssertEqual(s.mean, 0.991, accuracy: 1e-12)
+    XCTAssertEqual(s.standardDeviation, 0.001, accuracy: 1e-12)
+    XCTAssertEqual(s.halfWidth95!, 4.303 * 0.001 / 3.0.squareRoot(), accuracy: 1e-9)
+    XCTAssertNil(SeedStatistics([0.5]).halfWidth95)
+    XCTAssertEqual(studentT975(10), 2.228)
+    XCTAssertEqual(studentT975(1000), 1.96, accuracy: 1e-9)
+    let clear = Difference(
+      [0.990, 0.991, 0.989, 0.990, 0.990], [0.995, 0.996, 0.994, 0.995, 0.995])
+    XCTAssert(
+      clear.verdict.hasPrefix("+0.50 points, 95% CI [+0.")
+        && clear.verdict.hasSuffix("significant with 5 and 5 seeds")
+        && !clear.verdict.contains("not significant"), clear.verdict)
+    let noisy = Difference([0.990, 0.995, 0.985], [0.991, 0.986, 0.996])
+    XCTAssert(noisy.verdict.contains("not significant with 3 and 3 seeds"), noisy.verdict)
+    XCTAssert(Difference([0.99], [0.98]).verdict.contains("no confidence interval"))
+  }
+
+  func testIndexCacheSeedsAndComparison() throws {
+    let dir = try scratch()
+    try write(tinyExperimentYAML(epochs: 1), to: dir + "/tiny.yaml")
+    try write(
+      tinyExperimentYAML(epochs: 1).replacingOccurrences(of: "filters: 4", with: "filters: 2"),
+      to: dir + "/narrow.yaml")
+    let library = ExperimentLibrary(directory: dir)
+    let runner = ExperimentRunner(outputRoot: dir + "/out", reporter: HTMLRunReporter())
+    runner.provenance = cleanProvenance
+    let tiny = try library.load("tiny")
+    XCTAssertNil(try runner.plan(tiny), "nothing is cached yet")
+    let first = try runner.run(tiny)
+    XCTAssertFalse(runner.reusedCachedRun)
+    // The same configuration, data and commit: reused, not trained again.
+    XCTAssertEqual(try runner.plan(tiny)?.runID, first.runID)
+    XCTAssertEqual(try runner.run(tiny).runID, first.runID)
+    XCTAssert(runner.reusedCachedRun)
+    XCTAssertNotEqual(try runner.run(tiny, force: true).runID, first.runID)
+    XCTAssertNil(
+      try runner.plan(try library.load("tiny", overrides: ["seed=11"])),
+      "another seed is another computation")
+    // A dirty tree is never reused.
+    let dirty = ExperimentRunner(outputRoot: dir + "/out", reporter: HTMLRunReporter())
+    dirty.provenance = {
+      var p = self.cleanProvenance($0)
+      p.gitDirty = true
+      return p
+    }
+    XCTAssertNil(try dirty.plan(tiny))
+
+    let second = try tiny.withSeed(index: 1)
+    XCTAssertEqual(second.seed, tiny.seed + 1)
+    XCTAssertNotEqual(second.configHash, tiny.configHash)
+    try runner.run(second)
+    try runner.run(try library.load("narrow"))
+
+    let database = try SQLiteRunStore(outputRoot: dir + "/out")
+    XCTAssertEqual(try database.runs().count, 4)
+    XCTAssertEqual(try database.runs(experiment: "tiny").count, 3)
+    let byAccuracy = try database.runs(sort: .testAccuracy, descending: true).compactMap(
+      \.testAccuracy)
+    XCTAssertEqual(byAccuracy, byAccuracy.sorted(by: >))
+    // The folders are the truth: a lost index is rebuilt from them.
+    try FileManager.default.removeItem(atPath: dir + "/out/runs.sqlite")
+    XCTAssertEqual(try runner.reindex(), 4)
+    XCTAssertEqual(try SQLiteRunStore(outputRoot: dir + "/out").runs(status: .completed).count, 4)
+
+    let tinyRuns = try database.runs(experiment: "tiny").filter { $0.runID != first.runID }.map {
+      RunPaths(directory: $0.directory)
+    }
+    let narrowRuns = try database.runs(experiment: "narrow").map {
+      RunPaths(directory: $0.directory)
+    }
+    let page = try ComparisonReport(
+      title: "tiny vs narrow", groups: [("tiny", tinyRuns), ("narrow", narrowRuns)]
+    ).write(to: dir + "/compare")
+    let html = try String(contentsOfFile: page, encoding: .utf8)
+    XCTAssert(html.contains("model[0]"), "the config diff names the layer that differs")
+    XCTAssert(html.contains("filters: 4") && html.contains("filters: 2"))
+    XCTAssert(html.contains("no confidence interval with 2 and 1 runs"), "verdict missing")
+    for file in [
+      "val_accuracy.png", "val_loss.png", "accuracy_vs_parameters.png", "accuracy_vs_time.png",
+      "confusion_0.png", "confusion_difference.png",
+    ] {
+      XCTAssert(FileManager.default.fileExists(atPath: "\(dir)/compare/\(file)"), file)
+    }
+  }
+}

@@ -1,0 +1,197 @@
+import Datasets
+import Foundation
+import NeuralNet
+import Plots
+import Reports
+import TestSupport
+import XCTest
+
+@testable import ExperimentDefinitions
+@testable import Runs
+
+final class RunnerTests: XCTestCase {
+  func testRunLeavesEveryRecordAndRenderRebuildsTheReport() throws {
+    let dir = try scratch()
+    try write(tinyExperimentYAML(), to: dir + "/tiny.yaml")
+    let experiment = try ExperimentLibrary(directory: dir).load("tiny")
+    let runner = ExperimentRunner(outputRoot: dir + "/out", reporter: HTMLRunReporter())
+    let paths = try runner.run(experiment)
+    XCTAssert(paths.directory.hasPrefix(dir + "/out/runs/tiny/"))
+    for file in [
+      paths.config, paths.summary, paths.metricsCSV, paths.metricsJSON, paths.weights,
+      paths.checkpoint, paths.predictions, paths.report, dir + "/out/index.html",
+    ] {
+      XCTAssert(FileManager.default.fileExists(atPath: file), "missing \(file)")
+    }
+    // Every figure is drawn, and none is blank: each has ink beyond the white page.
+    for figure in FigureName.allCases {
+      let image = try RasterImage(pngPath: "\(paths.figures)/\(figure.file)")
+      let inked = stride(from: 0, to: image.width * image.height, by: 7).filter {
+        image.color(x: $0 % image.width, y: $0 / image.width).luminance < 0.8
+      }
+      XCTAssertGreaterThan(inked.count, 50, "\(figure.file) is blank")
+    }
+    // The confusion matrix shows the recorded predictions: with most test digits right, the
+    // diagonal cells (10 classes, 62-point cells from (60, 44)) are darker than their row's
+    // neighbours.
+    let confusion = try RasterImage(pngPath: "\(paths.figures)/\(FigureName.confusion.file)")
+    func cell(_ row: Int, _ column: Int) -> Double {
+      confusion.color(x: 60 + column * 62 + 6, y: 44 + row * 62 + 6).luminance
+    }
+    let darkDiagonal = (0..<10).filter { k in cell(k, k) < cell(k, (k + 1) % 10) }
+    XCTAssertGreaterThanOrEqual(darkDiagonal.count, 8, "diagonal darker in rows \(darkDiagonal)")
+    let summary =
+      try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: paths.summary)))
+      as! [String: Any]
+    XCTAssertEqual(summary["status"] as? String, "completed")
+    let accuracy = try XCTUnwrap(summary["test_accuracy"] as? Double)
+    XCTAssertGreaterThan(accuracy, 0.5, "600 images, 2 epochs: well above chance")
+    XCTAssertNotNil(summary["test_loss"] as? Double)
+    XCTAssertEqual(summary["epochs_run"] as? Int, 2)
+    let csv = try String(contentsOfFile: paths.metricsCSV, encoding: .utf8).split(separator: "\n")
+    XCTAssertEqual(
+      csv.first, "epoch,loss,accuracy,val_loss,val_accuracy,learning_rate,seconds,images_per_second"
+    )
+    XCTAssertEqual(csv.count, 3)
+    let html = try String(contentsOfFile: paths.report, encoding: .utf8)
+    XCTAssert(html.contains("tiny &lt;b&gt;test&lt;/b&gt; run"), "description not escaped")
+    XCTAssert(html.contains(String(format: "%.2f%%", accuracy * 100)))
+    XCTAssert(html.contains("Param #"))
+    XCTAssertFalse(html.contains("<script"))
+    // Rendering again from the records gives the same figures and report, byte for byte.
+    let files = FigureName.allCases.map { "\(paths.figures)/\($0.file)" } + [paths.report]
+    let before = files.map { FileManager.default.contents(atPath: $0) }
+    try FileManager.default.removeItem(atPath: paths.figures)
+    try FileManager.default.removeItem(atPath: paths.report)
+    try HTMLRunReporter().render(try RunRecord(loading: try runner.locate(paths.runID)))
+    for (file, content) in zip(files, before) {
+      XCTAssertNotNil(content, file)
+      XCTAssertEqual(
+        FileManager.default.contents(atPath: file), content, "\(file) differs after render")
+    }
+    // A single file embeds its figures.
+    try HTMLRunReporter(singleFile: true).render(try RunRecord(loading: try runner.locate("tiny")))
+    XCTAssert(
+      try String(contentsOfFile: paths.report, encoding: .utf8).contains("data:image/png;base64,"))
+  }
+
+  func testInterruptedRunResumesToTheSameResultAsAnUnbrokenOne() throws {
+    let dir = try scratch()
+    try write(
+      tinyExperimentYAML(epochs: 3, extra: "  augmentation: {rotation: 10, width_shift: 0.1}"),
+      to: dir + "/tiny.yaml")
+    let experiment = try ExperimentLibrary(directory: dir).load("tiny")
+    let unbroken = try ExperimentRunner(outputRoot: dir + "/a", reporter: HTMLRunReporter()).run(
+      experiment)
+
+    let runner = ExperimentRunner(outputRoot: dir + "/b", reporter: HTMLRunReporter())
+    var batches = 0
+    runner.isCancelled = {
+      batches += 1
+      return batches == 15  // inside epoch 2 (11 batches an epoch)
+    }
+    let interrupted = try runner.run(experiment)
+    let partial =
+      try JSONSerialization.jsonObject(
+        with: Data(contentsOf: URL(fileURLWithPath: interrupted.summary))) as! [String: Any]
+    XCTAssertEqual(partial["status"] as? String, "interrupted")
+    XCTAssertEqual(partial["epochs_run"] as? Int, 1)
+    XCTAssert(
+      FileManager.default.fileExists(atPath: interrupted.report),
+      "an interrupted run keeps its report")
+    runner.isCancelled = { false }
+    try runner.resume(interrupted)
+    let a = try String(contentsOfFile: unbroken.metricsCSV, encoding: .utf8).split(separator: "\n")
+      .map { $0.split(separator: ",").prefix(6) }
+    let b = try String(contentsOfFile: interrupted.metricsCSV, encoding: .utf8).split(
+      separator: "\n"
+    ).map { $0.split(separator: ",").prefix(6) }
+    XCTAssertEqual(a, b, "resumed metrics differ from the unbroken run")
+    XCTAssertEqual(
+      FileManager.default.contents(atPath: unbroken.predictions),
+      FileManager.default.contents(atPath: interrupted.predictions))
+    XCTAssertThrowsError(try runner.resume(interrupted)) {
+      XCTAssert("\($0)".contains("only interrupted runs continue"), "\($0)")
+    }
+  }
+
+  func testDivergingRunFailsWithTheReasonInTheReport() throws {
+    let dir = try scratch()
+    try write(
+      tinyExperimentYAML(epochs: 2).replacingOccurrences(
+        of: "{name: adam, learning_rate: 0.003}", with: "{name: sgd, learning_rate: 10}"),
+      to: dir + "/tiny.yaml")
+    let paths = try ExperimentRunner(outputRoot: dir + "/out", reporter: HTMLRunReporter()).run(
+      try ExperimentLibrary(directory: dir).load(
+        "tiny", overrides: ["model.3.dense.activation=linear"]))
+    let summary =
+      try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: paths.summary)))
+      as! [String: Any]
+    XCTAssertEqual(summary["status"] as? String, "failed")
+    XCTAssert((summary["failure_reason"] as? String ?? "").contains("NaN or infinite"))
+    XCTAssert(try String(contentsOfFile: paths.report, encoding: .utf8).contains("NaN or infinite"))
+  }
+
+  func testBadDatasetAndUnwritableOutputAreClearErrorsThatWriteNothing() throws {
+    let dir = try scratch()
+    try write(
+      tinyExperimentYAML().replacingOccurrences(
+        of: "\(repositoryRoot)/data/mnist", with: dir + "/nowhere"), to: dir + "/tiny.yaml")
+    XCTAssertThrowsError(
+      try ExperimentRunner(outputRoot: dir + "/out", reporter: HTMLRunReporter()).run(
+        try ExperimentLibrary(directory: dir).load("tiny"))
+    ) { error in
+      XCTAssert(
+        "\(error)".contains("\(dir)/nowhere/train-images-idx3-ubyte[.gz]: file not found"),
+        "\(error)")
+    }
+    XCTAssertFalse(
+      FileManager.default.fileExists(atPath: dir + "/out"), "a failed start left files behind")
+    try write(tinyExperimentYAML(), to: dir + "/tiny.yaml")
+    try write("not a directory", to: dir + "/file")
+    XCTAssertThrowsError(
+      try ExperimentRunner(outputRoot: dir + "/file", reporter: HTMLRunReporter()).run(
+        try ExperimentLibrary(directory: dir).load("tiny"))
+    ) { error in
+      XCTAssert("\(error)".contains("cannot write"), "\(error)")
+    }
+  }
+
+  func testLocateRejectsUnknownRuns() throws {
+    XCTAssertThrowsError(
+      try ExperimentRunner(outputRoot: try scratch(), reporter: HTMLRunReporter()).locate("nope")
+    ) { XCTAssert("\($0)".hasPrefix("no run 'nope'"), "\($0)") }
+  }
+}
+
+final class KaggleRunTests: XCTestCase {
+  func testKaggleCSVExperimentRunsAndValidatesOnItsSplit() throws {
+    let dir = try scratch()
+    let (train, _) = try Datasets.IDXDataset.mnist.load(
+      directory: repositoryRoot + "/data/mnist", verifyChecksums: false)
+    let header = (0..<784).map { "pixel\($0)" }.joined(separator: ",")
+    let rows = (0..<400).map { i in
+      "\(train.labels[i])," + train.image(i).map(String.init).joined(separator: ",")
+    }
+    try write((["label," + header] + rows).joined(separator: "\n") + "\n", to: dir + "/train.csv")
+    let yaml = """
+      seed: 3
+      dataset: {name: kaggle-csv, train_csv: \(dir)/train.csv, validation_split: 0.2}
+      model: [{conv2d: {filters: 4, kernel: 3, activation: relu}}, {maxpool: {size: 2}}, flatten, {dense: {units: 10, activation: softmax}}]
+      training: {epochs: 1, batch_size: 50}
+      """
+    try write(yaml, to: dir + "/kaggle.yaml")
+    let experiment = try ExperimentLibrary(directory: dir).load("kaggle")
+    XCTAssertEqual(experiment.dataset.source, .kaggleCSV(train: dir + "/train.csv", test: nil))
+    let data = try ExperimentData(experiment)
+    XCTAssertEqual(data.train.count + data.validation.count, 400)
+    XCTAssertEqual(
+      data.test.labels, data.validation.labels,
+      "Kaggle's test.csv has no labels: metrics use the validation split")
+    let paths = try ExperimentRunner(outputRoot: dir + "/out", reporter: HTMLRunReporter()).run(
+      experiment)
+    let record = try RunRecord(loading: paths)
+    XCTAssertEqual(record.summary.status, .completed)
+    XCTAssertEqual(try record.evaluation()?.predictions.count, data.test.count)
+  }
+}

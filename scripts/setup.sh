@@ -3,7 +3,8 @@
 set -euo pipefail
 packages=(
   pkg-config
-  libopenblas-dev      # CBLAS: sgemm for the neural-network engine
+  libdnnl-dev          # CDNNL: oneDNN, the neural-network engine's primitives
+  libopenblas-dev      # CBLAS: sgemm for the reference engine it is tested against
   libcairo2-dev        # CCairo: figures
   libpng-dev           # PNG output and input for Cairo
   zlib1g-dev           # CZlib: gzip-compressed IDX files

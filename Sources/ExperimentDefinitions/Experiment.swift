@@ -34,7 +34,9 @@ public struct Experiment: Sendable {
   /// The model this definition declares, for its dataset's images, with weights drawn from its
   /// seed (the one place a definition becomes an engine model).
   public func makeModel() throws -> Sequential {
-    try LayerSpec.buildModel(model, inputShape: dataset.imageShape, seed: seed)
+    let built = try LayerSpec.buildModel(model, inputShape: dataset.imageShape, seed: seed)
+    built.engine = .oneDNN(training.precision)
+    return built
   }
 }
 
@@ -74,6 +76,8 @@ public struct TrainingSpec: Sendable, Equatable {
   public var exponentialDecay: Double?
   /// Worker threads; all cores when nil.
   public var threads: Int?
+  /// The layers' arithmetic: bf16 mixed precision where the CPU has native bf16, else fp32.
+  public var precision: Precision = .auto
 }
 
 /// An optimizer and its hyper-parameters (Keras defaults where unset).

@@ -104,6 +104,10 @@ extension TrainingSpec {
     }
     exponentialDecay = try r.double("exponential_decay", in: 1e-6...1)
     threads = try r.int("threads", in: 1...256)
+    precision =
+      try r.choice(
+        "precision", Dictionary(uniqueKeysWithValues: Precision.allCases.map { ($0.rawValue, $0) }))
+      ?? .auto
     try r.finish()
   }
 }

@@ -35,7 +35,7 @@ struct RunReport {
 
   func notebook() -> Notebook {
     let p = summary.provenance
-    let facts: [(String, String)] = [
+    var facts: [(String, String)] = [
       ("Experiment", experiment.name), ("Run", summary.runID), ("Status", summary.status.rawValue),
       ("Started", summary.startedAt), ("Duration", Self.duration(summary.totalSeconds)),
       ("Machine", p.machine), ("Threads", String(p.threads)), ("Swift", p.swiftVersion),
@@ -47,6 +47,10 @@ struct RunReport {
       ),
       ("Config hash", String(summary.configHash.prefix(16))), ("report", p.binaryVersion),
     ]
+    // Runs recorded before the oneDNN engine have no engine facts; their pages stay as they were.
+    if let engine = p.engine {
+      facts.insert(("Engine", "\(engine), \(p.isa ?? "unknown ISA")"), at: 8)
+    }
     var cells: [Cell] = []
     switch summary.status {
     case .failed:

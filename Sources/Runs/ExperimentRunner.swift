@@ -34,6 +34,24 @@ public final class ExperimentRunner {
   public var provenance: (_ datasetChecksums: [String: String]) -> Provenance = {
     Provenance.current(datasetChecksums: $0)
   }
+  /// The provenance of a run of `experiment` here, with the engine and ISA it computes with.
+  private func provenance(of experiment: Experiment, datasetChecksums: [String: String])
+    -> Provenance
+  {
+    var facts = provenance(datasetChecksums)
+    facts.engine = ComputeEngine.oneDNN(experiment.training.precision).description
+    facts.isa = ComputeEngine.isa
+    return facts
+  }
+
+  /// Throws, before anything is written, when this CPU cannot run the experiment's precision.
+  private static func checkPrecision(_ experiment: Experiment) throws {
+    let precision = experiment.training.precision
+    guard precision.isSupported else {
+      throw NeuralNetError.unsupportedPrecision(precision, isa: ComputeEngine.isa)
+    }
+  }
+
   /// Whether the last `run` reused a cached run instead of training.
   public private(set) var reusedCachedRun = false
 
@@ -50,6 +68,7 @@ public final class ExperimentRunner {
     let started = Date()
     reusedCachedRun = false
     if let threads = experiment.training.threads { Parallel.workers = threads }
+    try Self.checkPrecision(experiment)
     let data = try ExperimentData(experiment)
     let model = try experiment.makeModel()
     var summary = RunSummary(
@@ -57,7 +76,7 @@ public final class ExperimentRunner {
       trainingSeconds: 0,
       totalSeconds: 0, epochsRun: 0, parameters: model.parameterCount, seed: experiment.seed,
       configHash: experiment.configHash,
-      provenance: provenance(data.checksums))
+      provenance: provenance(of: experiment, datasetChecksums: data.checksums))
     if !force, let cached = try cachedRun(for: summary) {
       reusedCachedRun = true
       return cached
@@ -85,6 +104,7 @@ public final class ExperimentRunner {
         "run \(paths.runID) is \(record.summary.status.rawValue); only interrupted runs continue")
     }
     let experiment = record.experiment
+    try Self.checkPrecision(experiment)
     if let threads = experiment.training.threads { Parallel.workers = threads }
     let data = try ExperimentData(experiment)
     let model = try record.makeModel()
@@ -198,7 +218,7 @@ public final class ExperimentRunner {
       runID: "", experiment: experiment.name, status: .running, startedAt: "", trainingSeconds: 0,
       totalSeconds: 0, epochsRun: 0,
       parameters: 0, seed: experiment.seed, configHash: experiment.configHash,
-      provenance: provenance(checksums))
+      provenance: provenance(of: experiment, datasetChecksums: checksums))
     return try cachedRun(for: summary)
   }
 

@@ -135,7 +135,7 @@ extension RunSummary {
     }.joined(separator: ";")
     let parts = [
       configHash, checksums, provenance.gitCommit ?? "no-git", String(provenance.gitDirty ?? true),
-      provenance.binaryVersion, String(seed),
+      provenance.binaryVersion, String(seed), provenance.engine ?? "reference fp32",
     ]
     return SHA256.hex(Data(parts.joined(separator: "\n").utf8))
   }
@@ -165,13 +165,17 @@ public struct Provenance: Codable, Sendable {
   public var threads: Int
   /// SHA-256 of each dataset file's content.
   public var datasetChecksums: [String: String]
+  /// What computed the layers, e.g. "oneDNN bf16" (nil in runs recorded before oneDNN).
+  public var engine: String?
+  /// The instruction set oneDNN dispatched to, e.g. "avx512_core_bf16".
+  public var isa: String?
 
   enum CodingKeys: String, CodingKey {
     case gitCommit = "git_commit"
     case gitDirty = "git_dirty"
     case binaryVersion = "binary_version"
     case swiftVersion = "swift_version"
-    case blas, machine, threads
+    case blas, machine, threads, engine, isa
     case datasetChecksums = "dataset_checksums"
   }
 }

@@ -83,6 +83,10 @@ final class ConfigTests: XCTestCase {
         "3:9: dataset.name must be one of fashion-mnist, kaggle-csv, mnist, got cifar"
       ),
       ("model: [flatten]\nseeed: 1\n", "2:1: unknown key 'seeed'; did you mean 'seed'?"),
+      (
+        "model: [flatten]\ntraining:\n  precision: fp16\n",
+        "3:14: training.precision must be one of auto, bf16, fp32, got fp16"
+      ),
       ("training: {epochs: 1}\n", "missing required key 'model'"),
       ("model: [flatten\n", "invalid YAML"),
       ("name: ../../etc\nmodel: [flatten]\n", "name '../../etc' may use only letters"),
@@ -94,6 +98,19 @@ final class ConfigTests: XCTestCase {
         XCTAssert("\(error)".hasPrefix("\(lib.directory)/bad.yaml"), "\(error)")
       }
     }
+  }
+
+  func testPrecisionDefaultsToAutoAndBuildsItsEngine() throws {
+    let lib = try library([
+      "default": "model: [flatten, {dense: {units: 10}}]\n",
+      "fp32": "extends: default\ntraining:\n  precision: fp32\n",
+    ])
+    let automatic = try lib.load("default")
+    XCTAssertEqual(automatic.training.precision, .auto)
+    XCTAssertEqual(try automatic.makeModel().engine, .oneDNN(.auto))
+    let fp32 = try lib.load("fp32")
+    XCTAssertEqual(fp32.training.precision, .fp32)
+    XCTAssertEqual(try fp32.makeModel().engine, .oneDNN(.fp32))
   }
 
   func testExtendsOverridesAndSet() throws {

@@ -23,6 +23,12 @@ final class RunnerTests: XCTestCase {
     ] {
       XCTAssert(FileManager.default.fileExists(atPath: file), "missing \(file)")
     }
+    // The provenance says what computed the run, and the report shows it.
+    let provenance = try RunRecord(loading: paths).summary.provenance
+    XCTAssertEqual(provenance.engine, "oneDNN \(Precision.auto.resolved.rawValue)")
+    XCTAssertEqual(provenance.isa, ComputeEngine.isa)
+    let page = try String(contentsOfFile: paths.report, encoding: .utf8)
+    XCTAssert(page.contains("oneDNN \(Precision.auto.resolved.rawValue), \(ComputeEngine.isa)"))
     // Every figure is drawn, and none is blank: each has ink beyond the white page.
     for figure in FigureName.allCases {
       let image = try RasterImage(pngPath: "\(paths.figures)/\(figure.file)")

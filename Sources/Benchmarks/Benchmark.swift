@@ -10,7 +10,8 @@ import Runs
 public struct BenchmarkResult: Codable, Sendable {
   public var trainImagesPerSecond: Double
   public var inferenceImagesPerSecond: Double
-  public var peakRSSMiB: Double
+  /// Peak resident memory; nil where /proc does not say (it is then absent from the JSON).
+  public var peakRSSMiB: Double?
   public var threads: Int
   /// OpenBLAS's kernel family, e.g. "Cooperlake".
   public var blasCore: String
@@ -122,11 +123,11 @@ public enum Benchmark {
   }
 }
 
-/// The process's peak resident set size (VmHWM) in MiB, from /proc; 0 where unavailable.
-public func peakResidentMiB() -> Double {
+/// The process's peak resident set size (VmHWM) in MiB, from /proc; nil where it cannot be read.
+public func peakResidentMiB() -> Double? {
   guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
     let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
     let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "")
-  else { return 0 }
+  else { return nil }
   return kilobytes / 1024
 }

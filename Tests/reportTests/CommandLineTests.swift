@@ -170,5 +170,24 @@ final class CommandLineTests: XCTestCase {
     XCTAssertEqual(json["batch_size"] as? Int, 128)
     XCTAssertFalse((json["blas_core"] as? String ?? "").isEmpty)
     XCTAssertEqual(json["parameters"] as? Int, 692_682)
+    // What computed it: oneDNN at the resolved default precision, on the ISA oneDNN reports.
+    let precision = try XCTUnwrap(json["precision"] as? String)
+    XCTAssert(["bf16", "fp32"].contains(precision), precision)
+    XCTAssertEqual(json["engine"] as? String, "oneDNN \(precision)")
+    XCTAssert((json["isa"] as? String ?? "").hasPrefix("avx"), "\(json["isa"] ?? "no isa")")
+  }
+
+  func testBenchRefusesAPrecisionTheCPUCannotRun() throws {
+    let bf16 = try report(["bench", "--precision", "bf16", "--steps", "1", "--repeats", "1"])
+    let cpuInfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+    if cpuInfo.contains("avx512f") {
+      XCTAssertEqual(bf16.status, 0, bf16.error)
+    } else {
+      XCTAssertNotEqual(bf16.status, 0)
+      XCTAssert(bf16.error.contains("--precision bf16 needs an AVX-512 CPU"), bf16.error)
+    }
+    let wrong = try report(["bench", "--precision", "fp16"])
+    XCTAssertNotEqual(wrong.status, 0)
+    XCTAssert(wrong.error.contains("fp16"), wrong.error)
   }
 }

@@ -75,7 +75,7 @@ extension Report {
         ("augmentation", result.augmentation ? "on" : "off"),
         ("training (median)", String(format: "%.0f images/s", result.trainImagesPerSecond)),
         ("inference (median)", String(format: "%.0f images/s", result.inferenceImagesPerSecond)),
-        ("peak memory", String(format: "%.0f MiB", result.peakRSSMiB)),
+        ("peak memory", result.peakRSSMiB.map { String(format: "%.0f MiB", $0) } ?? "unavailable"),
         ("figures of one run (median)", String(format: "%.1f ms", result.figuresMilliseconds)),
       ]
       for (name, value) in rows {

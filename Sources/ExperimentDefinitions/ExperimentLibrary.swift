@@ -41,11 +41,7 @@ public struct ExperimentLibrary: Sendable {
     guard case .scalar(let parent, _) = parentEntry.value else {
       throw ConfigError.invalid(at: parentEntry.value.location, "extends must name one experiment")
     }
-    let parentName =
-      parent.contains("/")
-      ? parent
-      : (parent.hasSuffix(".yaml")
-        ? parent : "\((path as NSString).deletingLastPathComponent)/\(parent).yaml")
+    let parentName = parentFile(parent, extendedBy: path)
     let base: ConfigTree
     do {
       base = try resolve(parentName, chain: chain + [path])
@@ -65,6 +61,15 @@ public struct ExperimentLibrary: Sendable {
       inherited = base
     }
     return inherited.merged(with: .mapping(entries.filter { $0.key != "extends" }, location))
+  }
+
+  /// The file `extends: parent` in `child` names: a path as it is; a name beside the child
+  /// first, so a folder of definitions can extend its own, then in the library, so a definition
+  /// anywhere can extend a shipped one.
+  private func parentFile(_ parent: String, extendedBy child: String) -> String {
+    guard !parent.contains("/"), !parent.hasSuffix(".yaml") else { return parent }
+    let beside = "\((child as NSString).deletingLastPathComponent)/\(parent).yaml"
+    return FileManager.default.fileExists(atPath: beside) ? beside : "\(directory)/\(parent).yaml"
   }
 
   /// Loads, merges, overrides (`KEY=VALUE` dotted paths) and validates one experiment; errors in

@@ -100,6 +100,20 @@ final class ConfigTests: XCTestCase {
     }
   }
 
+  func testADefinitionOutsideTheLibraryExtendsOneBesideItThenAShippedOne() throws {
+    let lib = try library([
+      "base": "seed: 3\nmodel: [flatten, {dense: {units: 10}}]\ntraining: {epochs: 4}\n"
+    ])
+    let elsewhere = try scratch(name + "Elsewhere")
+    try write("extends: base\ntraining: {epochs: 2}\n", to: elsewhere + "/my.yaml")
+    let fromLibrary = try lib.load(elsewhere + "/my.yaml")
+    XCTAssertEqual(fromLibrary.seed, 3)
+    XCTAssertEqual(fromLibrary.training.epochs, 2)
+    // A definition beside the file wins over the library's of the same name.
+    try write("seed: 9\nmodel: [flatten, {dense: {units: 10}}]\n", to: elsewhere + "/base.yaml")
+    XCTAssertEqual(try lib.load(elsewhere + "/my.yaml").seed, 9)
+  }
+
   func testPrecisionDefaultsToAutoAndBuildsItsEngine() throws {
     let lib = try library([
       "default": "model: [flatten, {dense: {units: 10}}]\n",

@@ -13,15 +13,24 @@ enum Advice {
   /// How the library names an override's place in its messages.
   private static let overridePrefix = "override "
 
+  /// The output root the command line names (`--output DIR` or `--output=DIR`), else `output`.
+  static func outputRoot(in arguments: [String]) -> String {
+    for (index, argument) in arguments.enumerated() {
+      if argument == "--output", index + 1 < arguments.count { return arguments[index + 1] }
+      if argument.hasPrefix("--output=") { return String(argument.dropFirst("--output=".count)) }
+    }
+    return "output"
+  }
+
   /// `error` with what the user can do about it, or `error` itself when there is nothing to add.
-  static func adding(to error: Error) -> Error {
+  static func adding(to error: Error, arguments: [String] = CommandLine.arguments) -> Error {
     switch error {
     case FileError.unwritable:
       return AdvisedError(description: "\(error). Choose a writable place with --output DIR.")
     case RunError.missingRun(let name):
       return AdvisedError(
         description: "no run '\(name)': give a run directory, a run id, or an experiment name with"
-          + " finished runs (see output/index.html)")
+          + " finished runs (see \(outputRoot(in: arguments))/index.html)")
     case let error as ConfigError where "\(error)".hasPrefix(overridePrefix):
       // Overrides come from --set here; the library calls them overrides.
       return AdvisedError(description: "--set " + "\(error)".dropFirst(overridePrefix.count))

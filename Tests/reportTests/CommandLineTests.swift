@@ -148,6 +148,12 @@ final class CommandLineTests: XCTestCase {
     XCTAssert(
       after.output.contains("\"status\" : \"completed\"")
         && after.output.contains("\"epochs_run\" : 3"), after.output)
+    // Standard output is the JSON alone (`report show RUN | jq`); the report's path is on stderr.
+    XCTAssertNoThrow(try JSONSerialization.jsonObject(with: Data(after.output.utf8)), after.output)
+    XCTAssert(after.error.contains("report: "), after.error)
+    let missing = try report(["show", "nonexistent", "--output", dir + "/out"])
+    XCTAssertNotEqual(missing.status, 0)
+    XCTAssert(missing.error.contains("(see \(dir)/out/index.html)"), missing.error)
   }
 
   func testBenchJSONCarriesTheAgreedKeys() throws {

@@ -65,8 +65,9 @@ extension Report {
 
     func run() throws {
       let paths = try target.paths(in: options.runner())
+      // Standard output is the JSON alone, so `report show RUN | jq` works.
       print(try String(contentsOfFile: paths.summary, encoding: .utf8))
-      print("report: \(paths.report)")
+      FileHandle.standardError.write(Data("report: \(paths.report)\n".utf8))
     }
   }
 

@@ -71,11 +71,11 @@ public struct ComparisonReport {
       let val = SeedStatistics(g.runs.compactMap(\.summary.bestValAccuracy))
       let seconds = SeedStatistics(g.runs.map(\.summary.trainingSeconds))
       let speed = SeedStatistics(g.runs.map { median($0.log.epochs.map(\.imagesPerSecond)) })
-      let ci = acc.halfWidth95.map { String(format: "± %.2f", $0 * 100) } ?? "–"
       return [
         g.name, String(g.runs.count),
         percentText(acc.mean)
-          + (acc.count > 1 ? String(format: " (sd %.2f)", acc.standardDeviation * 100) : ""), ci,
+          + (acc.count > 1 ? String(format: " (sd %.2f)", acc.standardDeviation * 100) : ""),
+        acc.percentIntervalText,
         percentText(val.mean), g.runs[0].summary.parameters.withThousandsSeparators,
         RunReport.duration(seconds.mean), String(format: "%.0f", speed.mean),
       ]

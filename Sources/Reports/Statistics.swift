@@ -6,8 +6,12 @@ public struct SeedStatistics: Sendable, Equatable {
   public let mean: Double
   /// Sample standard deviation (n - 1); 0 for one value.
   public let standardDeviation: Double
-  /// Half-width of the 95% t-interval of the mean; nil for fewer than two values.
+  /// Half-width of the 95% t-interval of the mean; nil below `minimumSeedsForInterval` values.
   public let halfWidth95: Double?
+
+  /// With two values the t-quantile is 12.7: the interval spans most of any scale and says
+  /// nothing, so none is given below three.
+  public static let minimumSeedsForInterval = 3
 
   public init(_ values: [Double]) {
     count = values.count
@@ -17,9 +21,25 @@ public struct SeedStatistics: Sendable, Equatable {
       values.count > 1
       ? (values.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(values.count - 1)).squareRoot() : 0
     halfWidth95 =
-      values.count > 1
+      values.count >= Self.minimumSeedsForInterval
       ? studentT975(Double(values.count - 1)) * standardDeviation
         / Double(values.count).squareRoot() : nil
+  }
+}
+
+extension SeedStatistics {
+  /// The 95% interval of a fraction (an accuracy) in percent, clamped to 0-100%, or why there is
+  /// none.
+  var percentIntervalText: String {
+    guard let halfWidth = halfWidth95 else {
+      return count == 2 ? "too wide below 3 seeds" : "–"
+    }
+    let low = max(mean - halfWidth, 0)
+    let high = min(mean + halfWidth, 1)
+    guard low == mean - halfWidth, high == mean + halfWidth else {
+      return String(format: "%.2f–%.2f%%", low * 100, high * 100)
+    }
+    return String(format: "± %.2f", halfWidth * 100)
   }
 }
 

@@ -20,6 +20,12 @@ final class TrackingTests: XCTestCase {
     XCTAssertEqual(s.standardDeviation, 0.001, accuracy: 1e-12)
     XCTAssertEqual(s.halfWidth95!, 4.303 * 0.001 / 3.0.squareRoot(), accuracy: 1e-9)
     XCTAssertNil(SeedStatistics([0.5]).halfWidth95)
+    // Two seeds: t(1) = 12.7 would print "± 106.92" points; the page says why there is none.
+    XCTAssertNil(SeedStatistics([0.95, 0.999]).halfWidth95)
+    XCTAssertEqual(SeedStatistics([0.95, 0.999]).percentIntervalText, "too wide below 3 seeds")
+    // An interval reaching past 100% is clamped and shown as a range.
+    XCTAssertEqual(SeedStatistics([0.99, 0.999, 1.0]).percentIntervalText, "98.27–100.00%")
+    XCTAssertEqual(SeedStatistics([0.991, 0.992, 0.993]).percentIntervalText, "± 0.25")
     XCTAssertEqual(studentT975(10), 2.228)
     XCTAssertEqual(studentT975(1000), 1.96, accuracy: 1e-9)
     let clear = Difference(

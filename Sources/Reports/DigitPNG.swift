@@ -9,7 +9,14 @@ extension TrainedModel {
     guard FileManager.default.fileExists(atPath: path) else {
       throw DatasetError.missingFile(path: path, hint: "Give the path of a PNG image of one digit.")
     }
-    let image = try RasterImage(pngPath: path)
+    let image: RasterImage
+    do {
+      image = try RasterImage(pngPath: path)
+    } catch {
+      // Cairo's own words ("out of memory" for a JPEG) would only confuse here.
+      throw DatasetError.unreadable(
+        path: path, reason: "not a PNG image; digits are read from PNGs")
+    }
     // Transparent pixels count as white paper.
     let grey = (0..<(image.width * image.height)).map { i -> UInt8 in
       let r = Double(image.rgba[4 * i])

@@ -83,8 +83,26 @@ final class OneDNNEngineTests: XCTestCase {
     return zip(a, b).map { abs($0 - $1) }.max().map { $0 / scale } ?? 0
   }
 
-  private func compare(precision: Precision, tolerance: Float) throws {
-    for entry in Self.models {
+  /// The paper's model (692,682 parameters) at its real shapes: the kernels the binary selects
+  /// for those shapes are checked against the reference.
+  static let paperModel: (name: String, shape: TensorShape, layers: () -> [Layer]) = (
+    "paper", [28, 28, 1],
+    {
+      [
+        Conv2D(filters: 64, activation: .relu), Conv2D(filters: 64, activation: .relu),
+        MaxPool2D(), BatchNormalization(), Conv2D(filters: 128, activation: .relu),
+        Conv2D(filters: 128, activation: .relu), MaxPool2D(), BatchNormalization(),
+        Conv2D(filters: 256, activation: .relu), MaxPool2D(), BatchNormalization(), Flatten(),
+        Dense(units: 512, activation: .relu), Dense(units: 10, activation: .softmax),
+      ]
+    }
+  )
+
+  private func compare(
+    precision: Precision, tolerance: Float,
+    models: [(name: String, shape: TensorShape, layers: () -> [Layer])] = models
+  ) throws {
+    for entry in models {
       let reference = try step(entry, engine: .reference)
       let fast = try step(entry, engine: .oneDNN(precision))
       XCTAssertLessThan(
@@ -140,14 +158,14 @@ final class OneDNNEngineTests: XCTestCase {
     }
   }
 
+  func testThePaperModelAtItsRealShapesMatchesTheReference() throws {
+    try compare(precision: .fp32, tolerance: 1e-4, models: [Self.paperModel])
+  }
+
   func testEveryLayerOfThePaperModelHasAPrimitive() throws {
     let model = try Sequential(
-      inputShape: [28, 28, 1],
-      layers: [
-        Conv2D(filters: 64, activation: .relu), Conv2D(filters: 64, activation: .relu),
-        MaxPool2D(), BatchNormalization(), Conv2D(filters: 128, activation: .relu), Flatten(),
-        Dense(units: 10, activation: .softmax),
-      ], seed: 1)
+      inputShape: Self.paperModel.shape, layers: Self.paperModel.layers(), seed: 1)
+    XCTAssertEqual(model.parameterCount, 692_682)
     model.engine = .oneDNN(.fp32)
     let implementations = model.implementations(batch: 4)
     XCTAssertFalse(implementations.isEmpty)

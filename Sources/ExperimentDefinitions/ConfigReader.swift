@@ -1,5 +1,6 @@
-/// Reads one YAML mapping against a schema: each `value(...)` call names a key it knows; `finish`
-/// rejects every key nobody asked for, suggesting the closest known one.
+/// Reads one YAML mapping against a schema: each typed read (`int`, `double`, `bool`, `string`,
+/// `choice`, `section`, ...) names a key it knows; `finish` rejects every key nobody asked for,
+/// suggesting the closest known one.
 struct ConfigReader {
   let section: String
   let location: SourceLocation

@@ -84,16 +84,6 @@ public enum ActivationSpec: Equatable, Sendable {
     }
   }
 
-  /// The written form.
-  public var text: String {
-    switch self {
-    case .linear: return "linear"
-    case .relu: return "relu"
-    case .softmax: return "softmax"
-    case .leakyRelu(let alpha): return "leaky_relu(\(alpha))"
-    }
-  }
-
   var engineValue: Activation {
     switch self {
     case .linear: return .linear

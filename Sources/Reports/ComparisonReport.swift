@@ -21,11 +21,14 @@ public struct ComparisonReport {
 
   public var title: String
   let groups: [(name: String, runs: [RunPaths])]
+  /// Embeds the figures in the page, so that one file can be mailed; links them otherwise.
+  public var singleFile: Bool
 
   /// A comparison of `groups`, each an experiment name with its runs.
-  public init(title: String, groups: [(name: String, runs: [RunPaths])]) {
+  public init(title: String, groups: [(name: String, runs: [RunPaths])], singleFile: Bool = false) {
     self.title = title
     self.groups = groups
+    self.singleFile = singleFile
   }
 
   /// Writes the page and its figures into `directory`; returns the page's path.
@@ -55,7 +58,7 @@ public struct ComparisonReport {
     cells += try confusionSection(loaded, directory)
     let page = directory + "/index.html"
     try AtomicFile.write(
-      try HTMLRenderer().render(
+      try HTMLRenderer(embedImages: singleFile, baseDirectory: directory).render(
         Notebook(title: title, subtitle: loaded.map(\.name).joined(separator: " vs "), cells: cells)
       ), to: page)
     return page

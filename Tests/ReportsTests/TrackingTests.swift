@@ -105,5 +105,16 @@ final class TrackingTests: XCTestCase {
     ] {
       XCTAssert(FileManager.default.fileExists(atPath: "\(dir)/compare/\(file)"), file)
     }
+    XCTAssert(html.contains("src=\"val_accuracy.png\""), "the default page links its figures")
+    // A single file embeds every figure and links none.
+    let single = try ComparisonReport(
+      title: "tiny vs narrow", groups: [("tiny", tinyRuns), ("narrow", narrowRuns)],
+      singleFile: true
+    ).write(to: dir + "/compare-single")
+    let embedded = try String(contentsOfFile: single, encoding: .utf8)
+    XCTAssert(embedded.contains("src=\"data:image/png;base64,"))
+    XCTAssertEqual(
+      embedded.components(separatedBy: "src=\"").count,
+      embedded.components(separatedBy: "src=\"data:").count, "a figure is still linked")
   }
 }

@@ -50,7 +50,8 @@ extension Report {
         separator: "-vs-")
       print(
         try ComparisonReport(
-          title: "Comparison: " + references.joined(separator: ", "), groups: groups
+          title: "Comparison: " + references.joined(separator: ", "), groups: groups,
+          singleFile: options.singleFile
         ).write(to: options.output + "/compare/" + name))
     }
   }

@@ -100,7 +100,8 @@ extension Report {
         groups[e.name, default: []].append(paths)
       }
       let page = try ComparisonReport(
-        title: comparison.title, groups: comparison.experiments.map { ($0, groups[$0] ?? []) }
+        title: comparison.title, groups: comparison.experiments.map { ($0, groups[$0] ?? []) },
+        singleFile: options.singleFile
       ).write(to: options.output + "/compare/" + comparison.name)
       print(page)
     }

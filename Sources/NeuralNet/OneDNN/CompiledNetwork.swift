@@ -9,10 +9,6 @@ import CDNNL
 final class CompiledNetwork {
   /// Examples per pass.
   let batch: Int
-  /// Training networks also run backward.
-  let mode: Mode
-  /// bf16 or fp32.
-  let precision: Precision
   private let stages: [(layer: String, stage: Stage)]
   private let input: DNNLMemory
   private let probabilities: Conformed
@@ -22,8 +18,6 @@ final class CompiledNetwork {
 
   init(_ model: Sequential, batch: Int, mode: Mode, precision: Precision) throws {
     self.batch = batch
-    self.mode = mode
-    self.precision = precision
     let context = StageContext(
       batch: batch, mode: mode, dataType: precision == .bf16 ? dnnl_bf16 : dnnl_f32)
     input = DNNLMemory(context.plain(model.inputShape, dnnl_f32), at: nil)

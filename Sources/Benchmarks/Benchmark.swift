@@ -51,8 +51,7 @@ public enum Benchmark {
     let (train, test) = try IDXDataset.mnist.load(directory: mnistDirectory)
     let count = min(train.count, steps * batchSize)
     let subset = train.subset(Array(0..<count))
-    let examples = try Examples(
-      inputs: subset.scaledPixels(), labels: subset.labels, shape: [28, 28, 1])
+    let examples = try ExperimentData.examples(subset)
     let model = try LayerSpec.buildModel(LayerSpec.paperModel, inputShape: [28, 28, 1], seed: 1)
     model.engine = engine
     let trainer = Trainer(
@@ -66,7 +65,7 @@ public enum Benchmark {
       let seconds = trainer.benchmarkSteps(steps, on: examples)
       trainSpeeds.append(Double(steps * batchSize) / seconds)
       let start = DispatchTime.now()
-      _ = model.predict(examples.inputs, batchSize: 500)
+      _ = model.predict(examples, batchSize: 500)
       inferSpeeds.append(Double(count) / elapsed(since: start))
     }
     let figures = try figureMilliseconds(model: model, train: subset, test: test, repeats: repeats)

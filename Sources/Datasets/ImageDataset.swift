@@ -25,9 +25,6 @@ public struct ImageDataset: Sendable {
   /// Whether there are labels.
   public var isLabelled: Bool { labels.first.map { $0 >= 0 } ?? true }
 
-  /// Pixels as Floats scaled by 1/255, as the paper does, ready for a [rows, columns, 1] model.
-  public func scaledPixels() -> [Float] { pixels.map { Float($0) / 255 } }
-
   /// The bytes of image `index`.
   public func image(_ index: Int) -> ArraySlice<UInt8> {
     pixels[(index * imageSize)..<((index + 1) * imageSize)]

@@ -27,7 +27,7 @@ public struct Evaluation: Sendable {
     batchSize: Int = 500
   ) {
     self.init(
-      probabilities: model.predict(examples.inputs, batchSize: batchSize), labels: examples.labels,
+      probabilities: model.predict(examples, batchSize: batchSize), labels: examples.labels,
       classCount: model.classCount, loss: loss)
   }
 

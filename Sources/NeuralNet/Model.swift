@@ -230,20 +230,40 @@ public final class Sequential {
   }
 
   /// Class probabilities for every example, [count, classCount], computed in inference mode.
+  public func predict(_ examples: Examples, batchSize: Int = 500) -> [Float] {
+    let scratch = FloatBuffer()
+    return predict(count: examples.count, batchSize: batchSize) { range in
+      examples.withScalars(range, scratch: scratch) {
+        forward($0, batch: range.count, mode: .inference)
+      }
+    }
+  }
+
+  /// Class probabilities for `inputs`, examples of `inputShape` one after another, [count,
+  /// classCount], computed in inference mode.
   public func predict(_ inputs: [Float], batchSize: Int = 500) -> [Float] {
     let size = inputShape.elementCount
+    return inputs.withUnsafeBufferPointer { x in
+      predict(count: inputs.count / size, batchSize: batchSize) { range in
+        forward(x.baseAddress! + range.lowerBound * size, batch: range.count, mode: .inference)
+      }
+    }
+  }
+
+  /// Runs `forward` over `count` examples in slices of at most `batchSize`, gathering the
+  /// probabilities each slice returns.
+  private func predict(
+    count: Int, batchSize: Int, forward: (Range<Int>) -> UnsafePointer<Float>
+  ) -> [Float] {
     let classes = classCount
-    let count = inputs.count / size
     var result = [Float](repeating: 0, count: count * classes)
-    inputs.withUnsafeBufferPointer { x in
-      result.withUnsafeMutableBufferPointer { out in
-        var start = 0
-        while start < count {
-          let n = min(batchSize, count - start)
-          let p = forward(x.baseAddress! + start * size, batch: n, mode: .inference)
-          (out.baseAddress! + start * classes).update(from: p, count: n * classes)
-          start += n
-        }
+    result.withUnsafeMutableBufferPointer { out in
+      var start = 0
+      while start < count {
+        let slice = start..<min(start + batchSize, count)
+        (out.baseAddress! + start * classes).update(
+          from: forward(slice), count: slice.count * classes)
+        start = slice.upperBound
       }
     }
     return result

@@ -25,8 +25,9 @@ public struct TrainedModel {
 
   /// Writes Kaggle's Digit Recognizer submission (`ImageId,Label`, ids from 1) for `images`.
   public func writeSubmission(for images: ImageDataset, to path: String) throws {
-    let predictions = predictedClasses(
-      model.predict(images.scaledPixels()), width: model.classCount)
+    let examples = try Examples(
+      pixels: images.pixels, labels: images.labels, shape: [images.rows, images.columns, 1])
+    let predictions = predictedClasses(model.predict(examples), width: model.classCount)
     try SubmissionFile.write(predictions, to: path)
   }
 }

@@ -35,11 +35,11 @@ final class SerializationAndEvaluationTests: XCTestCase {
     let data = try SafeTensors.encode(original.weights())
     let copy = try smallCNN(seed: 2)
     XCTAssert(
-      copy.predict(test.inputs) != original.predict(test.inputs),
+      copy.predict(test) != original.predict(test),
       "seeds 1 and 2 gave the same weights")
     try copy.load(weights: SafeTensors.decode(data).tensors)
     XCTAssert(
-      copy.predict(test.inputs) == original.predict(test.inputs),
+      copy.predict(test) == original.predict(test),
       "reloaded model predicts differently")
   }
 

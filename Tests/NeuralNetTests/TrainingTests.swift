@@ -14,8 +14,8 @@ func mnistExamples(train: Int, test: Int) throws -> (Examples, Examples) {
   let a = trainSet.subset(Array(0..<train))
   let b = testSet.subset(Array(0..<test))
   return (
-    try Examples(inputs: a.scaledPixels(), labels: a.labels, shape: [28, 28, 1]),
-    try Examples(inputs: b.scaledPixels(), labels: b.labels, shape: [28, 28, 1])
+    try Examples(pixels: a.pixels, labels: a.labels, shape: [28, 28, 1]),
+    try Examples(pixels: b.pixels, labels: b.labels, shape: [28, 28, 1])
   )
 }
 
@@ -53,7 +53,7 @@ final class TrainingTests: XCTestCase {
         augmentation: RandomAffine(
           rotationDegrees: 15, zoom: 0.01, widthShift: 0.1, heightShift: 0.1), seed: 7)
       let history = try trainer.fit(train, validation: validation, epochs: 2).history
-      return (history, model.predict(validation.inputs))
+      return (history, model.predict(validation))
     }
     let (a, pa) = try run()
     let (b, pb) = try run()
@@ -84,7 +84,7 @@ final class TrainingTests: XCTestCase {
       .fit(train, validation: validation, epochs: 2, resuming: state)
     XCTAssertEqual(rest.history.map(\.loss), full.history.map(\.loss))
     XCTAssert(
-      resumed.predict(validation.inputs) == unbroken.predict(validation.inputs),
+      resumed.predict(validation) == unbroken.predict(validation),
       "predictions differ")
   }
 
@@ -111,6 +111,26 @@ final class TrainingTests: XCTestCase {
     let state = try trainer.fit(train, validation: nil, epochs: 5)
     XCTAssertEqual(state.outcome, .interrupted)
     XCTAssertEqual(state.history.count, 1)
+  }
+
+  func testImagesHeldAsBytesTrainExactlyAsTheirScaledFloats() throws {
+    let (bytes, validation) = try mnistExamples(train: 256, test: 100)
+    var scaled = [Float](repeating: 0, count: bytes.count * 784)
+    scaled.withUnsafeMutableBufferPointer { bytes.copy(0..<bytes.count, to: $0.baseAddress!) }
+    XCTAssertEqual(scaled[0..<784].max(), 1, "a digit has full-ink pixels, 255 / 255")
+    let floats = try Examples(inputs: scaled, labels: bytes.labels, shape: [28, 28, 1])
+    func run(_ train: Examples) throws -> ([Double], [Float]) {
+      let model = try smallCNN(seed: 3)
+      let trainer = Trainer(model: model, optimizer: Adam(), batchSize: 64, seed: 3)
+      let history = try trainer.fit(train, validation: validation, epochs: 2).history
+      return (history.map(\.loss), model.predict(validation))
+    }
+    let (byteLosses, bytePredictions) = try run(bytes)
+    let (floatLosses, floatPredictions) = try run(floats)
+    XCTAssertEqual(byteLosses, floatLosses)
+    XCTAssertTrue(bytePredictions == floatPredictions)
+    XCTAssertEqual(bytes.prefix(10).count, 10)
+    XCTAssertThrowsError(try Examples(pixels: [1, 2, 3], labels: [0], shape: [2]))
   }
 
   func testALastLayerNarrowerThanTheClassesIsAnErrorNamingIt() throws {

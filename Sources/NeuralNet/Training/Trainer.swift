@@ -102,13 +102,8 @@ public final class Trainer {
     for b in 0..<batches {
       let first = b * batchSize
       let n = min(batchSize, train.count - first)
-      train.inputs.withUnsafeBufferPointer { x in
-        for i in 0..<n {
-          (batchInputs.pointer + i * size).update(
-            from: x.baseAddress! + order[first + i] * size, count: size)
-          labels[i] = train.labels[order[first + i]]
-        }
-      }
+      train.copy(order[first..<(first + n)], to: batchInputs.pointer)
+      for i in 0..<n { labels[i] = train.labels[order[first + i]] }
       let input = augmented(
         UnsafePointer(batchInputs.pointer), count: n, shape: train.shape, generator: &generator)
       let step = labels.withUnsafeBufferPointer {
@@ -171,16 +166,15 @@ public final class Trainer {
     batchInputs.reserve(batchSize * size)
     var generator = SeededGenerator(seed: seed)
     let start = DispatchTime.now()
-    train.inputs.withUnsafeBufferPointer { x in
-      train.labels.withUnsafeBufferPointer { y in
-        for s in 0..<steps {
-          let first = (s * batchSize) % max(train.count - batchSize + 1, 1)
-          let input = augmented(
-            x.baseAddress! + first * size, count: batchSize, shape: train.shape,
-            generator: &generator)
-          _ = model.trainStep(input, labels: y.baseAddress! + first, batch: batchSize, loss: loss)
-          optimizer.step(parameters)
-        }
+    train.labels.withUnsafeBufferPointer { y in
+      for s in 0..<steps {
+        let first = (s * batchSize) % max(train.count - batchSize + 1, 1)
+        train.copy(first..<(first + batchSize), to: batchInputs.pointer)
+        let input = augmented(
+          UnsafePointer(batchInputs.pointer), count: batchSize, shape: train.shape,
+          generator: &generator)
+        _ = model.trainStep(input, labels: y.baseAddress! + first, batch: batchSize, loss: loss)
+        optimizer.step(parameters)
       }
     }
     return seconds(since: start)

@@ -34,7 +34,21 @@ public struct Experiment: Sendable {
   /// The model this definition declares, for its dataset's images, with weights drawn from its
   /// seed (the one place a definition becomes an engine model).
   public func makeModel() throws -> Sequential {
-    let built = try LayerSpec.buildModel(model, inputShape: dataset.imageShape, seed: seed)
+    let built: Sequential
+    do {
+      built = try LayerSpec.buildModel(model, inputShape: dataset.imageShape, seed: seed)
+    } catch let error as NeuralNetError {
+      throw ConfigError.invalid(
+        at: resolved.location, "\(error), with \(dataset.name)'s \(dataset.imageShape) images")
+    }
+    let classes = dataset.classNames.count
+    guard built.classCount == classes else {
+      let last = built.layerNames[built.layerNames.count - 1]
+      throw ConfigError.invalid(
+        at: resolved.location,
+        "the model's last layer (\(last)) gives \(built.classCount) outputs per image, but "
+          + "\(dataset.name) has \(classes) classes: it needs one output per class")
+    }
     built.engine = .oneDNN(training.precision)
     return built
   }
@@ -56,6 +70,22 @@ public struct DatasetSpec: Sendable, Equatable {
   public var subset: Int?
   /// Evaluate on the first this many test images, when set.
   public var testSubset: Int?
+
+  /// The dataset's name as experiment files write it.
+  public var name: String {
+    switch source {
+    case .idx(let kind, _): return kind.rawValue
+    case .kaggleCSV: return "kaggle-csv"
+    }
+  }
+
+  /// The name of each class: MNIST's digits for Kaggle's Digit Recognizer CSVs.
+  public var classNames: [String] {
+    switch source {
+    case .idx(let kind, _): return kind.classNames
+    case .kaggleCSV: return IDXDataset.mnist.classNames
+    }
+  }
 
   /// The shape of one image, [rows, columns, channels]. Every source holds 28x28 greyscale
   /// digits: the MNIST and Fashion-MNIST IDX headers say so and Kaggle's CSVs have pixel0..783;

@@ -67,6 +67,6 @@ public struct ExperimentData: Sendable {
 
   /// Scaled examples for the engine.
   public static func examples(_ set: ImageDataset) throws -> Examples {
-    try Examples(inputs: set.scaledPixels(), labels: set.labels, shape: [set.rows, set.columns, 1])
+    try Examples(pixels: set.pixels, labels: set.labels, shape: [set.rows, set.columns, 1])
   }
 }

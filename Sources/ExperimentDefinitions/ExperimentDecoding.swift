@@ -32,6 +32,10 @@ extension Experiment {
           + "the output directory)"
       )
     }
+    if case .sequence(let items, _) = modelTree {
+      try LayerSpec.checkHead(
+        model, items: items, classes: dataset.classNames.count, dataset: dataset.name)
+    }
   }
 }
 

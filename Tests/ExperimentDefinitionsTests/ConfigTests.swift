@@ -102,7 +102,8 @@ final class ConfigTests: XCTestCase {
 
   func testADefinitionOutsideTheLibraryExtendsOneBesideItThenAShippedOne() throws {
     let lib = try library([
-      "base": "seed: 3\nmodel: [flatten, {dense: {units: 10}}]\ntraining: {epochs: 4}\n"
+      "base":
+        "seed: 3\nmodel: [flatten, {dense: {units: 10, activation: softmax}}]\ntraining: {epochs: 4}\n"
     ])
     let elsewhere = try scratch(name + "Elsewhere")
     try write("extends: base\ntraining: {epochs: 2}\n", to: elsewhere + "/my.yaml")
@@ -110,13 +111,15 @@ final class ConfigTests: XCTestCase {
     XCTAssertEqual(fromLibrary.seed, 3)
     XCTAssertEqual(fromLibrary.training.epochs, 2)
     // A definition beside the file wins over the library's of the same name.
-    try write("seed: 9\nmodel: [flatten, {dense: {units: 10}}]\n", to: elsewhere + "/base.yaml")
+    try write(
+      "seed: 9\nmodel: [flatten, {dense: {units: 10, activation: softmax}}]\n",
+      to: elsewhere + "/base.yaml")
     XCTAssertEqual(try lib.load(elsewhere + "/my.yaml").seed, 9)
   }
 
   func testPrecisionDefaultsToAutoAndBuildsItsEngine() throws {
     let lib = try library([
-      "default": "model: [flatten, {dense: {units: 10}}]\n",
+      "default": "model: [flatten, {dense: {units: 10, activation: softmax}}]\n",
       "fp32": "extends: default\ntraining:\n  precision: fp32\n",
     ])
     let automatic = try lib.load("default")
@@ -171,6 +174,67 @@ final class ConfigTests: XCTestCase {
     }
     XCTAssertThrowsError(try lib.load("orphan")) {
       XCTAssert("\($0)".contains("orphan.yaml:1:10: extends names 'nothing'"), "\($0)")
+    }
+  }
+
+  func testAModelThatDoesNotFitItsDataIsAnErrorBeforeTraining() throws {
+    let head = "  - flatten\n  - dense: {units: 64, activation: relu}\n"
+    let cases: [(String, String)] = [
+      (
+        head + "  - dense: {units: 10}\n",
+        "4:5: the model ends with model[2].dense and applies no softmax; categorical "
+          + "cross-entropy needs class probabilities: give the last dense layer activation: softmax"
+      ),
+      (
+        head
+          + "  - dense: {units: 10, activation: softmax}\n  - activation: {activation: softmax}\n",
+        "5:5: model[3].activation applies softmax a second time (model[2].dense already does); "
+          + "softmax belongs once, at the end"
+      ),
+      (
+        head + "  - dense: {units: 10, activation: softmax}\n  - dropout: {rate: 0.5}\n",
+        "4:5: model[2].dense applies softmax, but model[3].dropout comes after it; softmax must "
+          + "be the model's last step"
+      ),
+      (
+        "dataset: {name: fashion-mnist}\nmodel:\n" + head
+          + "  - dense: {units: 7, activation: softmax}\n",
+        "5:5: model[2].dense has 7 units, but fashion-mnist has 10 classes: the last dense layer "
+          + "needs one output per class"
+      ),
+    ]
+    for (text, expected) in cases {
+      let lib = try library(["bad": text.hasPrefix("dataset") ? text : "model:\n" + text])
+      XCTAssertThrowsError(try lib.load("bad"), text) { error in
+        XCTAssertEqual("\(error)", "\(lib.directory)/bad.yaml:\(expected)")
+      }
+    }
+    let shipped = ExperimentLibrary(directory: repositoryRoot + "/experiments")
+    XCTAssertThrowsError(try shipped.load("quick", overrides: ["model.6.dense.units=7"])) {
+      XCTAssert("\($0)".contains("model[6].dense has 7 units, but mnist has 10 classes"), "\($0)")
+    }
+    let linearHead = try library([
+      "gap": "model:\n  - conv2d: {filters: 10, kernel: 3}\n  - global_avgpool\n"
+        + "  - activation: {activation: softmax}\n"
+    ])
+    let gap = try linearHead.load("gap")
+    XCTAssertEqual(
+      try gap.makeModel().classCount, 10, "a softmax layer after a linear head is fine")
+    XCTAssertThrowsError(
+      try linearHead.load("gap", overrides: ["model.0.conv2d.kernel=30"]).makeModel()
+    ) {
+      XCTAssertEqual(
+        "\($0)",
+        "\(linearHead.directory)/gap.yaml:1:1: layer conv2d (Conv2D, layer 1 of 3) cannot take "
+          + "input of shape [28, 28, 1]: a 30x30 kernel with valid padding does not fit, with mnist's [28, 28, 1] "
+          + "images")
+    }
+    let narrow = try linearHead.load("gap", overrides: ["model.0.conv2d.filters=7"])
+    XCTAssertThrowsError(try narrow.makeModel()) {
+      XCTAssertEqual(
+        "\($0)",
+        "\(linearHead.directory)/gap.yaml:1:1: the model's last layer (activation) gives 7 outputs "
+          + "per image, but mnist has 10 classes: it needs one output per class")
     }
   }
 

@@ -53,6 +53,20 @@ final class CommandLineTests: XCTestCase {
       result.error)
   }
 
+  func testAModelThatDoesNotFitTheDataFailsBeforeAnythingIsWritten() throws {
+    let output = try scratch()
+    let result = try report([
+      "run", "quick", "--set", "model.6.dense.units=7", "--set", "training.epochs=1",
+      "--set", "dataset.subset=500", "--output", output,
+    ])
+    XCTAssertEqual(result.status, 1, result.error)
+    XCTAssert(
+      result.error.contains(
+        "model[6].dense has 7 units, but mnist has 10 classes: the last dense layer needs one "
+          + "output per class"), result.error)
+    XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: output), [])
+  }
+
   func testRunsATinyExperimentFileEndToEnd() throws {
     let dir = try scratch()
     let yaml = """

@@ -75,7 +75,10 @@ final class UsingModelsTests: XCTestCase {
       lines.dropFirst().map(String.init),
       predicted.enumerated().map { "\($0.offset + 1),\($0.element)" })
 
-    let page = try PaperReproduction(run: paths).write(to: dir + "/paper")
+    let library = ExperimentLibrary(directory: repositoryRoot + "/experiments")
+    let paper = try library.load("paper")
+    let reproduction = PaperReproduction(run: paths, paper: paper)
+    let page = try reproduction.write(to: dir + "/paper")
     for file in [
       "fig2_samples.png", "fig3a_accuracy.png", "fig3b_loss.png", "fig4_confusion.png",
       "fig5_predictions.png", "submission.csv",
@@ -100,6 +103,21 @@ final class UsingModelsTests: XCTestCase {
       "run's parameter count missing")
     XCTAssert(
       html.contains(String(format: "%+.2f points from the paper", (ours - 0.9954) * 100)))
+    // The tiny run is not the paper's recipe, and the page says where it departs.
+    XCTAssert(
+      html.contains("This is not the paper&#39;s recipe")
+        || html.contains("This is not the paper's recipe"), "no departure note")
+    XCTAssert(
+      html.contains("<td>training.batch_size</td><td>50</td><td>128</td>"), "batch size row missing"
+    )
+    XCTAssertFalse(html.contains("Section 4, reproduced"))
+    XCTAssertEqual(
+      reproduction.departures(
+        of: try library.load("paper", overrides: ["seed=7", "training.threads=1"])), [],
+      "seeds and threads do not change the recipe")
+    XCTAssertEqual(
+      reproduction.departures(of: try library.load("baseline")),
+      [["training.epochs", "12", "100"]])
     // Without Kaggle's test.csv the submission holds the recorded test predictions, in order.
     let submission = try String(contentsOfFile: dir + "/paper/submission.csv", encoding: .utf8)
       .split(separator: "\n")

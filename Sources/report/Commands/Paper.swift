@@ -23,6 +23,7 @@ extension Report {
 
     func run() throws {
       let runner = options.trainingRunner()
+      let paper = try ExperimentLibrary(directory: options.experiments).load("paper")
       let paths: RunPaths
       if let chosenRun {
         paths = try runner.locate(chosenRun)
@@ -35,10 +36,9 @@ extension Report {
           Data(
             "no completed run of `paper` yet: training it (up to 100 epochs with early stopping)\n"
               .utf8))
-        let experiment = try ExperimentLibrary(directory: options.experiments).load("paper")
-        paths = try runner.run(experiment)
+        paths = try runner.run(paper)
       }
-      print(try PaperReproduction(run: paths).write(to: options.output + "/paper"))
+      print(try PaperReproduction(run: paths, paper: paper).write(to: options.output + "/paper"))
     }
   }
 

@@ -45,44 +45,6 @@ final class OneDNNEngineTests: XCTestCase {
     ),
   ]
 
-  /// Runs one training step (and an inference pass before it) of the model on `engine`.
-  private func step(
-    _ entry: (name: String, shape: TensorShape, layers: () -> [Layer]), engine: ComputeEngine,
-    batch: Int = 6
-  ) throws -> (
-    inference: [Float], loss: Double, gradients: [String: [Float]], state: [String: [Float]]
-  ) {
-    let model = try Sequential(inputShape: entry.shape, layers: entry.layers(), seed: 11)
-    model.engine = engine
-    for case let layer as StochasticLayer in model.layers { layer.reseed(5) }
-    var generator = SeededGenerator(seed: 3)
-    let inputs = (0..<(batch * entry.shape.elementCount)).map { _ in generator.uniform(0, 1) }
-    let labels = (0..<batch).map { _ in Int32(generator.next() % UInt64(model.classCount)) }
-    let inference = model.predict(inputs, batchSize: batch)
-    let result = inputs.withUnsafeBufferPointer { x in
-      labels.withUnsafeBufferPointer { y in
-        model.trainStep(x.baseAddress!, labels: y.baseAddress!, batch: batch, loss: .init())
-      }
-    }
-    var gradients: [String: [Float]] = [:]
-    var state: [String: [Float]] = [:]
-    for (name, parameter) in model.namedParameters {
-      if parameter.isTrainable {
-        gradients[name] = parameter.gradient.array(parameter.count)
-      } else {
-        state[name] = parameter.value.array(parameter.count)
-      }
-    }
-    return (inference, result.loss, gradients, state)
-  }
-
-  /// The largest difference relative to the largest magnitude of the reference.
-  private func relativeError(_ a: [Float], _ b: [Float]) -> Float {
-    XCTAssertEqual(a.count, b.count)
-    let scale = max(b.map(abs).max() ?? 0, 1e-6)
-    return zip(a, b).map { abs($0 - $1) }.max().map { $0 / scale } ?? 0
-  }
-
   /// The paper's model (692,682 parameters) at its real shapes: the kernels the binary selects
   /// for those shapes are checked against the reference.
   static let paperModel: (name: String, shape: TensorShape, layers: () -> [Layer]) = (
@@ -103,22 +65,13 @@ final class OneDNNEngineTests: XCTestCase {
     models: [(name: String, shape: TensorShape, layers: () -> [Layer])] = models
   ) throws {
     for entry in models {
-      let reference = try step(entry, engine: .reference)
-      let fast = try step(entry, engine: .oneDNN(precision))
-      XCTAssertLessThan(
-        relativeError(fast.inference, reference.inference), tolerance, "\(entry.name) inference")
-      XCTAssertEqual(
-        fast.loss, reference.loss, accuracy: Double(tolerance) * max(reference.loss, 1),
-        "\(entry.name) loss")
-      XCTAssertEqual(Set(fast.gradients.keys), Set(reference.gradients.keys))
-      for (name, expected) in reference.gradients {
-        XCTAssertGreaterThan(expected.map(abs).max() ?? 0, 0, "\(entry.name) \(name) is all zero")
-        XCTAssertLessThan(
-          relativeError(fast.gradients[name] ?? [], expected), tolerance, "\(entry.name) \(name)")
-      }
-      for (name, expected) in reference.state {
-        XCTAssertLessThan(
-          relativeError(fast.state[name] ?? [], expected), tolerance, "\(entry.name) \(name)")
+      let check = try EngineCheck(
+        inputShape: entry.shape, layers: entry.layers, precision: precision, batch: 6)
+      XCTAssertGreaterThan(check.quantities.count, 2, entry.name)
+      for quantity in check.failures(tolerance: tolerance) {
+        XCTFail(
+          "\(entry.name) \(quantity.name): relative error \(quantity.relativeError), reference "
+            + "magnitude \(quantity.referenceMagnitude)")
       }
     }
   }

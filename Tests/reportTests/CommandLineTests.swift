@@ -67,6 +67,16 @@ final class CommandLineTests: XCTestCase {
     XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: output), [])
   }
 
+  func testTheKernelsTheBinarySelectsMatchTheReferenceOnThePaperModel() throws {
+    // Through the binary, so under the kernel selection it makes at start.
+    let result = try report(["check", "--batch-size", "32"])
+    XCTAssertEqual(result.status, 0, result.output + result.error)
+    XCTAssert(result.output.contains("conv2d_1: backward-weights"), result.output)
+    XCTAssert(result.output.contains("max_pooling2d [24, 24, 64]: input gradient"), result.output)
+    XCTAssert(
+      result.output.contains("all 94 results within 0.0001 of the reference"), result.output)
+  }
+
   func testRunsATinyExperimentFileEndToEnd() throws {
     let dir = try scratch()
     let yaml = """

@@ -1,0 +1,60 @@
+import ArgumentParser
+import ExperimentDefinitions
+import Foundation
+import NeuralNet
+
+extension Report {
+  /// `report check`: the kernels this binary selects on this CPU, checked against the plain
+  /// reference engine on the paper's model at its real shapes.
+  struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract:
+        "Check the kernels this binary selects on this CPU against the plain reference engine, "
+        + "on the paper's model at its real shapes; exits 1 when any result differs beyond "
+        + "rounding.")
+
+    @Option(help: "Images in the checked batch (default: 128, the paper's batch size).")
+    var batchSize = 128
+    @Option(
+      help:
+        "Layer arithmetic to check: auto, bf16 or fp32 (default: auto, what training uses here).")
+    var precision: Precision = .auto
+
+    func validate() throws {
+      guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
+      guard precision.isSupported else {
+        throw ValidationError(
+          "--precision \(precision.rawValue) needs an AVX-512 CPU; oneDNN reports "
+            + "\(ComputeEngine.isa) here")
+      }
+    }
+
+    /// fp32 sums in another order than the reference: 1e-4 of the largest value. bf16 keeps 8
+    /// mantissa bits: 5e-2.
+    private var tolerance: Float { precision.resolved == .bf16 ? 5e-2 : 1e-4 }
+
+    func run() throws {
+      let check = try EngineCheck(
+        inputShape: [28, 28, 1], layers: { LayerSpec.paperModel.map { $0.makeLayer() } },
+        precision: precision.resolved, batch: batchSize)
+      print("oneDNN ISA \(ComputeEngine.isa), \(precision.resolved.rawValue), batch \(batchSize)")
+      print("OpenBLAS core (the reference's sgemm): \(BLASInfo.coreName)")
+      for line in check.implementations { print("  \(line)") }
+      print("largest difference from the reference, relative to its largest value:")
+      let width = check.quantities.map(\.name.count).max() ?? 0
+      for quantity in check.quantities {
+        let name = quantity.name.padding(toLength: width, withPad: " ", startingAt: 0)
+        print("  \(name) \(String(format: "%.1e", quantity.relativeError))")
+      }
+      let failures = check.failures(tolerance: tolerance)
+      guard failures.isEmpty else {
+        FileHandle.standardError.write(
+          Data(
+            ("\(failures.count) result(s) differ from the reference by more than \(tolerance): "
+              + failures.map(\.name).joined(separator: ", ") + "\n").utf8))
+        throw ExitCode.failure
+      }
+      print("all \(check.quantities.count) results within \(tolerance) of the reference")
+    }
+  }
+}

@@ -74,11 +74,13 @@ public struct ConfusionStrip: Figure {
     }.max() ?? 0
   }
 
-  /// The colour of a cell holding `count` at (`row`, `column`).
+  /// The colour of a cell holding `count` at (`row`, `column`): white for no mistake, and a
+  /// single mistake already a visible pink, so that rare errors are not lost in white.
   func color(count: Int, row: Int, column: Int) -> Color {
     guard row != column else { return Self.diagonal }
     let largest = largestMistake
-    return largest > 0 ? colormap.color(at: Double(count) / Double(largest)) : colormap.color(at: 0)
+    guard count > 0, largest > 0 else { return .white }
+    return colormap.color(at: 0.15 + 0.85 * Double(count) / Double(largest))
   }
 
   public func draw(on canvas: Canvas) {
@@ -134,20 +136,20 @@ public struct ConfusionStrip: Figure {
       color: .axis, align: .center, maxWidth: panelSide + gap - 2)
   }
 
-  /// The colour scale: white at 0 to the darkest at the largest mistake count.
+  /// The colour scale: from one mistake to the largest mistake count.
   private func drawScale(on canvas: Canvas) {
     let x = left + Double(columns) * (panelSide + gap) + 6
     let height = panelSide
     let steps = 40
     for i in 0..<steps {
-      let t = 1 - Double(i) / Double(steps - 1)
+      let t = 1 - 0.85 * Double(i) / Double(steps - 1)
       canvas.fill(
         x: x, y: top + Double(i) * height / Double(steps), width: 12,
         height: height / Double(steps) + 0.5, color: colormap.color(at: t))
     }
     canvas.stroke(x: x, y: top, width: 12, height: height, color: .axis, lineWidth: 0.8)
     canvas.text(String(largestMistake), x: x + 16, y: top + 8, size: 10, color: .axis)
-    canvas.text("0", x: x + 16, y: top + height, size: 10, color: .axis)
+    canvas.text(largestMistake > 1 ? "1" : "", x: x + 16, y: top + height, size: 10, color: .axis)
     canvas.text("wrong", x: x, y: top + height + 14, size: 10, color: .axis)
   }
 }

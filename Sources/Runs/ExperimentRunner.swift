@@ -111,6 +111,10 @@ public final class ExperimentRunner {
         "run \(paths.runID) is \(record.summary.status.rawValue); only interrupted and lost runs "
           + "continue")
     }
+    guard FileManager.default.fileExists(atPath: paths.checkpoint) else {
+      throw RunError.noCheckpoint(
+        runID: paths.runID, experiment: record.summary.experiment, command: record.summary.command)
+    }
     let experiment = record.experiment
     try Self.checkPrecision(experiment)
     if let threads = experiment.training.threads { Parallel.workers = threads }

@@ -59,7 +59,8 @@ final class ConfusionStripTests: XCTestCase {
     XCTAssert(one.green < 0.9 && one.red > 0.95, "one mistake is visible: \(one)")
     for panel in 0..<3 {
       XCTAssert(
-        isClose(color(row: 0, panel: panel, cell: (1, 1)), ConfusionStrip.diagonal, tolerance: 0.02))
+        isClose(color(row: 0, panel: panel, cell: (1, 1)), ConfusionStrip.diagonal, tolerance: 0.02)
+      )
     }
     // The same count is the same colour in both rows: one scale for the strip.
     XCTAssertEqual(

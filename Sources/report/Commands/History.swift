@@ -59,7 +59,7 @@ extension Report {
       }
       if !lost.isEmpty { print("") }
       for record in lost { print(lostAdvice(record)) }
-      settleLostRuns(options, seen: lost.count)
+      settleLostRuns(outputRoot: options.output, singleFile: options.singleFile, seen: lost.count)
     }
   }
 
@@ -82,7 +82,7 @@ extension Report {
       switch record.summary.status {
       case .lost:
         FileHandle.standardError.write(Data((lostAdvice(record) + "\n").utf8))
-        settleLostRuns(options, seen: 1)
+        settleLostRuns(outputRoot: paths.outputRoot, singleFile: options.singleFile, seen: 1)
       case .running:
         let progress = record.heartbeat.map {
           ": epoch \($0.epochsFinished) of \($0.epochs) finished, process \($0.process.pid) on "
@@ -133,10 +133,10 @@ func lostAdvice(_ record: RunRecord) -> String {
 /// Rewrites lost runs' reports and the index page, which their killed processes left saying
 /// `running`, when a command has seen `seen` lost runs; a failure is a warning, since the
 /// command's own output is already printed.
-private func settleLostRuns(_ options: OutputOptions, seen: Int) {
+private func settleLostRuns(outputRoot: String, singleFile: Bool, seen: Int) {
   guard seen > 0 else { return }
   do {
-    try HTMLRunReporter(singleFile: options.singleFile).settleLostRuns(outputRoot: options.output)
+    try HTMLRunReporter(singleFile: singleFile).settleLostRuns(outputRoot: outputRoot)
   } catch {
     FileHandle.standardError.write(
       Data("warning: could not rewrite the lost runs' reports: \(error)\n".utf8))

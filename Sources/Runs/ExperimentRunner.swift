@@ -115,6 +115,12 @@ public final class ExperimentRunner {
       throw RunError.noCheckpoint(
         runID: paths.runID, experiment: record.summary.experiment, command: record.summary.command)
     }
+    // Claim the run at once, before the data loads: a second `resume` now finds it running.
+    record.summary.status = .running
+    try RunHeartbeat(
+      epochsFinished: record.log.epochs.count, epochs: record.experiment.training.epochs
+    ).write(to: paths)
+    try AtomicFile.writeJSON(record.summary, to: paths.summary)
     let experiment = record.experiment
     try Self.checkPrecision(experiment)
     if let threads = experiment.training.threads { Parallel.workers = threads }
@@ -139,10 +145,6 @@ public final class ExperimentRunner {
       if case .earlyStopped = $0 { return true }
       return false
     }
-    record.summary.status = .running
-    try RunHeartbeat(epochsFinished: log.epochs.count, epochs: experiment.training.epochs)
-      .write(to: paths)
-    try AtomicFile.writeJSON(record.summary, to: paths.summary)
     try openStore(outputRoot).record(record.summary.indexRow(directory: paths.directory))
     try train(
       experiment, data: data, state: state, summary: record.summary, paths: paths,

@@ -70,12 +70,19 @@ final class KillTests: XCTestCase {
     return found
   }
 
-  /// `report show` of one run folder (which reads it through RunRecord): its derived status.
-  private func shownStatus(_ folder: String, _ context: String) throws -> String? {
+  /// `report show` of one run folder (which reads it through RunRecord): its derived status and
+  /// what `show` advises on standard error.
+  private func shown(_ folder: String, _ context: String) throws -> (
+    status: String?, advice: String
+  ) {
     let shown = try runReport(["show", folder])
     XCTAssertEqual(shown.status, 0, "\(context): \(folder) does not read back: \(shown.error)")
     let json = try? JSONSerialization.jsonObject(with: Data(shown.output.utf8)) as? [String: Any]
-    return json?["status"] as? String
+    return (json?["status"] as? String, shown.error)
+  }
+
+  private func shownStatus(_ folder: String, _ context: String) throws -> String? {
+    try shown(folder, context).status
   }
 
   /// The columns of metrics.csv that must be bit-identical across a resume: all but the timings.
@@ -142,7 +149,7 @@ final class KillTests: XCTestCase {
       let touched = continuing ?? Set(folders(output).keys).subtracting(before).first
       continuing = nil
       guard let runID = touched, let folder = folders(output)[runID] else { continue }
-      let status = try shownStatus(folder, context)
+      let (status, advice) = try shown(folder, context)
       XCTAssert(
         ["completed", "lost", "interrupted"].contains(status ?? ""),
         "\(context): run \(runID) is \(status ?? "unreadable")")
@@ -152,6 +159,21 @@ final class KillTests: XCTestCase {
       {
         continuing = runID
         resumable.insert(runID)
+        XCTAssert(
+          advice.contains("continue with `report resume \(runID) --output \(output)`"),
+          "\(context): \(advice)")
+      } else if status == "lost" {
+        XCTAssert(
+          advice.contains("before its first epoch finished")
+            && advice.contains(
+              "start it again with `report run \(dir)/tiny.yaml --output \(output)"),
+          "\(context): \(advice)")
+      }
+      if status == "lost" {
+        // `show` rewrote the report the killed process left reloading: it now says lost.
+        let page = (try? String(contentsOfFile: folder + "/report.html", encoding: .utf8)) ?? ""
+        XCTAssert(page.contains("Lost "), "\(context): the report does not say lost")
+        XCTAssertFalse(page.contains("http-equiv=\"refresh\""), "\(context): the report reloads")
       }
       let stillRunning = try listed(output).filter { $0.status == "running" }
       XCTAssert(stillRunning.isEmpty, "\(context): the index says running: \(stillRunning)")
@@ -167,6 +189,10 @@ final class KillTests: XCTestCase {
       XCTAssertEqual(row.status, try shownStatus(runs[row.id] ?? row.directory, "after reindex"))
       XCTAssertNotEqual(row.status, "running", row.id)
     }
+    // Nothing trains, so the index no longer reloads; it lists the lost runs' commands.
+    let index = try String(contentsOfFile: output + "/index.html", encoding: .utf8)
+    XCTAssertFalse(index.contains("http-equiv=\"refresh\""), "index.html still reloads")
+    if rows.contains(where: { $0.status == "lost" }) { XCTAssert(index.contains("Lost runs")) }
     // Nothing half-written is left in a run folder or its figures.
     for folder in runs.values {
       for directory in [folder, folder + "/figures"] {

@@ -4,7 +4,8 @@ import Foundation
 /// crash never leaves a half-written file.
 public enum AtomicFile {
   /// Lets `produce` write the content to a temporary path beside `path`, then renames it over
-  /// `path`; the temporary file is removed when either step fails.
+  /// `path`; the temporary file is removed when either step fails. `produce` may make a
+  /// directory instead, to make a new folder appear whole (`path` must not exist then).
   public static func replace(
     _ path: String, producing produce: (_ temporary: String) throws -> Void
   ) throws {
@@ -16,9 +17,39 @@ public enum AtomicFile {
         throw FileError.unwritable(path: path, reason: String(cString: strerror(errno)))
       }
     } catch {
-      unlink(temporary)
+      // The error being thrown says what failed; what is left of the temporary goes with it.
+      try? FileManager.default.removeItem(atPath: temporary)
       throw error
     }
+  }
+
+  /// Deletes the temporary files (and folders) that processes which no longer exist left in
+  /// `directory` when they were killed between writing and renaming; returns their names. Temporary files of
+  /// living processes are kept: they are about to be renamed.
+  @discardableResult
+  public static func removeAbandonedTemporaries(in directory: String) throws -> [String] {
+    let names: [String]
+    do {
+      names = try FileManager.default.contentsOfDirectory(atPath: directory)
+    } catch {
+      throw FileError.unwritable(path: directory, reason: (error as NSError).localizedDescription)
+    }
+    let abandoned = names.filter { name in
+      let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+      guard name.hasPrefix("."), parts.count >= 4, parts.last == "tmp",
+        let pid = pid_t(parts[parts.count - 2])
+      else { return false }
+      return pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH
+    }
+    for name in abandoned {
+      let path = "\(directory)/\(name)"
+      do {
+        try FileManager.default.removeItem(atPath: path)
+      } catch  where FileManager.default.fileExists(atPath: path) {
+        throw FileError.unwritable(path: path, reason: (error as NSError).localizedDescription)
+      }
+    }
+    return abandoned
   }
 
   /// Writes `data` to `path` atomically, naming the path in any error.

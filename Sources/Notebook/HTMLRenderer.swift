@@ -50,10 +50,13 @@ public struct HTMLRenderer: Sendable {
       body += try render(cell, number: counter) + "\n"
     }
     body += "</main>"
+    let refresh = notebook.refreshSeconds.map {
+      "<meta http-equiv=\"refresh\" content=\"\(max(1, $0))\">\n"
+    }
     return """
       <!DOCTYPE html>
       <html lang="en"><head><meta charset="utf-8">
-      <meta name="viewport" content="width=device-width, initial-scale=1">
+      \(refresh ?? "")<meta name="viewport" content="width=device-width, initial-scale=1">
       <title>\(Self.escape(notebook.title))</title>
       <style>\(Self.css)</style></head>
       <body>
@@ -119,6 +122,11 @@ public struct HTMLRenderer: Sendable {
         }.joined()) + "</div>"
     case .callout(let parts, let warning):
       return "<div class=\"callout\(warning ? " warning" : "")\">\(inline(parts))</div>"
+    case .progress(let parts, let done, let total):
+      let total = max(total, 1)
+      let done = min(max(done, 0), total)
+      return
+        "<div class=\"progress\"><span>\(inline(parts))</span> <progress value=\"\(done)\" max=\"\(total)\">\(done)/\(total)</progress></div>"
     }
   }
 
@@ -138,6 +146,7 @@ public struct HTMLRenderer: Sendable {
     .row{display:flex;flex-wrap:wrap;gap:12px}.row figure{flex:1 1 300px}
     .callout{border-left:4px solid #0072b2;background:#eef5fb;padding:8px 12px;margin:12px 0}
     .callout.warning{border-color:#d62728;background:#fdecec}
+    .progress{display:flex;align-items:center;gap:12px;margin:6px 0}.progress progress{flex:0 0 240px;height:14px}
     @media print{body{max-width:none;padding:0}h2{break-after:avoid}figure,table,.cell{break-inside:avoid}a{color:inherit}}
     """
 }

@@ -10,13 +10,17 @@ public struct Notebook: Sendable {
   /// Label/value pairs shown as the header's fact table.
   public var facts: [(label: String, value: String)]
   public var cells: [Cell]
+  /// Seconds after which a browser reloads the page, for pages rewritten while something runs;
+  /// nil for a page that no longer changes.
+  public var refreshSeconds: Int?
 
   /// A notebook.
   public init(
     title: String, subtitle: String = "", facts: [(label: String, value: String)] = [],
-    cells: [Cell] = []
+    cells: [Cell] = [], refreshSeconds: Int? = nil
   ) {
     (self.title, self.subtitle, self.facts, self.cells) = (title, subtitle, facts, cells)
+    self.refreshSeconds = refreshSeconds
   }
 }
 
@@ -62,4 +66,6 @@ public enum Cell: Sendable {
   case callout([Inline], warning: Bool)
   /// Several figures side by side.
   case figureRow([(path: String, caption: String)])
+  /// A labelled progress bar: `done` of `total` steps.
+  case progress([Inline], done: Int, total: Int)
 }

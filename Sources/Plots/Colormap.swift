@@ -41,6 +41,12 @@ public struct Colormap: Sendable {
     stops: [
       0xf7fbff, 0xdeebf7, 0xc6dbef, 0x9ecae1, 0x6baed6, 0x4292c6, 0x2171b5, 0x08519c, 0x08306b,
     ].map { Color(hex: $0) })
+  /// ColorBrewer's sequential Reds, for counts of mistakes.
+  public static let reds = Colormap(
+    name: "Reds",
+    stops: [
+      0xfff5f0, 0xfee0d2, 0xfcbba1, 0xfc9272, 0xfb6a4a, 0xef3b2c, 0xcb181d, 0xa50f15, 0x67000d,
+    ].map { Color(hex: $0) })
   /// ColorBrewer's diverging red-blue (RdBu reversed: negative red, positive blue), for
   /// differences.
   public static let redBlue = Colormap(

@@ -191,6 +191,41 @@ public struct ComparisonReport {
     ]
   }
 
+  /// Each experiment's first run as one row of validation confusion matrices, the rows aligned
+  /// by epoch on one colour scale, so that how their mistakes changed compares epoch by epoch.
+  private func confusionStrips(_ groups: [Group], _ directory: String) throws -> [Cell] {
+    let logs = groups.map { ($0.name, $0.runs[0].log) }
+    let longest = logs.map(\.1).max { $0.epochs.count < $1.epochs.count }?.epochs ?? []
+    let epochs = ConfusionStrip.sample(longest.count, limit: RunFigures.confusionPanels).map {
+      longest[$0].epoch
+    }
+    let rows = logs.compactMap { RunFigures.confusionRow($1, label: $0, epochs: epochs) }
+    guard !rows.isEmpty else {
+      return [
+        .prose([
+          .text(
+            "The runs recorded no validation confusion matrices per epoch (runs from before they "
+              + "were kept).")
+        ])
+      ]
+    }
+    let file = "confusion_by_epoch.png"
+    try ConfusionStrip(rows: rows, title: "Validation confusions by epoch (first run of each)")
+      .render(to: "\(directory)/\(file)")
+    let missing = logs.map(\.0).filter { name in !rows.contains { $0.label == name } }
+    return [
+      .heading("Confusions over training"),
+      .figure(
+        path: file,
+        caption:
+          "One row per experiment, one column per epoch: validation mistakes in red on one scale, "
+          + "right answers in grey."
+          + (missing.isEmpty
+            ? "" : " No per-epoch matrices recorded for " + missing.joined(separator: ", ") + "."),
+        alt: "validation confusion matrices by epoch"),
+    ]
+  }
+
   private func confusionSection(_ groups: [Group], _ directory: String) throws -> [Cell] {
     let data = try ExperimentData(groups[0].experiment)
     let classes = data.test.classNames
@@ -214,6 +249,7 @@ public struct ComparisonReport {
         ))
     }
     cells.append(.figureRow(row))
+    cells += try confusionStrips(groups, directory)
     guard groups.count >= 2, evaluations[0].predictions.count == evaluations[1].predictions.count
     else { return cells }
     let (a, b) = (evaluations[0], evaluations[1])

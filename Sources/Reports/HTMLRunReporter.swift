@@ -22,7 +22,8 @@ public struct HTMLRunReporter: RunReporter {
       data: data, summary: model.summary
     ).render(into: run.paths.figures)
     let report = RunReport(
-      experiment: run.experiment, summary: run.summary, log: run.log, evaluation: evaluation,
+      paths: run.paths, experiment: run.experiment, summary: run.summary,
+      heartbeat: run.heartbeat, log: run.log, evaluation: evaluation,
       data: data,
       model: model.summary, trainableParameters: model.trainableParameterCount, figures: figures)
     let html = try HTMLRenderer(embedImages: singleFile, baseDirectory: run.paths.directory)
@@ -32,6 +33,33 @@ public struct HTMLRunReporter: RunReporter {
 
   public func writeIndex(outputRoot: String) throws {
     try RunIndexPage(outputRoot: outputRoot).write()
+  }
+
+  /// Rewrites the report of every lost run whose page is missing or still shows it training
+  /// (and reloads itself), so that it says what happened and what continues it; then the index
+  /// page, when any report changed or it still reloads with no run training. Returns the runs
+  /// whose reports were rewritten. A killed process cannot do this itself, so the commands that
+  /// read runs do it.
+  @discardableResult
+  public func settleLostRuns(outputRoot: String) throws -> [RunPaths] {
+    let page = RunIndexPage(outputRoot: outputRoot)
+    let entries = page.entries()
+    var settled: [RunPaths] = []
+    for entry in entries where entry.summary.status == .lost && Self.isLive(entry.paths.report) {
+      try render(try RunRecord(loading: entry.paths))
+      settled.append(entry.paths)
+    }
+    let training = entries.contains { $0.summary.status == .running }
+    if !settled.isEmpty || (!training && Self.isLive(outputRoot + "/index.html")) {
+      try page.write(entries)
+    }
+    return settled
+  }
+
+  /// Whether the page at `path` is missing or reloads itself (was written while a run trained).
+  static func isLive(_ path: String) -> Bool {
+    guard let data = FileManager.default.contents(atPath: path) else { return true }
+    return String(decoding: data, as: UTF8.self).contains("http-equiv=\"refresh\"")
   }
 
   /// Rebuilds a run's figures and report.html from its folder, without training.

@@ -17,6 +17,7 @@ public enum FigureName: String, CaseIterable, Sendable {
   case misclassified
   case perClassAccuracy = "per_class_accuracy"
   case model
+  case confusionByEpoch = "confusion_by_epoch"
 
   /// The PNG's file name.
   public var file: String { rawValue + ".png" }
@@ -34,6 +35,10 @@ public enum FigureName: String, CaseIterable, Sendable {
     case .misclassified: return "Misclassified test images, most confident mistakes first."
     case .perClassAccuracy: return "Per-class accuracy; the weakest class is highlighted."
     case .model: return "The model: one box per layer with its output shape and parameters."
+    case .confusionByEpoch:
+      return
+        "Validation confusion matrices over training (rows true, columns predicted): mistakes in "
+        + "red on one scale for the strip, right answers in grey."
     }
   }
 }
@@ -93,6 +98,7 @@ public struct RunFigures {
       try draw(curves(accuracy: true), .accuracy)
       try draw(curves(accuracy: false), .loss)
     }
+    if let strip = confusionStrip() { try draw(strip, .confusionByEpoch) }
     if let evaluation {
       try draw(
         Heatmap(
@@ -167,6 +173,34 @@ public struct RunFigures {
       "learning rate", [.init(name: "learning rate", x: x, y: epochs.map(\.learningRate))]
     )
     return chart
+  }
+
+  /// The validation confusion matrices of (at most `confusionPanels` of) the epochs, nil when
+  /// the run recorded none (runs from before they were kept, runs without validation).
+  public func confusionStrip() -> ConfusionStrip? {
+    guard let row = Self.confusionRow(log, label: "", epochs: nil) else { return nil }
+    return ConfusionStrip(rows: [row], title: "Validation confusions by epoch")
+  }
+
+  /// Panels shown in a strip of confusion matrices: enough to see the trend at a readable size.
+  static let confusionPanels = 10
+
+  /// One strip row of `log`'s validation confusion matrices for `epochs` (by default an even
+  /// sample of the run's own epochs), nil when no epoch recorded one.
+  static func confusionRow(_ log: TrainingLog, label: String, epochs: [Int]?) -> ConfusionStrip.Row?
+  {
+    guard log.epochs.contains(where: { $0.valConfusion != nil }) else { return nil }
+    let shown =
+      epochs
+      ?? ConfusionStrip.sample(log.epochs.count, limit: confusionPanels).map {
+        log.epochs[$0].epoch
+      }
+    return ConfusionStrip.Row(
+      label: label,
+      panels: shown.map { epoch in
+        ConfusionStrip.Panel(
+          label: "epoch \(epoch)", counts: log.epochs.first { $0.epoch == epoch }?.valConfusion)
+      })
   }
 
   private func tile(_ index: Int, _ evaluation: Evaluation) -> ImageGrid.Tile {

@@ -8,8 +8,11 @@ import Runs
 /// Composes a run's `report.html` as a notebook: header, configuration, model, data, training,
 /// results, confusion, predictions, with prose that states the numbers.
 struct RunReport {
+  var paths: RunPaths
   var experiment: Experiment
   var summary: RunSummary
+  /// The process that trains or trained the run, when it recorded one.
+  var heartbeat: RunHeartbeat?
   var log: TrainingLog
   var evaluation: Evaluation?
   var data: ExperimentData
@@ -26,6 +29,10 @@ struct RunReport {
   private static func number(_ v: Double?, _ format: String = "%.4f") -> String {
     v.map { String(format: format, $0) } ?? "–"
   }
+  /// Seconds between reloads of a page that shows a running run: its report, and the index
+  /// while any run trains. Reports are rewritten after every epoch.
+  static let refreshSeconds = 15
+
   static func duration(_ seconds: Double) -> String {
     let s = Int(seconds.rounded())
     return s >= 3600
@@ -62,13 +69,23 @@ struct RunReport {
         .callout(
           [
             .strong("Interrupted "), .text("after epoch \(summary.epochsRun). Continue it with "),
-            .code("report resume \(summary.runID)"), .text("."),
+            .code(RunCommands.resume(paths)), .text("."),
           ], warning: true))
     case .running:
+      let finished = log.epochs.last?.epoch ?? 0
       cells.append(
         .callout(
-          [.text("This run is still training; the report shows the epochs finished so far.")],
+          [
+            .text(
+              "This run is still training; the report shows the epochs finished so far and "
+                + "reloads itself every \(Self.refreshSeconds) seconds.")
+          ],
           warning: false))
+      cells.append(
+        .progress(
+          [.text("Epoch \(finished) of \(experiment.training.epochs) finished")], done: finished,
+          total: experiment.training.epochs))
+    case .lost: cells.append(lostCallout())
     case .completed: break
     }
     if !experiment.description.isEmpty { cells.append(.prose([.text(experiment.description)])) }
@@ -76,7 +93,30 @@ struct RunReport {
     return Notebook(
       title: "\(experiment.name) — run \(summary.runID)",
       subtitle: "\(summary.status.rawValue.capitalized) · \(summary.startedAt)", facts: facts,
-      cells: cells)
+      cells: cells, refreshSeconds: summary.status == .running ? Self.refreshSeconds : nil)
+  }
+
+  /// What happened to a lost run and the command that continues it, or starts it again when it
+  /// saved no checkpoint.
+  private func lostCallout() -> Cell {
+    let process =
+      heartbeat.map {
+        "its process (\($0.process.pid) on \($0.process.host), last heartbeat \($0.updatedAt)) "
+      } ?? "its process "
+    guard FileManager.default.fileExists(atPath: paths.checkpoint) else {
+      return .callout(
+        [
+          .strong("Lost before its first epoch finished: "),
+          .text(process + "is gone and left no checkpoint to continue from. Start it again with "),
+          .code(RunCommands.startAgain(summary, paths: paths)), .text("."),
+        ], warning: true)
+    }
+    return .callout(
+      [
+        .strong("Lost after epoch \(log.epochs.last?.epoch ?? 0): "),
+        .text(process + "is gone. Continue it from its last checkpoint with "),
+        .code(RunCommands.resume(paths)), .text("."),
+      ], warning: true)
   }
 
   private func configuration() -> [Cell] {
@@ -197,7 +237,51 @@ struct RunReport {
             "images/s",
           ], rows: rows, highlightedRow: row, numericColumns: Set(0...7))),
       .figureRow(curves),
+    ] + confusionsOverTraining()
+  }
+
+  /// The strip of validation confusion matrices, with the mistakes of the first and last epochs
+  /// shown put in words.
+  private func confusionsOverTraining() -> [Cell] {
+    guard let strip = figure(.confusionByEpoch) else { return [] }
+    let recorded = log.epochs.filter { $0.valConfusion != nil }
+    var story: [Inline] = [
+      .text(
+        "How the validation mistakes changed over training"
+          + (recorded.count > RunFigures.confusionPanels
+            ? " (\(RunFigures.confusionPanels) of \(recorded.count) epochs, evenly spaced)" : "")
+          + ".")
     ]
+    if let first = recorded.first, let last = recorded.last, first.epoch != last.epoch,
+      let (truth, predicted, count) = Self.worstConfusion(last.valConfusion ?? [])
+    {
+      let names = data.validation.classNames
+      story.append(
+        .text(
+          " Mistakes went from \(Self.mistakes(first.valConfusion ?? [])) after epoch "
+            + "\(first.epoch) to \(Self.mistakes(last.valConfusion ?? [])) after epoch "
+            + "\(last.epoch); the most frequent one left is \(names[truth]) taken for "
+            + "\(names[predicted]) (\(count) images)."))
+    }
+    return [.heading("Confusions over training"), .prose(story), strip]
+  }
+
+  /// Off-diagonal counts of a confusion matrix.
+  static func mistakes(_ counts: [[Int]]) -> Int {
+    counts.enumerated().reduce(0) { sum, row in
+      sum + row.element.enumerated().reduce(0) { $0 + ($1.offset == row.offset ? 0 : $1.element) }
+    }
+  }
+
+  /// The largest off-diagonal cell (true, predicted, count), nil when there is no mistake.
+  static func worstConfusion(_ counts: [[Int]]) -> (Int, Int, Int)? {
+    var worst: (Int, Int, Int)?
+    for (t, row) in counts.enumerated() {
+      for (p, count) in row.enumerated() where p != t && count > (worst?.2 ?? 0) {
+        worst = (t, p, count)
+      }
+    }
+    return worst
   }
 
   private func resultsSection() -> [Cell] {

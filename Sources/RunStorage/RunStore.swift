@@ -1,6 +1,9 @@
 /// How a run stands.
 public enum RunStatus: String, Codable, Sendable, CaseIterable {
   case running, completed, interrupted, failed
+  /// Recorded as running, but its process is gone (killed, crashed, its machine rebooted).
+  /// Never stored: readers derive it from the run's heartbeat (`RunLiveness` in Runs).
+  case lost
 }
 
 /// One indexed run: what `list` shows and what the run cache looks up.

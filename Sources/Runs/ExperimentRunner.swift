@@ -54,6 +54,9 @@ public final class ExperimentRunner {
 
   /// Whether the last `run` reused a cached run instead of training.
   public private(set) var reusedCachedRun = false
+  /// The command that starts a run of an experiment again, kept in its summary for when it is
+  /// lost before its first checkpoint (the command line sets it).
+  public var startCommand: ((Experiment) -> String)?
 
   /// A runner writing under `outputRoot`, reporting through `reporter`.
   public init(outputRoot: String = "output", reporter: RunReporter) {
@@ -72,61 +75,93 @@ public final class ExperimentRunner {
     let data = try ExperimentData(experiment)
     let model = try experiment.makeModel()
     var summary = RunSummary(
-      runID: "", experiment: experiment.name, status: .running, startedAt: Self.timestamp(started),
+      runID: "", experiment: experiment.name, status: .running,
+      startedAt: Timestamp.string(started),
       trainingSeconds: 0,
       totalSeconds: 0, epochsRun: 0, parameters: model.parameterCount, seed: experiment.seed,
       configHash: experiment.configHash,
-      provenance: provenance(of: experiment, datasetChecksums: data.checksums))
+      provenance: provenance(of: experiment, datasetChecksums: data.checksums),
+      command: startCommand?(experiment))
     if !force, let cached = try cachedRun(for: summary) {
       reusedCachedRun = true
       return cached
     }
-    let paths = try createRunDirectory(experiment)
-    summary.runID = paths.runID
-    try AtomicFile.write(experiment.resolved.yaml() + "\n", to: paths.config)
-    try AtomicFile.writeJSON(summary, to: paths.summary)
+    let (paths, named) = try createRunDirectory(experiment, summary: summary)
+    summary = named
     try openStore(outputRoot).record(summary.indexRow(directory: paths.directory))
     let optimizer = experiment.training.optimizer.make()
     let state = TrainingState(model: model, optimizer: optimizer)
     try train(
-      experiment, data: data, state: state, summary: &summary, paths: paths, started: started,
+      experiment, data: data, state: state, summary: summary, paths: paths, started: started,
       bestWeights: nil)
     return paths
   }
 
-  /// Continues an interrupted (or crashed) run from its last finished epoch.
+  /// Continues an interrupted or lost run from its last checkpoint (its last finished epoch).
   @discardableResult
   public func resume(_ paths: RunPaths) throws -> RunPaths {
     let started = Date()
     var record = try RunRecord(loading: paths)
-    guard record.summary.status == .interrupted || record.summary.status == .running else {
+    switch record.summary.status {
+    case .interrupted, .lost: break
+    case .running:
+      throw RunError.stillRunning(runID: paths.runID, process: record.heartbeat?.process)
+    case .completed, .failed:
       throw RunError.notResumable(
-        "run \(paths.runID) is \(record.summary.status.rawValue); only interrupted runs continue")
+        "run \(paths.runID) is \(record.summary.status.rawValue); only interrupted and lost runs "
+          + "continue")
     }
+    guard FileManager.default.fileExists(atPath: paths.checkpoint) else {
+      throw RunError.noCheckpoint(
+        runID: paths.runID, experiment: record.summary.experiment, command: record.summary.command)
+    }
+    // Claim the run at once, before the data loads: a second `resume` now finds it running.
+    record.summary.status = .running
+    try RunHeartbeat(
+      epochsFinished: record.log.epochs.count, epochs: record.experiment.training.epochs
+    ).write(to: paths)
+    try AtomicFile.writeJSON(record.summary, to: paths.summary)
     let experiment = record.experiment
     try Self.checkPrecision(experiment)
     if let threads = experiment.training.threads { Parallel.workers = threads }
     let data = try ExperimentData(experiment)
     let model = try record.makeModel()
     let optimizer = experiment.training.optimizer.make()
-    let best = try Checkpoint.load(from: paths.checkpoint, model: model, optimizer: optimizer)
+    let restored = try Checkpoint.load(
+      paths, of: record.summary, model: model, optimizer: optimizer)
+    // The checkpoint's own log is the truth: a kill between writing metrics and the checkpoint
+    // leaves metrics.json one epoch ahead of the weights.
+    let log = restored.log ?? record.log
+    for directory in [paths.directory, paths.figures]
+    where FileManager.default.fileExists(atPath: directory) {
+      try AtomicFile.removeAbandonedTemporaries(in: directory)
+    }
+    try AtomicFile.writeJSON(log, to: paths.metricsJSON)
+    try AtomicFile.write(log.csv, to: paths.metricsCSV)
     let state = TrainingState(
-      model: model, optimizer: optimizer, history: record.log.epochs, events: record.log.events)
-    record.summary.status = .running
-    try AtomicFile.writeJSON(record.summary, to: paths.summary)
+      model: model, optimizer: optimizer, history: log.epochs, events: log.events)
+    // A run that early stopping ended before its kill does not train on.
+    state.stopTraining = log.events.contains {
+      if case .earlyStopped = $0 { return true }
+      return false
+    }
+    try openStore(outputRoot).record(record.summary.indexRow(directory: paths.directory))
     try train(
-      experiment, data: data, state: state, summary: &record.summary, paths: paths,
-      started: started.addingTimeInterval(-record.summary.totalSeconds), bestWeights: best)
+      experiment, data: data, state: state, summary: record.summary, paths: paths,
+      started: started.addingTimeInterval(-record.summary.totalSeconds),
+      bestWeights: restored.bestWeights)
     return paths
   }
 
   // MARK: - Steps
 
   private func train(
-    _ experiment: Experiment, data: ExperimentData, state: TrainingState, summary: inout RunSummary,
+    _ experiment: Experiment, data: ExperimentData, state: TrainingState, summary: RunSummary,
     paths: RunPaths,
     started: Date, bestWeights: [String: SafeTensors.Tensor]?
   ) throws {
+    var summary = summary
+    let store = try openStore(outputRoot)
     let spec = experiment.training
     var trainingCallbacks: [TrainingCallback] = []
     var stopping: EarlyStopping?
@@ -148,15 +183,30 @@ public final class ExperimentRunner {
       trainingCallbacks.append(
         ExponentialDecay(initialLearningRate: spec.optimizer.learningRate, decayRate: rate))
     }
-    let recorder = RunRecorder(paths: paths, earlyStopping: stopping)
+    let trainStart = Date()
+    let previousTraining = summary.trainingSeconds
+    // After every epoch the run's summary, report, index row and index page show it so far.
+    let recorder = RunRecorder(
+      paths: paths, earlyStopping: stopping, epochs: spec.epochs
+    ) { [reporter, outputRoot] log in
+      summary.epochsRun = log.epochs.count
+      summary.bestEpoch = log.bestEpoch?.epoch
+      summary.bestValAccuracy = log.bestEpoch?.valAccuracy
+      summary.trainingSeconds = previousTraining + Date().timeIntervalSince(trainStart)
+      summary.totalSeconds = Date().timeIntervalSince(started)
+      try reporter.writeReport(
+        for: RunRecord(paths: paths, summary: summary, experiment: experiment, log: log),
+        evaluation: nil, data: data, model: state.model)
+      try AtomicFile.writeJSON(summary, to: paths.summary)
+      try store.record(summary.indexRow(directory: paths.directory))
+      try reporter.writeIndex(outputRoot: outputRoot)
+    }
     let trainer = Trainer(
       model: state.model, optimizer: state.optimizer,
       loss: CategoricalCrossEntropy(labelSmoothing: Float(spec.labelSmoothing)),
       batchSize: spec.batchSize, augmentation: spec.augmentation,
       callbacks: trainingCallbacks + [recorder] + callbacks, seed: experiment.seed)
     trainer.isCancelled = isCancelled
-    let trainStart = Date()
-    let previousTraining = summary.trainingSeconds
     try trainer.fit(
       try ExperimentData.examples(data.train),
       validation: try ExperimentData.examples(data.validation), epochs: spec.epochs, resuming: state
@@ -187,12 +237,12 @@ public final class ExperimentRunner {
         to: paths.weights)
       evaluation = result
     }
-    summary.finishedAt = Self.timestamp(Date())
+    summary.finishedAt = Timestamp.string(Date())
     summary.totalSeconds = Date().timeIntervalSince(started)
     let record = RunRecord(paths: paths, summary: summary, experiment: experiment, log: log)
     try reporter.writeReport(for: record, evaluation: evaluation, data: data, model: state.model)
     try AtomicFile.writeJSON(summary, to: paths.summary)
-    try openStore(outputRoot).record(summary.indexRow(directory: paths.directory))
+    try store.record(summary.indexRow(directory: paths.directory))
     try reporter.writeIndex(outputRoot: outputRoot)
   }
 
@@ -222,10 +272,51 @@ public final class ExperimentRunner {
     return try cachedRun(for: summary)
   }
 
-  /// Rebuilds the SQLite index and index.html from the run folders; returns the number of runs.
+  /// Index rows matching every given filter, sorted, with the status of each run recorded as
+  /// running derived now: `lost` when its process is gone (the index, like the folder, keeps
+  /// `running`).
+  public func indexedRuns(
+    experiment: String? = nil, status: RunStatus? = nil, sort: RunSortColumn = .startedAt,
+    descending: Bool = true, now: Date = Date()
+  ) throws -> [IndexedRun] {
+    let stored = try openStore(outputRoot).runs(
+      experiment: experiment, status: status == .lost ? .running : status, cacheKey: nil,
+      sort: sort, descending: descending)
+    var rows = try stored.map { row -> IndexedRun in
+      var row = row
+      row.status = try RunLiveness.status(
+        recorded: row.status, paths: RunPaths(directory: row.directory), now: now)
+      return row
+    }
+    .filter { status == nil || $0.status == status }
+    if sort == .status {
+      rows = rows.enumerated().sorted {
+        $0.element.status.rawValue == $1.element.status.rawValue
+          ? $0.offset < $1.offset
+          : ($0.element.status.rawValue < $1.element.status.rawValue) != descending
+      }.map(\.element)
+    }
+    return rows
+  }
+
+  /// Rebuilds the SQLite index and index.html from the run folders, the source of truth, and
+  /// removes the temporary files and folders killed processes left; returns the number of runs.
   @discardableResult
   public func reindex() throws -> Int {
-    let rows = try RunFolders.all(outputRoot: outputRoot).map {
+    let runs = outputRoot + "/runs"
+    if FileManager.default.fileExists(atPath: runs) {
+      for experiment in try FileManager.default.contentsOfDirectory(atPath: runs) {
+        try AtomicFile.removeAbandonedTemporaries(in: "\(runs)/\(experiment)")
+      }
+    }
+    let folders = RunFolders.all(outputRoot: outputRoot)
+    for folder in folders {
+      for directory in [folder, RunPaths(directory: folder).figures]
+      where FileManager.default.fileExists(atPath: directory) {
+        try AtomicFile.removeAbandonedTemporaries(in: directory)
+      }
+    }
+    let rows = try folders.map {
       try readJSON(RunSummary.self, from: RunPaths(directory: $0).summary).indexRow(directory: $0)
     }
     try openStore(outputRoot).replaceAll(with: rows)
@@ -233,7 +324,12 @@ public final class ExperimentRunner {
     return rows.count
   }
 
-  private func createRunDirectory(_ experiment: Experiment) throws -> RunPaths {
+  /// A new run folder holding its definition, heartbeat and summary, which appears whole: it is
+  /// filled under a hidden temporary name and renamed into place, so a kill never leaves a run
+  /// folder without a summary.
+  private func createRunDirectory(
+    _ experiment: Experiment, summary: RunSummary
+  ) throws -> (RunPaths, RunSummary) {
     let formatter = DateFormatter()
     formatter.dateFormat = "yyyyMMdd-HHmmss"
     formatter.timeZone = TimeZone(identifier: "UTC")
@@ -241,16 +337,18 @@ public final class ExperimentRunner {
     let runID =
       formatter.string(from: Date()) + "-" + String(repeating: "0", count: 4 - suffix.count)
       + suffix
-    let directory = "\(outputRoot)/runs/\(experiment.name)/\(runID)"
-    let paths = RunPaths(directory: directory)
-    try Directory.create(paths.figures)
-    return paths
-  }
-
-  static func timestamp(_ date: Date) -> String {
-    let formatter = ISO8601DateFormatter()
-    formatter.formatOptions = [.withInternetDateTime]
-    return formatter.string(from: date)
+    let paths = RunPaths(directory: "\(outputRoot)/runs/\(experiment.name)/\(runID)")
+    var summary = summary
+    summary.runID = runID
+    try Directory.create((paths.directory as NSString).deletingLastPathComponent)
+    try AtomicFile.replace(paths.directory) { temporary in
+      let staged = RunPaths(directory: temporary)
+      try Directory.create(staged.figures)
+      try AtomicFile.write(experiment.resolved.yaml() + "\n", to: staged.config)
+      try RunHeartbeat(epochsFinished: 0, epochs: experiment.training.epochs).write(to: staged)
+      try AtomicFile.writeJSON(summary, to: staged.summary)
+    }
+    return (paths, summary)
   }
 
   /// Finds a run by folder path, run id, or experiment name (its newest run).

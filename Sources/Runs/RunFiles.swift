@@ -14,6 +14,12 @@ public enum RunError: Error, CustomStringConvertible, Equatable {
   case notResumable(String)
   /// The run did not complete, and `use` needs a completed one.
   case notCompleted(runID: String, status: RunStatus, use: String)
+  /// The run has no checkpoint to continue from: it stopped before its first epoch was saved.
+  /// `command` started it (nil for runs recorded before commands were).
+  case noCheckpoint(runID: String, experiment: String, command: String?)
+  /// The run's process still trains it, so nothing else may write its folder; `process` is nil
+  /// for runs recorded before heartbeats.
+  case stillRunning(runID: String, process: ProcessIdentity?)
 
   public var description: String {
     switch self {
@@ -22,6 +28,12 @@ public enum RunError: Error, CustomStringConvertible, Equatable {
     case .notResumable(let reason): return "cannot resume: \(reason)"
     case .notCompleted(let runID, let status, let use):
       return "run \(runID) is \(status.rawValue); \(use) need a completed run"
+    case .noCheckpoint(let runID, _, _):
+      return
+        "cannot resume: run \(runID) has no checkpoint; it stopped before its first epoch was saved"
+    case .stillRunning(let runID, let process):
+      return "cannot resume: run \(runID) is still running"
+        + (process.map { " (process \($0.pid) on \($0.host))" } ?? "")
     }
   }
 }
@@ -44,11 +56,18 @@ public struct RunPaths: Sendable {
   public var metricsJSON: String { directory + "/metrics.json" }
   public var weights: String { directory + "/weights.safetensors" }
   public var checkpoint: String { directory + "/checkpoint.safetensors" }
+  public var heartbeat: String { directory + "/heartbeat.json" }
   public var predictions: String { directory + "/predictions.csv" }
   public var report: String { directory + "/report.html" }
   public var figures: String { directory + "/figures" }
   /// The run id: the folder's name.
   public var runID: String { (directory as NSString).lastPathComponent }
+  /// The output root the run is under: the folder holding `runs/`.
+  public var outputRoot: String {
+    let runs = ((directory as NSString).deletingLastPathComponent as NSString)
+      .deletingLastPathComponent
+    return (runs as NSString).deletingLastPathComponent
+  }
 }
 
 /// The epoch-by-epoch record of training: metrics and what callbacks did.
@@ -106,6 +125,9 @@ public struct RunSummary: Codable, Sendable {
   public var seed: UInt64
   public var configHash: String
   public var provenance: Provenance
+  /// The command that started the run, to start it again (nil in runs recorded before it was
+  /// kept, and in runs not started from the command line).
+  public var command: String?
 
   enum CodingKeys: String, CodingKey {
     case runID = "run_id"
@@ -122,7 +144,7 @@ public struct RunSummary: Codable, Sendable {
     case testLoss = "test_loss"
     case parameters, seed
     case configHash = "config_hash"
-    case provenance
+    case provenance, command
   }
 }
 
@@ -194,12 +216,14 @@ public func readJSON<T: Decodable>(_ type: T.Type, from path: String) throws -> 
 
 /// The run folders under an output root.
 public enum RunFolders {
-  /// Every run folder (`<root>/runs/<experiment>/<run-id>`) holding a summary.json, sorted.
+  /// Every run folder (`<root>/runs/<experiment>/<run-id>`) holding a summary.json, sorted;
+  /// hidden names (a folder still being filled) are not runs.
   public static func all(outputRoot: String) -> [String] {
     let fm = FileManager.default
     let root = outputRoot + "/runs"
     return ((try? fm.contentsOfDirectory(atPath: root)) ?? []).sorted().flatMap { experiment in
       ((try? fm.contentsOfDirectory(atPath: "\(root)/\(experiment)")) ?? []).sorted()
+        .filter { !$0.hasPrefix(".") }
         .map { "\(root)/\(experiment)/\($0)" }
         .filter { fm.fileExists(atPath: $0 + "/summary.json") }
     }

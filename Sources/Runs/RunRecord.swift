@@ -16,14 +16,18 @@ public struct RunRecord {
   public let experiment: Experiment
   /// `metrics.json`; empty before the first epoch finishes.
   public var log: TrainingLog
+  /// `heartbeat.json`: the process that trains (or trained) the run; nil in runs recorded
+  /// before heartbeats.
+  public var heartbeat: RunHeartbeat?
 
   /// A record of values in memory (a run being trained).
   public init(paths: RunPaths, summary: RunSummary, experiment: Experiment, log: TrainingLog) {
     (self.paths, self.summary, self.experiment, self.log) = (paths, summary, experiment, log)
   }
 
-  /// Reads the run folder at `paths`.
-  public init(loading paths: RunPaths) throws {
+  /// Reads the run folder at `paths`. A run recorded as running whose process is gone reads as
+  /// `lost` (see `RunLiveness`); the folder itself is not changed.
+  public init(loading paths: RunPaths, now: Date = Date()) throws {
     self.paths = paths
     summary = try readJSON(RunSummary.self, from: paths.summary)
     experiment = try Self.experiment(of: paths)
@@ -31,6 +35,15 @@ public struct RunRecord {
       FileManager.default.fileExists(atPath: paths.metricsJSON)
       ? try readJSON(TrainingLog.self, from: paths.metricsJSON)
       : TrainingLog(epochs: [], events: [])
+    heartbeat = try RunHeartbeat.read(from: paths)
+    summary.status = try RunLiveness.status(recorded: summary.status, paths: paths, now: now)
+  }
+
+  /// Whether `report resume` can continue the run: it was interrupted or lost after saving a
+  /// checkpoint.
+  public var isResumable: Bool {
+    [.interrupted, .lost].contains(summary.status)
+      && FileManager.default.fileExists(atPath: paths.checkpoint)
   }
 
   /// The definition a run folder recorded, without reading anything else.

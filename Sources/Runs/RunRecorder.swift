@@ -2,37 +2,73 @@ import AtomicFiles
 import Foundation
 import NeuralNet
 
-/// Writes a run's metrics and a resumable checkpoint after every epoch, atomically.
+/// Writes what a run leaves while it trains, each file atomically: after every epoch its metrics
+/// and a resumable checkpoint, then whatever `epochWritten` adds (the report); a heartbeat at the
+/// start, after every epoch and every `RunHeartbeat.interval` seconds inside one.
 final class RunRecorder: TrainingCallback {
   let paths: RunPaths
   let earlyStopping: EarlyStopping?
+  /// The most epochs the run trains, for the heartbeat.
+  let epochs: Int
+  /// Called after each epoch's metrics and checkpoint are on disk.
+  let epochWritten: (TrainingLog) throws -> Void
   /// The first failure to write, reported when training returns.
   private(set) var writeError: Error?
+  private var lastHeartbeat = Date.distantPast
 
-  init(paths: RunPaths, earlyStopping: EarlyStopping?) {
-    self.paths = paths
-    self.earlyStopping = earlyStopping
+  init(
+    paths: RunPaths, earlyStopping: EarlyStopping?, epochs: Int,
+    epochWritten: @escaping (TrainingLog) throws -> Void
+  ) {
+    (self.paths, self.earlyStopping, self.epochs) = (paths, earlyStopping, epochs)
+    self.epochWritten = epochWritten
   }
 
-  func epochDidEnd(_ metrics: EpochMetrics, state: TrainingState) {
+  /// Runs `write`; on failure keeps the first error and stops training.
+  private func recording(_ state: TrainingState, _ write: () throws -> Void) {
     do {
-      let log = TrainingLog(epochs: state.history, events: state.events)
-      try Checkpoint.save(
-        state: state, bestWeights: earlyStopping?.bestEpochWeights, to: paths.checkpoint)
-      try AtomicFile.writeJSON(log, to: paths.metricsJSON)
-      try AtomicFile.write(log.csv, to: paths.metricsCSV)
+      try write()
     } catch {
       writeError = writeError ?? error
       state.stopTraining = true
     }
   }
+
+  private func beat(_ state: TrainingState) throws {
+    lastHeartbeat = Date()
+    try RunHeartbeat(epochsFinished: state.history.count, epochs: epochs, now: lastHeartbeat)
+      .write(to: paths)
+  }
+
+  func trainingWillBegin(state: TrainingState) { recording(state) { try beat(state) } }
+
+  func batchDidEnd(_ progress: BatchProgress, state: TrainingState) {
+    guard Date().timeIntervalSince(lastHeartbeat) >= RunHeartbeat.interval else { return }
+    recording(state) { try beat(state) }
+  }
+
+  func epochDidEnd(_ metrics: EpochMetrics, state: TrainingState) {
+    recording(state) {
+      let log = TrainingLog(epochs: state.history, events: state.events)
+      // Metrics first: a checkpoint on disk then always has its epochs in metrics.json, and the
+      // checkpoint carries its own log, which `resume` trusts.
+      try AtomicFile.writeJSON(log, to: paths.metricsJSON)
+      try AtomicFile.write(log.csv, to: paths.metricsCSV)
+      try Checkpoint.save(
+        state: state, bestWeights: earlyStopping?.bestEpochWeights, log: log, to: paths.checkpoint)
+      try beat(state)
+      try epochWritten(log)
+    }
+  }
 }
 
-/// A resumable snapshot: model weights, optimizer slots, early stopping's best weights and the
-/// learning rate, in one safetensors file.
+/// A resumable snapshot: model weights, optimizer slots, early stopping's best weights, the
+/// learning rate and the training log up to it, in one safetensors file. The log makes the file
+/// self-consistent: whatever else a kill left half-updated, weights and epochs agree.
 enum Checkpoint {
   static func save(
-    state: TrainingState, bestWeights: [String: SafeTensors.Tensor]?, to path: String
+    state: TrainingState, bestWeights: [String: SafeTensors.Tensor]?, log: TrainingLog,
+    to path: String
   ) throws {
     var tensors: [String: SafeTensors.Tensor] = [:]
     for (name, tensor) in state.model.weights() { tensors["model/\(name)"] = tensor }
@@ -40,20 +76,33 @@ enum Checkpoint {
       tensors["optimizer/\(name)"] = ([values.count], values)
     }
     for (name, tensor) in bestWeights ?? [:] { tensors["best/\(name)"] = tensor }
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
     let metadata = [
       "learning_rate": String(state.optimizer.learningRate),
       "epoch": String(state.history.last?.epoch ?? 0),
+      "log": String(decoding: try encoder.encode(log), as: UTF8.self),
     ]
     try AtomicFile.write(try SafeTensors.encode(tensors, metadata: metadata), to: path)
   }
 
-  /// Restores model and optimizer; returns early stopping's best weights, if saved.
-  static func load(from path: String, model: Sequential, optimizer: Optimizer) throws -> [String:
-    SafeTensors.Tensor]?
-  {
+  /// What a checkpoint restores besides the model and optimizer.
+  struct Restored {
+    /// Early stopping's best weights, if saved.
+    var bestWeights: [String: SafeTensors.Tensor]?
+    /// The log up to the checkpoint; nil in checkpoints written before it was kept.
+    var log: TrainingLog?
+  }
+
+  /// Restores model and optimizer from the checkpoint of the run at `paths`, which `summary`
+  /// describes.
+  static func load(
+    _ paths: RunPaths, of summary: RunSummary, model: Sequential, optimizer: Optimizer
+  ) throws -> Restored {
+    let path = paths.checkpoint
     guard let data = FileManager.default.contents(atPath: path) else {
-      throw RunError.notResumable(
-        "\(path) is missing: the run ended before its first epoch finished")
+      throw RunError.noCheckpoint(
+        runID: paths.runID, experiment: summary.experiment, command: summary.command)
     }
     let (tensors, metadata) = try SafeTensors.decode(data)
     func group(_ prefix: String) -> [String: SafeTensors.Tensor] {
@@ -69,8 +118,17 @@ enum Checkpoint {
         path: path, reason: "no learning_rate in the checkpoint metadata")
     }
     optimizer.learningRate = rate
+    var log: TrainingLog?
+    if let text = metadata["log"] {
+      do {
+        log = try JSONDecoder().decode(TrainingLog.self, from: Data(text.utf8))
+      } catch {
+        throw RunError.corruptRecord(
+          path: path, reason: "the checkpoint's log cannot be decoded (\(error))")
+      }
+    }
     let best = group("best/")
-    return best.isEmpty ? nil : best
+    return Restored(bestWeights: best.isEmpty ? nil : best, log: log)
   }
 }
 

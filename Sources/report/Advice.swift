@@ -1,5 +1,6 @@
 import AtomicFiles
 import ExperimentDefinitions
+import Reports
 import Runs
 
 /// A library error with the command line's advice added.
@@ -31,6 +32,17 @@ enum Advice {
       return AdvisedError(
         description: "no run '\(name)': give a run directory, a run id, or an experiment name with"
           + " finished runs (see \(outputRoot(in: arguments))/index.html)")
+    case RunError.noCheckpoint(_, let experiment, let command):
+      let again =
+        command
+        ?? RunCommands.shellJoined(
+          ["report", "run", experiment]
+            + (outputRoot(in: arguments) == "output"
+              ? [] : ["--output", outputRoot(in: arguments)]))
+      return AdvisedError(description: "\(error). Start it again with `\(again)`.")
+    case RunError.stillRunning(_, let process?) where process.isOnThisMachine:
+      return AdvisedError(
+        description: "\(error). Wait for it to finish, or stop it first (`kill \(process.pid)`).")
     case let error as ConfigError where "\(error)".hasPrefix(overridePrefix):
       // Overrides come from --set here; the library calls them overrides.
       return AdvisedError(description: "--set " + "\(error)".dropFirst(overridePrefix.count))

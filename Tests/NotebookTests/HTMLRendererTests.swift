@@ -38,6 +38,23 @@ final class HTMLRendererTests: XCTestCase {
     XCTAssert(html.contains("<tr class=\"best\"><td>2</td><td class=\"num\">0.99</td></tr>"), html)
   }
 
+  func testRefreshOnlyWhenAskedAndProgressBarsClamped() throws {
+    let still = try HTMLRenderer().render(Notebook(title: "t"))
+    XCTAssertFalse(still.contains("http-equiv=\"refresh\""), "a finished page must not reload")
+    let live = try HTMLRenderer().render(
+      Notebook(
+        title: "t",
+        cells: [
+          .progress([.text("epoch 3 of 10 <b>")], done: 3, total: 10),
+          .progress([.text("over")], done: 12, total: 10),
+        ], refreshSeconds: 15))
+    let head = try XCTUnwrap(live.components(separatedBy: "</head>").first)
+    XCTAssert(head.contains("<meta http-equiv=\"refresh\" content=\"15\">"), head)
+    XCTAssert(live.contains("epoch 3 of 10 &lt;b&gt;"), "progress labels are escaped")
+    XCTAssert(live.contains("<progress value=\"3\" max=\"10\">3/10</progress>"), live)
+    XCTAssert(live.contains("<progress value=\"10\" max=\"10\">10/10</progress>"), live)
+  }
+
   func testEmbeddingFiguresMakesOneFile() throws {
     let dir = NSTemporaryDirectory() + "notebook-\(getpid())"
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

@@ -39,6 +39,10 @@ final class GoldenImageTests: XCTestCase {
     try assertMatchesGolden(difference, "heatmap_diverging.png")
   }
 
+  func testConfusionStrip() throws {
+    try assertMatchesGolden(ConfusionStripTests.strip(), "confusion_strip.png")
+  }
+
   func testImageGrid() throws {
     let tiles = (0..<8).map { i in
       ImageGrid.Tile(

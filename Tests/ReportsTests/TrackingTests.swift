@@ -1,4 +1,5 @@
 import Foundation
+import Plots
 import RunStorage
 import TestSupport
 import XCTest
@@ -101,11 +102,15 @@ final class TrackingTests: XCTestCase {
     XCTAssert(html.contains("no confidence interval with 2 and 1 runs"), "verdict missing")
     for file in [
       "val_accuracy.png", "val_loss.png", "accuracy_vs_parameters.png", "accuracy_vs_time.png",
-      "confusion_0.png", "confusion_difference.png",
+      "confusion_0.png", "confusion_difference.png", "confusion_by_epoch.png",
     ] {
       XCTAssert(FileManager.default.fileExists(atPath: "\(dir)/compare/\(file)"), file)
     }
     XCTAssert(html.contains("src=\"val_accuracy.png\""), "the default page links its figures")
+    // Both runs' confusion strips, one row each, aligned by epoch on one scale.
+    XCTAssert(html.contains("Confusions over training"), "no confusion strips")
+    let strips = try RasterImage(pngPath: dir + "/compare/confusion_by_epoch.png")
+    XCTAssertGreaterThan(strips.height, 2 * 96, "two rows of panels")
     // A single file embeds every figure and links none.
     let single = try ComparisonReport(
       title: "tiny vs narrow", groups: [("tiny", tinyRuns), ("narrow", narrowRuns)],

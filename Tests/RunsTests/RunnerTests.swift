@@ -1,3 +1,4 @@
+import AtomicFiles
 import Datasets
 import Foundation
 import NeuralNet
@@ -96,7 +97,15 @@ final class RunnerTests: XCTestCase {
       batches += 1
       return batches == 15  // inside epoch 2 (11 batches an epoch)
     }
+    // While it trains, the report and the index are rewritten after every epoch and reload
+    // themselves; each epoch's validation confusion matrix is on disk.
+    let watcher = LivePagesWatcher(outputRoot: dir + "/b")
+    runner.callbacks = [watcher]
     let interrupted = try runner.run(experiment)
+    XCTAssertEqual(watcher.epochsSeen, 1)
+    XCTAssertFalse(
+      try String(contentsOfFile: interrupted.report, encoding: .utf8).contains("http-equiv"),
+      "an interrupted run's report still reloads")
     let partial =
       try JSONSerialization.jsonObject(
         with: Data(contentsOf: URL(fileURLWithPath: interrupted.summary))) as! [String: Any]
@@ -105,8 +114,30 @@ final class RunnerTests: XCTestCase {
     XCTAssert(
       FileManager.default.fileExists(atPath: interrupted.report),
       "an interrupted run keeps its report")
+    // Now as if killed during epoch 2, just after writing its metrics and before its
+    // checkpoint: its process is gone, metrics.json is one epoch ahead of the checkpoint, and a
+    // temporary file was never renamed.
+    var summary = try readJSON(RunSummary.self, from: interrupted.summary)
+    summary.status = .running
+    try AtomicFile.writeJSON(summary, to: interrupted.summary)
+    var gone = ProcessIdentity.current
+    gone.startTicks = (gone.startTicks ?? 0) + 1
+    try RunHeartbeat(
+      process: gone, updatedAt: "2026-01-01T00:00:00Z", epochsFinished: 1, epochs: 3
+    ).write(to: interrupted)
+    var ahead = try readJSON(TrainingLog.self, from: interrupted.metricsJSON)
+    ahead.epochs.append(ahead.epochs[0])
+    ahead.epochs[1].epoch = 2
+    try AtomicFile.writeJSON(ahead, to: interrupted.metricsJSON)
+    let abandoned = interrupted.directory + "/.summary.json.\(Int32.max).tmp"
+    try write("{\"half\":", to: abandoned)
+    let lost = try RunRecord(loading: interrupted)
+    XCTAssertEqual(lost.summary.status, .lost)
+    XCTAssert(lost.isResumable)
     runner.isCancelled = { false }
+    runner.callbacks = []
     try runner.resume(interrupted)
+    XCTAssertFalse(FileManager.default.fileExists(atPath: abandoned), "the abandoned file stays")
     let a = try String(contentsOfFile: unbroken.metricsCSV, encoding: .utf8).split(separator: "\n")
       .map { $0.split(separator: ",").prefix(6) }
     let b = try String(contentsOfFile: interrupted.metricsCSV, encoding: .utf8).split(
@@ -117,8 +148,28 @@ final class RunnerTests: XCTestCase {
       FileManager.default.contents(atPath: unbroken.predictions),
       FileManager.default.contents(atPath: interrupted.predictions))
     XCTAssertThrowsError(try runner.resume(interrupted)) {
-      XCTAssert("\($0)".contains("only interrupted runs continue"), "\($0)")
+      XCTAssert("\($0)".contains("only interrupted and lost runs continue"), "\($0)")
     }
+    let log = try RunRecord(loading: interrupted).log
+    XCTAssertEqual(log.epochs.count, 3)
+    for m in log.epochs {
+      let confusion = try XCTUnwrap(m.valConfusion, "epoch \(m.epoch) has no confusion matrix")
+      XCTAssertEqual(confusion.count, 10)
+      XCTAssertEqual(confusion.joined().reduce(0, +), 60, "every validation image counted once")
+      let correct = (0..<10).reduce(0) { $0 + confusion[$1][$1] }
+      XCTAssertEqual(Double(correct) / 60, m.valAccuracy ?? -1, accuracy: 1e-12)
+    }
+    XCTAssert(
+      try String(contentsOfFile: interrupted.report, encoding: .utf8).contains(
+        "Confusions over training"))
+    // Records from before per-epoch confusions still read and render, without the strip.
+    var old = try readJSON(TrainingLog.self, from: interrupted.metricsJSON)
+    for i in old.epochs.indices { old.epochs[i].valConfusion = nil }
+    try AtomicFile.writeJSON(old, to: interrupted.metricsJSON)
+    try HTMLRunReporter().render(try RunRecord(loading: interrupted))
+    XCTAssertFalse(
+      try String(contentsOfFile: interrupted.report, encoding: .utf8).contains(
+        "Confusions over training"))
   }
 
   func testDivergingRunFailsWithTheReasonInTheReport() throws {
@@ -199,5 +250,34 @@ final class KaggleRunTests: XCTestCase {
     let record = try RunRecord(loading: paths)
     XCTAssertEqual(record.summary.status, .completed)
     XCTAssertEqual(try record.evaluation()?.predictions.count, data.test.count)
+  }
+}
+
+/// Checks, after every epoch of a run, what someone watching it sees: its report and the index
+/// reload themselves and show the epochs so far.
+final class LivePagesWatcher: TrainingCallback {
+  let outputRoot: String
+  private(set) var epochsSeen = 0
+
+  init(outputRoot: String) { self.outputRoot = outputRoot }
+
+  func epochDidEnd(_ metrics: EpochMetrics, state: TrainingState) {
+    epochsSeen += 1
+    let runs = RunFolders.all(outputRoot: outputRoot).map(RunPaths.init(directory:))
+    guard let paths = runs.first,
+      let report = try? String(contentsOfFile: paths.report, encoding: .utf8),
+      let index = try? String(contentsOfFile: outputRoot + "/index.html", encoding: .utf8)
+    else {
+      XCTFail("no report or index after epoch \(metrics.epoch)")
+      return
+    }
+    XCTAssert(report.contains("<meta http-equiv=\"refresh\""), "the report does not reload")
+    XCTAssert(report.contains("Epoch \(metrics.epoch) of 3 finished"), "no progress in the report")
+    XCTAssert(index.contains("<meta http-equiv=\"refresh\""), "the index does not reload")
+    XCTAssert(
+      index.contains("<progress value=\"\(metrics.epoch)\" max=\"3\">"),
+      "no progress bar in the index")
+    XCTAssertEqual(
+      (try? RunRecord(loading: paths))?.log.epochs.last?.valConfusion?.joined().reduce(0, +), 60)
   }
 }

@@ -3,36 +3,15 @@ import XCTest
 
 /// Runs the built `report` binary the way a user does and checks its output and exit code.
 final class CommandLineTests: XCTestCase {
-  private let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent().path
+  private let root = repositoryRoot
 
   private func report(_ arguments: [String], in directory: String? = nil) throws -> (
     status: Int32, output: String, error: String
   ) {
-    let process = Process()
-    process.executableURL = Bundle.main.bundleURL.appendingPathComponent("report")
-    process.arguments = arguments
-    process.currentDirectoryURL = URL(fileURLWithPath: directory ?? root)
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let output = out.fileHandleForReading.readDataToEndOfFile()
-    let error = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (
-      process.terminationStatus, String(decoding: output, as: UTF8.self),
-      String(decoding: error, as: UTF8.self)
-    )
+    try runReport(arguments, in: directory ?? root)
   }
 
-  private func scratch() throws -> String {
-    let dir = NSTemporaryDirectory() + "report-cli-\(name.filter(\.isLetter))-\(getpid())"
-    try? FileManager.default.removeItem(atPath: dir)
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    return dir
-  }
+  private func scratch() throws -> String { try scratchDirectory(named: name) }
 
   func testMissingExperimentListsAvailableOnesAndFails() throws {
     let result = try report(["run", "no_such_experiment", "--output", try scratch()])
@@ -146,7 +125,7 @@ final class CommandLineTests: XCTestCase {
       """
     try yaml.write(toFile: dir + "/tiny.yaml", atomically: true, encoding: .utf8)
     let process = Process()
-    process.executableURL = Bundle.main.bundleURL.appendingPathComponent("report")
+    process.executableURL = reportExecutable
     process.arguments = ["run", dir + "/tiny.yaml", "--output", dir + "/out"]
     process.standardOutput = FileHandle.nullDevice
     process.standardError = FileHandle.nullDevice

@@ -140,7 +140,8 @@ public final class Trainer {
       epoch: epoch, loss: totalLoss / Double(seen), accuracy: Double(correct) / Double(seen),
       valLoss: validationResult?.loss, valAccuracy: validationResult?.accuracy,
       learningRate: learningRate,
-      seconds: seconds(since: start), imagesPerSecond: Double(seen) / max(trainingSeconds, 1e-9))
+      seconds: seconds(since: start), imagesPerSecond: Double(seen) / max(trainingSeconds, 1e-9),
+      valConfusion: validationResult?.confusion)
   }
 
   /// `input` augmented into the trainer's own buffer when augmentation is on, else `input`.

@@ -12,12 +12,15 @@ public struct EpochMetrics: Codable, Equatable, Sendable {
   public var seconds: Double
   /// Training images per second (validation excluded).
   public var imagesPerSecond: Double
+  /// The validation confusion matrix after the epoch, counts[true][predicted], when there is a
+  /// validation set (nil in records written before it was kept).
+  public var valConfusion: [[Int]]?
 
   /// One epoch's record.
   public init(
     epoch: Int, loss: Double, accuracy: Double, valLoss: Double?, valAccuracy: Double?,
     learningRate: Double, seconds: Double,
-    imagesPerSecond: Double
+    imagesPerSecond: Double, valConfusion: [[Int]]? = nil
   ) {
     (self.epoch, self.loss, self.accuracy, self.valLoss, self.valAccuracy) = (
       epoch, loss, accuracy, valLoss, valAccuracy
@@ -25,6 +28,7 @@ public struct EpochMetrics: Codable, Equatable, Sendable {
     (self.learningRate, self.seconds, self.imagesPerSecond) = (
       learningRate, seconds, imagesPerSecond
     )
+    self.valConfusion = valConfusion
   }
 
   /// The value of a Keras metric name: loss, accuracy, val_loss, val_accuracy.

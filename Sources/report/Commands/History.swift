@@ -26,7 +26,8 @@ extension Report {
     @OptionGroup var options: OutputOptions
 
     func run() throws {
-      let rows = try SQLiteRunStore(outputRoot: options.output).runs(
+      let runner = options.runner()
+      let rows = try runner.indexedRuns(
         experiment: experiment, status: status, sort: sort, descending: !ascending)
       if json {
         let encoder = JSONEncoder()
@@ -53,6 +54,12 @@ extension Report {
         FileHandle.standardError.write(
           Data("no runs recorded under \(options.output) (try `report reindex`)\n".utf8))
       }
+      let lost = try rows.filter { $0.status == .lost }.map {
+        try RunRecord(loading: RunPaths(directory: $0.directory))
+      }
+      if !lost.isEmpty { print("") }
+      for record in lost { print(lostAdvice(record)) }
+      settleLostRuns(outputRoot: options.output, singleFile: options.singleFile, seen: lost.count)
     }
   }
 
@@ -65,9 +72,28 @@ extension Report {
 
     func run() throws {
       let paths = try target.paths(in: options.runner())
-      // Standard output is the JSON alone, so `report show RUN | jq` works.
-      print(try String(contentsOfFile: paths.summary, encoding: .utf8))
+      let record = try RunRecord(loading: paths)
+      // Standard output is the JSON alone, so `report show RUN | jq` works; its status is the one
+      // derived now (`lost` when the process that recorded `running` is gone).
+      let encoder = JSONEncoder()
+      encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+      print(String(decoding: try encoder.encode(record.summary), as: UTF8.self))
       FileHandle.standardError.write(Data("report: \(paths.report)\n".utf8))
+      switch record.summary.status {
+      case .lost:
+        FileHandle.standardError.write(Data((lostAdvice(record) + "\n").utf8))
+        settleLostRuns(outputRoot: paths.outputRoot, singleFile: options.singleFile, seen: 1)
+      case .running:
+        let progress = record.heartbeat.map {
+          ": epoch \($0.epochsFinished) of \($0.epochs) finished, process \($0.process.pid) on "
+            + "\($0.process.host), last heartbeat \($0.updatedAt)"
+        }
+        FileHandle.standardError.write(Data("running\(progress ?? "")\n".utf8))
+      case .interrupted:
+        FileHandle.standardError.write(
+          Data("interrupted: continue with `\(RunCommands.resume(paths))`\n".utf8))
+      case .completed, .failed: break
+      }
     }
   }
 
@@ -82,6 +108,37 @@ extension Report {
 
     func run() throws {
       print("indexed \(try options.runner().reindex()) runs in \(options.output)/runs.sqlite")
+      for paths in try HTMLRunReporter(singleFile: options.singleFile).settleLostRuns(
+        outputRoot: options.output)
+      {
+        print("lost: rewrote \(paths.report)")
+      }
     }
+  }
+}
+
+/// One line on a lost run: when it was lost and the command that continues it, or starts it
+/// again when it saved no checkpoint.
+func lostAdvice(_ record: RunRecord) -> String {
+  let who = record.heartbeat.map { " (process \($0.process.pid) on \($0.process.host) is gone)" }
+  let name = "\(record.summary.experiment) run \(record.paths.runID)"
+  guard FileManager.default.fileExists(atPath: record.paths.checkpoint) else {
+    return "lost: \(name) before its first epoch finished\(who ?? ""); start it again with `"
+      + RunCommands.startAgain(record.summary, paths: record.paths) + "`"
+  }
+  return "lost: \(name) after epoch \(record.log.epochs.last?.epoch ?? 0)\(who ?? ""); continue "
+    + "with `\(RunCommands.resume(record.paths))`"
+}
+
+/// Rewrites lost runs' reports and the index page, which their killed processes left saying
+/// `running`, when a command has seen `seen` lost runs; a failure is a warning, since the
+/// command's own output is already printed.
+private func settleLostRuns(outputRoot: String, singleFile: Bool, seen: Int) {
+  guard seen > 0 else { return }
+  do {
+    try HTMLRunReporter(singleFile: singleFile).settleLostRuns(outputRoot: outputRoot)
+  } catch {
+    FileHandle.standardError.write(
+      Data("warning: could not rewrite the lost runs' reports: \(error)\n".utf8))
   }
 }

@@ -57,6 +57,7 @@ extension Report {
         for variant in variants { print(try planLine(variant, runner: runner)) }
         return
       }
+      runner.startCommand = startCommand(name, multipleSeeds: variants.count > 1)
       for variant in variants {
         FileHandle.standardError.write(
           Data(
@@ -92,6 +93,7 @@ extension Report {
       }
       var groups: [String: [RunPaths]] = [:]
       for e in experiments {
+        runner.startCommand = startCommand(e.name, multipleSeeds: e.seeds > 1 || (seeds ?? 1) > 1)
         let paths = try runner.run(e, force: force)
         FileHandle.standardError.write(
           Data(
@@ -104,6 +106,19 @@ extension Report {
         singleFile: options.singleFile
       ).write(to: options.output + "/compare/" + comparison.name)
       print(page)
+    }
+
+    /// The command that trains one seed of experiment `name` again, as this command was given:
+    /// the same overrides and folders, that seed alone.
+    private func startCommand(_ name: String, multipleSeeds: Bool) -> (Experiment) -> String {
+      { [overrides, options] experiment in
+        var words = ["report", "run", name] + overrides.flatMap { ["--set", $0] }
+        if multipleSeeds { words += ["--set", "seed=\(experiment.seed)", "--seeds", "1"] }
+        if options.output != "output" { words += ["--output", options.output] }
+        if options.experiments != "experiments" { words += ["--experiments", options.experiments] }
+        if options.singleFile { words.append("--single-file") }
+        return RunCommands.shellJoined(words)
+      }
     }
 
     private func planLine(_ experiment: Experiment, runner: ExperimentRunner) throws -> String {
@@ -166,9 +181,9 @@ private func finish(_ paths: RunPaths) throws {
   case .completed: return
   case .interrupted:
     FileHandle.standardError.write(
-      Data("interrupted: continue with `report resume \(paths.runID)`\n".utf8))
+      Data("interrupted: continue with `\(RunCommands.resume(paths))`\n".utf8))
     throw ExitCode(130)
-  case .failed, .running:
+  case .failed, .running, .lost:
     let reason = summary.failureReason ?? "see the report"
     FileHandle.standardError.write(Data("run \(summary.status.rawValue): \(reason)\n".utf8))
     throw ExitCode.failure

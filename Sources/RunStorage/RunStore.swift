@@ -50,8 +50,9 @@ public enum RunSortColumn: String, CaseIterable, Sendable {
 }
 
 /// The run index: one row per run folder. The folders stay the source of truth; `replaceAll`
-/// rebuilds the index from them. Several processes may record at once. SQLite
-/// (`SQLiteRunStore`) today; a server database can join behind the same protocol.
+/// rebuilds the index from them. Several processes may record at once. `SQLiteRunStore` (one
+/// file) and `PostgreSQLRunStore` (a server a team shares) implement it; `RunStoreLocation`
+/// opens either from a URI.
 public protocol RunStore {
   /// Inserts or replaces one run.
   func record(_ run: IndexedRun) throws
@@ -82,12 +83,19 @@ public enum RunStoreError: Error, CustomStringConvertible, Equatable {
   case database(path: String, reason: String)
   /// A stored status is not one `RunStatus` knows.
   case unknownStatus(path: String, runID: String, status: String)
+  /// A store URI that names no store.
+  case badLocation(uri: String, reason: String)
+  /// The server at `host`:`port` could not be reached; `reason` is its own message.
+  case unreachable(store: String, host: String, port: Int, reason: String)
 
   public var description: String {
     switch self {
     case .database(let path, let reason): return "\(path): \(reason)"
     case .unknownStatus(let path, let runID, let status):
       return "\(path): run \(runID) has unknown status '\(status)'"
+    case .badLocation(let uri, let reason): return "run store '\(uri)': \(reason)"
+    case .unreachable(let store, let host, let port, let reason):
+      return "cannot reach the run store \(store) (host \(host), port \(port)): \(reason)"
     }
   }
 }

@@ -1,0 +1,56 @@
+import Foundation
+
+/// The services tests talk to (PostgreSQL, Slurm), as `scripts/services.sh` starts them.
+/// `.ci/run` starts them first and exports their environment; when a variable is missing, the
+/// first test that needs the service starts it here, so `swift test` alone runs every test.
+public enum TestServices {
+  /// What a `scripts/services.sh start` failed with.
+  public struct StartFailure: Error, CustomStringConvertible {
+    public let description: String
+  }
+
+  private static let lock = NSLock()
+
+  /// The URI of a PostgreSQL database the tests may fill (`REPORT_TEST_POSTGRES`).
+  public static func postgreSQL() throws -> String {
+    try variable("REPORT_TEST_POSTGRES", service: "postgres")
+  }
+
+  /// The Slurm configuration of the test cluster (`SLURM_CONF`, set in this process's
+  /// environment so that `sbatch` and the processes tests start find the cluster).
+  public static func slurm() throws -> String {
+    try variable("SLURM_CONF", service: "slurm")
+  }
+
+  /// `name` from the environment, after starting `service` and exporting what it prints when
+  /// the environment lacks it.
+  private static func variable(_ name: String, service: String) throws -> String {
+    lock.lock()
+    defer { lock.unlock() }
+    if let value = ProcessInfo.processInfo.environment[name], !value.isEmpty { return value }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/bash")
+    process.arguments = [repositoryRoot + "/scripts/services.sh", "start", service]
+    let output = Pipe()
+    let errors = Pipe()
+    process.standardOutput = output
+    process.standardError = errors
+    try process.run()
+    let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    let complaints = String(
+      decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+      throw StartFailure(description: "scripts/services.sh start \(service) failed: \(complaints)")
+    }
+    for line in printed.split(separator: "\n") where line.hasPrefix("export ") {
+      let assignment = line.dropFirst("export ".count).split(separator: "=", maxSplits: 1)
+      if assignment.count == 2 { setenv(String(assignment[0]), String(assignment[1]), 1) }
+    }
+    guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else {
+      throw StartFailure(
+        description: "scripts/services.sh start \(service) did not print \(name): \(printed)")
+    }
+    return value
+  }
+}

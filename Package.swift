@@ -64,6 +64,6 @@ let package = Package(
     .testTarget(
       name: "ReportsTests",
       dependencies: ["Reports", "Runs", "RunStorage", "Plots", "Datasets", "TestSupport"]),
-    .testTarget(name: "reportTests", dependencies: ["report"]),
+    .testTarget(name: "reportTests", dependencies: ["report", "TestSupport"]),
   ]
 )

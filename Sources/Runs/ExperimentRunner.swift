@@ -69,6 +69,8 @@ public final class ExperimentRunner {
     reusedCachedRun = false
     if let threads = experiment.training.threads { Parallel.workers = threads }
     try Self.checkPrecision(experiment)
+    // Opened before anything is written: an unreachable index leaves no half-made run folder.
+    let store = try openStore(outputRoot)
     let data = try ExperimentData(experiment)
     let model = try experiment.makeModel()
     var summary = RunSummary(
@@ -85,7 +87,7 @@ public final class ExperimentRunner {
     summary.runID = paths.runID
     try AtomicFile.write(experiment.resolved.yaml() + "\n", to: paths.config)
     try AtomicFile.writeJSON(summary, to: paths.summary)
-    try openStore(outputRoot).record(summary.indexRow(directory: paths.directory))
+    try store.record(summary.indexRow(directory: paths.directory))
     let optimizer = experiment.training.optimizer.make()
     let state = TrainingState(model: model, optimizer: optimizer)
     try train(

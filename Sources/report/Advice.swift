@@ -1,5 +1,6 @@
 import AtomicFiles
 import ExperimentDefinitions
+import RunStorage
 import Runs
 
 /// A library error with the command line's advice added.
@@ -31,6 +32,10 @@ enum Advice {
       return AdvisedError(
         description: "no run '\(name)': give a run directory, a run id, or an experiment name with"
           + " finished runs (see \(outputRoot(in: arguments))/index.html)")
+    case RunStoreError.unreachable:
+      return AdvisedError(
+        description: "\(error)\nCheck --store or $\(OutputOptions.storeVariable), and that the "
+          + "server is running.")
     case let error as ConfigError where "\(error)".hasPrefix(overridePrefix):
       // Overrides come from --set here; the library calls them overrides.
       return AdvisedError(description: "--set " + "\(error)".dropFirst(overridePrefix.count))

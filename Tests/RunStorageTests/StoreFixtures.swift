@@ -21,17 +21,10 @@ func row(_ id: String, status: RunStatus = .completed, accuracy: Double? = 0.9) 
 }
 
 /// Empty stores of both kinds for the test `name`: an SQLite file in a scratch directory, and a
-/// PostgreSQL schema of its own on the test server (`TestServices.postgreSQL()`), dropped and
-/// created anew, which the returned URI selects through its `search_path`.
+/// PostgreSQL schema of its own on the test server.
 func freshStores(_ name: String) throws -> [RunStoreLocation] {
-  let schema = "test_" + name.filter(\.isLetter).lowercased()
-  let server = try PostgreSQLLocation(parsing: try TestServices.postgreSQL())
-  let admin = try PostgreSQLConnection(server)
-  try admin.execute("DROP SCHEMA IF EXISTS \(schema) CASCADE")
-  try admin.execute("CREATE SCHEMA \(schema)")
-  let separator = server.uri.contains("?") ? "&" : "?"
-  return [
+  [
     .sqlite(path: try scratch(name) + "/runs.sqlite"),
-    try RunStoreLocation(parsing: server.uri + separator + "options=-csearch_path%3D" + schema),
+    try RunStoreLocation(parsing: try TestServices.postgreSQLSchema(name)),
   ]
 }

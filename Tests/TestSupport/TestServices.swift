@@ -4,7 +4,7 @@ import Foundation
 /// `.ci/run` starts them first and exports their environment; when a variable is missing, the
 /// first test that needs the service starts it here, so `swift test` alone runs every test.
 public enum TestServices {
-  /// What a `scripts/services.sh start` failed with.
+  /// What `scripts/services.sh start` (or `psql`) failed with.
   public struct StartFailure: Error, CustomStringConvertible {
     public let description: String
   }
@@ -14,6 +14,21 @@ public enum TestServices {
   /// The URI of a PostgreSQL database the tests may fill (`REPORT_TEST_POSTGRES`).
   public static func postgreSQL() throws -> String {
     try variable("REPORT_TEST_POSTGRES", service: "postgres")
+  }
+
+  /// The URI of an empty schema `name` of its own on the test server (dropped and created anew
+  /// with `psql`), selected through the URI's `search_path`, so that tests do not share rows.
+  public static func postgreSQLSchema(_ name: String) throws -> String {
+    let server = try postgreSQL()
+    let schema = "test_" + name.filter { $0.isLetter || $0.isNumber }.lowercased()
+    try run(
+      "/usr/bin/psql",
+      [
+        server, "-v", "ON_ERROR_STOP=1", "-qc",
+        "SET client_min_messages TO warning; DROP SCHEMA IF EXISTS \(schema) CASCADE; "
+          + "CREATE SCHEMA \(schema)",
+      ])
+    return server + (server.contains("?") ? "&" : "?") + "options=-csearch_path%3D" + schema
   }
 
   /// The Slurm configuration of the test cluster (`SLURM_CONF`, set in this process's
@@ -28,9 +43,25 @@ public enum TestServices {
     lock.lock()
     defer { lock.unlock() }
     if let value = ProcessInfo.processInfo.environment[name], !value.isEmpty { return value }
+    let printed = try run("/bin/bash", [repositoryRoot + "/scripts/services.sh", "start", service])
+    for line in printed.split(separator: "\n") where line.hasPrefix("export ") {
+      let assignment = line.dropFirst("export ".count).split(separator: "=", maxSplits: 1)
+      if assignment.count == 2 { setenv(String(assignment[0]), String(assignment[1]), 1) }
+    }
+    guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else {
+      throw StartFailure(
+        description: "scripts/services.sh start \(service) did not print \(name): \(printed)")
+    }
+    return value
+  }
+
+  /// Runs `tool` with `arguments` and returns its standard output; throws with its standard
+  /// error when it fails.
+  @discardableResult
+  private static func run(_ tool: String, _ arguments: [String]) throws -> String {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/bash")
-    process.arguments = [repositoryRoot + "/scripts/services.sh", "start", service]
+    process.executableURL = URL(fileURLWithPath: tool)
+    process.arguments = arguments
     let output = Pipe()
     let errors = Pipe()
     process.standardOutput = output
@@ -41,16 +72,9 @@ public enum TestServices {
       decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     process.waitUntilExit()
     guard process.terminationStatus == 0 else {
-      throw StartFailure(description: "scripts/services.sh start \(service) failed: \(complaints)")
-    }
-    for line in printed.split(separator: "\n") where line.hasPrefix("export ") {
-      let assignment = line.dropFirst("export ".count).split(separator: "=", maxSplits: 1)
-      if assignment.count == 2 { setenv(String(assignment[0]), String(assignment[1]), 1) }
-    }
-    guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else {
       throw StartFailure(
-        description: "scripts/services.sh start \(service) did not print \(name): \(printed)")
+        description: "\(([tool] + arguments).joined(separator: " ")) failed: \(complaints)")
     }
-    return value
+    return printed
   }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Runs the built `report` binary the way a user does and checks its output and exit code.
@@ -6,25 +7,8 @@ final class CommandLineTests: XCTestCase {
   private let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .deletingLastPathComponent().deletingLastPathComponent().path
 
-  private func report(_ arguments: [String], in directory: String? = nil) throws -> (
-    status: Int32, output: String, error: String
-  ) {
-    let process = Process()
-    process.executableURL = Bundle.main.bundleURL.appendingPathComponent("report")
-    process.arguments = arguments
-    process.currentDirectoryURL = URL(fileURLWithPath: directory ?? root)
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let output = out.fileHandleForReading.readDataToEndOfFile()
-    let error = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (
-      process.terminationStatus, String(decoding: output, as: UTF8.self),
-      String(decoding: error, as: UTF8.self)
-    )
+  private func report(_ arguments: [String], in directory: String? = nil) throws -> ReportResult {
+    try runReport(arguments, in: directory ?? root)
   }
 
   private func scratch() throws -> String {

@@ -26,7 +26,7 @@ extension Report {
 
     func run() throws {
       let runner = options.runner()
-      let store = try SQLiteRunStore(outputRoot: options.output)
+      let store = try options.storeLocation().open()
       let groups = try references.map { reference -> (name: String, runs: [RunPaths]) in
         // An experiment name: its newest completed run for each seed; otherwise one run.
         let completed = try store.runs(experiment: reference, status: .completed)

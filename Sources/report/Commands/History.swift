@@ -26,7 +26,8 @@ extension Report {
     @OptionGroup var options: OutputOptions
 
     func run() throws {
-      let rows = try SQLiteRunStore(outputRoot: options.output).runs(
+      let store = try options.storeLocation()
+      let rows = try store.open().runs(
         experiment: experiment, status: status, sort: sort, descending: !ascending)
       if json {
         let encoder = JSONEncoder()
@@ -51,7 +52,7 @@ extension Report {
       }
       if rows.isEmpty {
         FileHandle.standardError.write(
-          Data("no runs recorded under \(options.output) (try `report reindex`)\n".utf8))
+          Data("no runs recorded in \(store) (try `report reindex`)\n".utf8))
       }
     }
   }
@@ -75,13 +76,14 @@ extension Report {
   struct Reindex: ParsableCommand {
     static let configuration = CommandConfiguration(
       abstract:
-        "Rebuild the run index (runs.sqlite, index.html) from the run folders, the source of truth."
+        "Rebuild the run index (--store, default runs.sqlite; index.html) from the run folders, "
+        + "the source of truth."
     )
 
     @OptionGroup var options: OutputOptions
 
     func run() throws {
-      print("indexed \(try options.runner().reindex()) runs in \(options.output)/runs.sqlite")
+      print("indexed \(try options.runner().reindex()) runs in \(try options.storeLocation())")
     }
   }
 }

@@ -31,9 +31,45 @@ public final class SQLiteRunStore: RunStore {
         config_hash TEXT NOT NULL, cache_key TEXT NOT NULL, directory TEXT NOT NULL)
       """)
     try execute("CREATE INDEX IF NOT EXISTS runs_cache ON runs(cache_key, status)")
+    try addMissingColumns()
+  }
+
+  /// Columns added after the first schema, appended to indexes created before them (their
+  /// rows read as NULL until `replaceAll` rebuilds them from the run folders).
+  static let addedColumns = [
+    ("group_hash", "TEXT"), ("sweep", "TEXT"), ("trial", "INTEGER"), ("sweep_parameters", "TEXT"),
+  ]
+
+  private func addMissingColumns() throws {
+    let stmt = try statement("PRAGMA table_info(runs)", [])
+    var present: Set<String> = []
+    while sqlite3_step(stmt) == SQLITE_ROW {
+      present.insert(sqlite3_column_text(stmt, 1).map { String(cString: $0) } ?? "")
+    }
+    sqlite3_finalize(stmt)
+    for (name, type) in Self.addedColumns where !present.contains(name) {
+      do {
+        try execute("ALTER TABLE runs ADD COLUMN \(name) \(type)")
+      } catch {
+        // Another process may have added it between the check and the statement.
+        guard try columnExists(name) else { throw error }
+      }
+    }
+  }
+
+  private func columnExists(_ name: String) throws -> Bool {
+    let stmt = try statement("SELECT 1 FROM pragma_table_info('runs') WHERE name = ?", [name])
+    defer { sqlite3_finalize(stmt) }
+    return sqlite3_step(stmt) == SQLITE_ROW
   }
 
   deinit { sqlite3_close(db) }
+
+  /// Every column, in the order `record` binds and `runs` reads them.
+  private static let columns =
+    "run_id, experiment, status, val_accuracy, test_accuracy, test_loss, parameters, seconds, "
+    + "started_at, seed, config_hash, cache_key, directory, group_hash, sweep, trial, "
+    + "sweep_parameters"
 
   private func fail(_ what: String) -> RunStoreError {
     RunStoreError.database(path: path, reason: "\(what): \(String(cString: sqlite3_errmsg(db)))")
@@ -73,11 +109,11 @@ public final class SQLiteRunStore: RunStore {
   /// Inserts or replaces one run.
   public func record(_ row: IndexedRun) throws {
     let stmt = try statement(
-      "INSERT OR REPLACE INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+      "INSERT OR REPLACE INTO runs (\(Self.columns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
       [
         row.runID, row.experiment, row.status.rawValue, row.valAccuracy, row.testAccuracy,
         row.testLoss, row.parameters, row.seconds, row.startedAt, row.seed, row.configHash,
-        row.cacheKey, row.directory,
+        row.cacheKey, row.directory, row.groupHash, row.sweep, row.trial, row.sweepParameters,
       ])
     defer { sqlite3_finalize(stmt) }
     guard sqlite3_step(stmt) == SQLITE_DONE else { throw fail("recording run \(row.runID)") }
@@ -112,13 +148,17 @@ public final class SQLiteRunStore: RunStore {
       }
     }
     let sql =
-      "SELECT * FROM runs" + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND "))
+      "SELECT \(Self.columns) FROM runs"
+      + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND "))
       + " ORDER BY \(sort.rawValue) \(descending ? "DESC" : "ASC"), run_id"
     let stmt = try statement(sql, values)
     defer { sqlite3_finalize(stmt) }
     var result: [IndexedRun] = []
     func text(_ i: Int32) -> String {
       sqlite3_column_text(stmt, i).map { String(cString: $0) } ?? ""
+    }
+    func optionalText(_ i: Int32) -> String? {
+      sqlite3_column_type(stmt, i) == SQLITE_NULL ? nil : text(i)
     }
     func real(_ i: Int32) -> Double? {
       sqlite3_column_type(stmt, i) == SQLITE_NULL ? nil : sqlite3_column_double(stmt, i)
@@ -134,7 +174,10 @@ public final class SQLiteRunStore: RunStore {
           parameters: Int(sqlite3_column_int64(stmt, 6)), seconds: sqlite3_column_double(stmt, 7),
           startedAt: text(8),
           seed: sqlite3_column_int64(stmt, 9), configHash: text(10), cacheKey: text(11),
-          directory: text(12)))
+          directory: text(12), groupHash: optionalText(13), sweep: optionalText(14),
+          trial: sqlite3_column_type(stmt, 15) == SQLITE_NULL
+            ? nil : Int(sqlite3_column_int64(stmt, 15)),
+          sweepParameters: optionalText(16)))
     }
     return result
   }

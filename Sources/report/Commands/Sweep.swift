@@ -76,6 +76,10 @@ struct SweepCommand {
     } else {
       failed = try TrialProcesses(request: request, threads: threadsPerTrial).run(pending)
     }
+    let page = try SweepReport(
+      sweep: sweep, outputRoot: request.options.output, singleFile: request.options.singleFile
+    ).write()
+    print(page)
     guard failed.isEmpty else {
       say("trials \(failed.map(String.init).joined(separator: ", ")) did not finish")
       throw ExitCode.failure

@@ -69,7 +69,21 @@ struct RunReport {
         .callout(
           [.text("This run is still training; the report shows the epochs finished so far.")],
           warning: false))
+    case .pruned:
+      let epoch = summary.pruning.map { " after epoch \($0.epoch)" } ?? ""
+      cells.append(
+        .callout(
+          [.strong("Pruned\(epoch). "), .text(summary.pruning?.reason ?? "stopped by its sweep")],
+          warning: false))
     case .completed: break
+    }
+    if let sweep = summary.sweep {
+      let values = sweep.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+      cells.append(
+        .prose([
+          .text("Trial \(sweep.trial) of the sweep "), .code(sweep.name), .text(": "),
+          .code(values.joined(separator: " ")), .text("."),
+        ]))
     }
     if !experiment.description.isEmpty { cells.append(.prose([.text(experiment.description)])) }
     cells += configuration() + modelSection() + dataSection() + trainingSection() + resultsSection()

@@ -19,7 +19,7 @@ public final class PostgreSQLRunStore: RunStore {
   }
 
   /// PostgreSQL's type for each kind of column.
-  private static func type(_ kind: RunColumn.Kind) -> String {
+  static func type(_ kind: RunColumn.Kind) -> String {
     switch kind {
     case .text: return "TEXT"
     case .real: return "DOUBLE PRECISION"

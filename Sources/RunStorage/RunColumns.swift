@@ -33,16 +33,19 @@ struct RunColumn: Equatable {
     RunColumn("test_loss", .real, nullable: true), RunColumn("parameters", .integer),
     RunColumn("seconds", .real), RunColumn("started_at", .text), RunColumn("seed", .integer),
     RunColumn("config_hash", .text), RunColumn("cache_key", .text),
-    RunColumn("directory", .text),
+    RunColumn("directory", .text), RunColumn("group_hash", .text, nullable: true),
+    RunColumn("sweep", .text, nullable: true), RunColumn("trial", .integer, nullable: true),
+    RunColumn("sweep_parameters", .text, nullable: true),
   ]
 
   /// The column names, comma-separated, in table order.
   static let names = all.map(\.name).joined(separator: ", ")
 
-  /// The table definition, given each kind's SQL type in the store's dialect.
-  static func createTable(types: (Kind) -> String) -> String {
+  /// The table definition, given each kind's SQL type in the store's dialect (`columns` other
+  /// than `all` only to make the tables of older versions in tests).
+  static func createTable(columns: [RunColumn] = all, types: (Kind) -> String) -> String {
     "CREATE TABLE IF NOT EXISTS runs ("
-      + all.enumerated().map { index, column in
+      + columns.enumerated().map { index, column in
         column.definition(types: types) + (index == 0 ? " PRIMARY KEY" : "")
       }.joined(separator: ", ") + ")"
   }

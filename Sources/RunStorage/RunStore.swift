@@ -1,6 +1,8 @@
 /// How a run stands.
 public enum RunStatus: String, Codable, Sendable, CaseIterable {
   case running, completed, interrupted, failed
+  /// A sweep trial stopped early by the sweep's early-termination rule; finished, not rerun.
+  case pruned
 }
 
 /// One indexed run: what `list` shows and what the run cache looks up.
@@ -9,6 +11,13 @@ public struct IndexedRun: Codable, Sendable {
   public var valAccuracy: Double?, testAccuracy: Double?, testLoss: Double?
   public var parameters: Int, seconds: Double, startedAt: String, seed: Int64
   public var configHash: String, cacheKey: String, directory: String
+  /// The configuration without its seed: runs that differ only by seed share it (nil in rows
+  /// recorded before it existed).
+  public var groupHash: String?
+  /// The sweep this run is a trial of (its experiment's name), and which trial (0-based).
+  public var sweep: String?, trial: Int?
+  /// The trial's swept values as compact JSON (`{"training.epochs":"2"}`).
+  public var sweepParameters: String?
 
   enum CodingKeys: String, CodingKey {
     case runID = "run_id"
@@ -22,13 +31,18 @@ public struct IndexedRun: Codable, Sendable {
     case configHash = "config_hash"
     case cacheKey = "cache_key"
     case directory
+    case groupHash = "group_hash"
+    case sweep, trial
+    case sweepParameters = "sweep_parameters"
   }
 
   /// A row with every column given.
   public init(
     runID: String, experiment: String, status: RunStatus, valAccuracy: Double?,
     testAccuracy: Double?, testLoss: Double?, parameters: Int, seconds: Double,
-    startedAt: String, seed: Int64, configHash: String, cacheKey: String, directory: String
+    startedAt: String, seed: Int64, configHash: String, cacheKey: String, directory: String,
+    groupHash: String? = nil, sweep: String? = nil, trial: Int? = nil,
+    sweepParameters: String? = nil
   ) {
     (self.runID, self.experiment, self.status) = (runID, experiment, status)
     (self.valAccuracy, self.testAccuracy, self.testLoss) = (valAccuracy, testAccuracy, testLoss)
@@ -36,6 +50,9 @@ public struct IndexedRun: Codable, Sendable {
       parameters, seconds, startedAt, seed
     )
     (self.configHash, self.cacheKey, self.directory) = (configHash, cacheKey, directory)
+    (self.groupHash, self.sweep, self.trial, self.sweepParameters) = (
+      groupHash, sweep, trial, sweepParameters
+    )
   }
 }
 

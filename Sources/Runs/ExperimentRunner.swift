@@ -62,9 +62,13 @@ public final class ExperimentRunner {
   }
 
   /// Trains `experiment` in a new run folder and writes its report, or, unless `force`, returns
-  /// the finished run that already computed exactly this (same cache key, committed code).
+  /// the finished run that already computed exactly this (same cache key, committed code). A
+  /// sweep `trial` is tagged with its sweep, may be pruned by the sweep's rule, and reuses a
+  /// pruned run of itself as finished.
   @discardableResult
-  public func run(_ experiment: Experiment, force: Bool = false) throws -> RunPaths {
+  public func run(_ experiment: Experiment, force: Bool = false, trial: TrialContext? = nil)
+    throws -> RunPaths
+  {
     let started = Date()
     reusedCachedRun = false
     if let threads = experiment.training.threads { Parallel.workers = threads }
@@ -79,7 +83,12 @@ public final class ExperimentRunner {
       totalSeconds: 0, epochsRun: 0, parameters: model.parameterCount, seed: experiment.seed,
       configHash: experiment.configHash,
       provenance: provenance(of: experiment, datasetChecksums: data.checksums))
-    if !force, let cached = try cachedRun(for: summary) {
+    summary.groupHash = experiment.groupHash
+    summary.sweep = trial?.tag
+    if !force,
+      let cached = try cachedRun(
+        for: summary, statuses: trial == nil ? [.completed] : [.completed, .pruned])
+    {
       reusedCachedRun = true
       return cached
     }
@@ -92,7 +101,7 @@ public final class ExperimentRunner {
     let state = TrainingState(model: model, optimizer: optimizer)
     try train(
       experiment, data: data, state: state, summary: &summary, paths: paths, started: started,
-      bestWeights: nil)
+      bestWeights: nil, trial: trial)
     return paths
   }
 
@@ -127,7 +136,7 @@ public final class ExperimentRunner {
   private func train(
     _ experiment: Experiment, data: ExperimentData, state: TrainingState, summary: inout RunSummary,
     paths: RunPaths,
-    started: Date, bestWeights: [String: SafeTensors.Tensor]?
+    started: Date, bestWeights: [String: SafeTensors.Tensor]?, trial: TrialContext? = nil
   ) throws {
     let spec = experiment.training
     var trainingCallbacks: [TrainingCallback] = []
@@ -151,11 +160,19 @@ public final class ExperimentRunner {
         ExponentialDecay(initialLearningRate: spec.optimizer.learningRate, decayRate: rate))
     }
     let recorder = RunRecorder(paths: paths, earlyStopping: stopping)
+    // After the recorder, so that other trials see this epoch whatever the pruner decides.
+    let pruner = trial.flatMap { context in
+      context.earlyTermination.map {
+        TrialPruner(
+          context: context, rule: $0, outputRoot: outputRoot, experiment: experiment.name)
+      }
+    }
     let trainer = Trainer(
       model: state.model, optimizer: state.optimizer,
       loss: CategoricalCrossEntropy(labelSmoothing: Float(spec.labelSmoothing)),
       batchSize: spec.batchSize, augmentation: spec.augmentation,
-      callbacks: trainingCallbacks + [recorder] + callbacks, seed: experiment.seed)
+      callbacks: trainingCallbacks + [recorder] + (pruner.map { [$0] } ?? []) + callbacks,
+      seed: experiment.seed)
     trainer.isCancelled = isCancelled
     let trainStart = Date()
     let previousTraining = summary.trainingSeconds
@@ -169,6 +186,9 @@ public final class ExperimentRunner {
     case .completed, .earlyStopped: summary.status = .completed
     case .interrupted: summary.status = .interrupted
     case .failed(let reason): (summary.status, summary.failureReason) = (.failed, reason)
+    }
+    if summary.status == .completed, let verdict = pruner?.verdict {
+      (summary.status, summary.pruning) = (.pruned, verdict)
     }
     let log = TrainingLog(epochs: state.history, events: state.events)
     summary.epochsRun = log.epochs.count
@@ -198,10 +218,14 @@ public final class ExperimentRunner {
     try reporter.writeIndex(outputRoot: outputRoot)
   }
 
-  /// The finished run with the same cache key, if the code is committed and its folder is intact.
-  public func cachedRun(for summary: RunSummary) throws -> RunPaths? {
+  /// The finished run with the same cache key, if the code is committed and its folder is intact;
+  /// `statuses` are the ones that count as finished.
+  public func cachedRun(for summary: RunSummary, statuses: [RunStatus] = [.completed]) throws
+    -> RunPaths?
+  {
     guard summary.isReusable else { return nil }
-    return try openStore(outputRoot).runs(status: .completed, cacheKey: summary.cacheKey)
+    let store = try openStore(outputRoot)
+    return try statuses.flatMap { try store.runs(status: $0, cacheKey: summary.cacheKey) }
       .map { RunPaths(directory: $0.directory) }
       .first {
         FileManager.default.fileExists(atPath: $0.weights)
@@ -209,8 +233,9 @@ public final class ExperimentRunner {
       }
   }
 
-  /// What `run` would do for `experiment`: the cached run it would reuse, or nil to train.
-  public func plan(_ experiment: Experiment) throws -> RunPaths? {
+  /// What `run` would do for `experiment`: the cached run it would reuse, or nil to train; a
+  /// sweep trial (`isTrial`) also reuses a pruned run.
+  public func plan(_ experiment: Experiment, isTrial: Bool = false) throws -> RunPaths? {
     let checksums: [String: String]
     switch experiment.dataset.source {
     case .idx(let kind, _): checksums = kind.fileChecksums()
@@ -221,14 +246,19 @@ public final class ExperimentRunner {
       totalSeconds: 0, epochsRun: 0,
       parameters: 0, seed: experiment.seed, configHash: experiment.configHash,
       provenance: provenance(of: experiment, datasetChecksums: checksums))
-    return try cachedRun(for: summary)
+    return try cachedRun(for: summary, statuses: isTrial ? [.completed, .pruned] : [.completed])
   }
 
   /// Rebuilds the SQLite index and index.html from the run folders; returns the number of runs.
   @discardableResult
   public func reindex() throws -> Int {
-    let rows = try RunFolders.all(outputRoot: outputRoot).map {
-      try readJSON(RunSummary.self, from: RunPaths(directory: $0).summary).indexRow(directory: $0)
+    let rows = try RunFolders.all(outputRoot: outputRoot).map { directory -> IndexedRun in
+      let paths = RunPaths(directory: directory)
+      var summary = try readJSON(RunSummary.self, from: paths.summary)
+      if summary.groupHash == nil {
+        summary.groupHash = try? RunRecord.experiment(of: paths).groupHash
+      }
+      return summary.indexRow(directory: directory)
     }
     try openStore(outputRoot).replaceAll(with: rows)
     try reporter.writeIndex(outputRoot: outputRoot)

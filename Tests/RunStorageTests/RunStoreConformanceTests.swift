@@ -78,24 +78,40 @@ final class RunStoreConformanceTests: XCTestCase {
 
   func testColumnsAreIndexedRunsCodingKeys() throws {
     var run = row("a")
-    run.valAccuracy = 0.1
+    (run.valAccuracy, run.sweep, run.trial, run.sweepParameters) = (0.1, "s", 1, "{}")
+    run.groupHash = "g"
     let encoded = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(run))
     let keys = try XCTUnwrap(encoded as? [String: Any]).keys.sorted()
     XCTAssertEqual(RunColumn.all.map(\.name).sorted(), keys)
+    // A field added to IndexedRun without its column fails here.
+    XCTAssertEqual(Mirror(reflecting: run).children.count, RunColumn.all.count)
   }
 
   func testAnOlderTableGainsMissingColumnsOnOpen() throws {
-    // An index created before `test_loss` existed (a nullable column) opens and records.
-    let path = try scratch(#function) + "/runs.sqlite"
-    let old = RunColumn.all.filter { $0.name != "test_loss" }
-    let store = try SQLiteRunStore(path: path)
-    try store.replaceAll(with: [])
-    try store.execute("DROP TABLE runs")
-    try store.execute(
-      "CREATE TABLE runs ("
-        + old.map { $0.definition(types: SQLiteRunStore.type) }.joined(separator: ", ") + ")")
-    try SQLiteRunStore(path: path).record(row("a"))
-    XCTAssertEqual(try SQLiteRunStore(path: path).runs().first?.testLoss, 0.1)
+    // An index created before sweeps (no group_hash, sweep, trial, sweep_parameters) opens,
+    // gains them, and records and reads them.
+    let added: Set = ["group_hash", "sweep", "trial", "sweep_parameters"]
+    let old = RunColumn.all.filter { !added.contains($0.name) }
+    for location in try freshStores(#function) {
+      try location.open().replaceAll(with: [])
+      switch location {
+      case .sqlite(let path):
+        let store = try SQLiteRunStore(path: path)
+        try store.execute("DROP TABLE runs")
+        try store.execute(RunColumn.createTable(columns: old, types: SQLiteRunStore.type))
+      case .postgreSQL(let server):
+        let connection = try PostgreSQLConnection(server)
+        try connection.execute("DROP TABLE runs")
+        try connection.execute(
+          RunColumn.createTable(columns: old, types: PostgreSQLRunStore.type))
+      }
+      var run = row("a")
+      (run.sweep, run.trial, run.sweepParameters) = ("s", 3, "{}")
+      try location.open().record(run)
+      let back = try location.open().runs().first
+      XCTAssertEqual(back?.trial, 3, "\(location)")
+      XCTAssertEqual(back?.sweep, "s", "\(location)")
+    }
   }
 
   /// When started as a child by the test below, records runs into the given store; otherwise

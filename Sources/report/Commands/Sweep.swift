@@ -1,0 +1,200 @@
+import ArgumentParser
+import ExperimentDefinitions
+import Foundation
+import Reports
+import Runs
+
+/// `report run NAME` when NAME sweeps: one trial (`--trial K`), the plan, or every trial, `--jobs`
+/// at a time, followed by the sweep page.
+struct SweepCommand {
+  let sweep: Sweep
+  let request: Report.Run
+
+  func run() throws {
+    if request.plan {
+      try plan()
+    } else if let index = request.trial {
+      try runTrial(index)
+    } else {
+      try runAll()
+    }
+  }
+
+  private var name: String { sweep.base.name }
+
+  private func describe(_ index: Int) throws -> String {
+    let trial = sweep.trials[index]
+    let seed = try sweep.experiment(trial: index).seed
+    return "trial \(index) of \(sweep.trials.count) (\(trial.overrides.joined(separator: " ")), "
+      + "seed \(seed))"
+  }
+
+  private func say(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }
+
+  /// One line per trial: whether it would train or reuse a finished run.
+  private func plan() throws {
+    let runner = request.options.runner()
+    let indices = request.trial.map { [$0] } ?? Array(sweep.trials.indices)
+    for index in indices {
+      let experiment = try sweep.experiment(trial: index)
+      let cached = request.force ? nil : try runner.plan(experiment, isTrial: true)
+      print(
+        (cached.map { "cached  run \($0.runID)  " } ?? "train   ") + (try describe(index)))
+    }
+  }
+
+  /// Trains trial `index` in this process and prints its report's path.
+  private func runTrial(_ index: Int) throws {
+    let runner = request.options.trainingRunner()
+    let experiment = try sweep.experiment(trial: index)
+    say("training \(name) " + (try describe(index)))
+    let paths = try runner.run(
+      experiment, force: request.force, trial: try TrialContext(sweep: sweep, index: index))
+    if runner.reusedCachedRun {
+      say("reusing finished run \(paths.runID) (--force trains again)")
+    }
+    try finish(paths)
+  }
+
+  /// Every trial not finished yet, `--jobs` at a time, then the sweep page.
+  private func runAll() throws {
+    let runner = request.options.runner()
+    var pending: [Int] = []
+    for index in sweep.trials.indices {
+      let experiment = try sweep.experiment(trial: index)
+      let cached = request.force ? nil : try runner.plan(experiment, isTrial: true)
+      if cached == nil {
+        pending.append(index)
+      }
+    }
+    say(
+      "sweep \(name): \(sweep.trials.count) trials, \(sweep.trials.count - pending.count) "
+        + "finished already, \(pending.count) to train, \(request.jobs) at a time")
+    let failed: [Int]
+    if request.jobs == 1 {
+      failed = try runInProcess(pending)
+    } else {
+      failed = try TrialProcesses(request: request, threads: threadsPerTrial).run(pending)
+    }
+    let page = try SweepReport(
+      sweep: sweep, outputRoot: request.options.output, singleFile: request.options.singleFile
+    ).write()
+    print(page)
+    guard failed.isEmpty else {
+      say("trials \(failed.map(String.init).joined(separator: ", ")) did not finish")
+      throw ExitCode.failure
+    }
+  }
+
+  /// The cores divided among the trials running at once, unless `--threads` says.
+  private var threadsPerTrial: Int {
+    request.threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount / request.jobs)
+  }
+
+  private func runInProcess(_ indices: [Int]) throws -> [Int] {
+    var failed: [Int] = []
+    for index in indices {
+      do {
+        try runTrial(index)
+      } catch let exit as ExitCode where exit == ExitCode(130) {
+        throw exit
+      } catch {
+        say("trial \(index): \(error)")
+        failed.append(index)
+      }
+    }
+    return failed
+  }
+}
+
+/// Sweep trials as child processes of this binary (`report run NAME --trial K`), at most `jobs`
+/// at once, their output prefixed with the trial.
+struct TrialProcesses {
+  let request: Report.Run
+  let threads: Int
+
+  /// The arguments that run trial `index` exactly as this process would.
+  func arguments(trial index: Int) -> [String] {
+    var arguments = ["run", request.name, "--trial", String(index), "--threads", String(threads)]
+    arguments += request.overrides.flatMap { ["--set", $0] }
+    if let seeds = request.seeds { arguments += ["--seeds", String(seeds)] }
+    if request.force { arguments.append("--force") }
+    if request.yes { arguments.append("--yes") }
+    arguments += ["--output", request.options.output, "--experiments", request.options.experiments]
+    if request.options.singleFile { arguments.append("--single-file") }
+    return arguments
+  }
+
+  /// Runs `indices`; returns those whose process failed. Ctrl-C reaches the children too (same
+  /// process group): each stops as interrupted, and the sweep stops starting new ones.
+  func run(_ indices: [Int]) throws -> [Int] {
+    let executable = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+    Interruption.install()
+    var queue = indices[...]
+    var running: [Int: Process] = [:]
+    var failed: [Int] = []
+    let exited = ExitedTrials()
+    while !queue.isEmpty || !running.isEmpty {
+      while running.count < request.jobs, let index = queue.first, !Interruption.isRequested {
+        queue.removeFirst()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments(trial: index)
+        process.standardOutput = FileHandle.nullDevice
+        let errors = Pipe()
+        process.standardError = errors
+        let prefix = "[trial \(index)] "
+        errors.fileHandleForReading.readabilityHandler = { handle in
+          let data = handle.availableData
+          guard !data.isEmpty else { return }
+          let text = String(decoding: data, as: UTF8.self).split(
+            separator: "\n", omittingEmptySubsequences: true
+          ).map { prefix + $0 + "\n" }.joined()
+          exited.write(text)
+        }
+        process.terminationHandler = { _ in exited.insert(index) }
+        try process.run()
+        running[index] = process
+      }
+      if running.isEmpty { break }
+      let done = exited.wait()
+      for (index, process) in running where done.contains(index) {
+        process.waitUntilExit()
+        (process.standardError as? Pipe)?.fileHandleForReading.readabilityHandler = nil
+        if process.terminationStatus != 0 { failed.append(index) }
+        running[index] = nil
+      }
+    }
+    if Interruption.isRequested { throw ExitCode(130) }
+    return failed + queue
+  }
+}
+
+/// The trials whose processes have exited, filled in from Foundation's handler threads, and the
+/// one lock their prefixed output is written under.
+private final class ExitedTrials: @unchecked Sendable {
+  private let lock = NSLock()
+  private let signal = DispatchSemaphore(value: 0)
+  private var indices: Set<Int> = []
+
+  func insert(_ index: Int) {
+    lock.lock()
+    indices.insert(index)
+    lock.unlock()
+    signal.signal()
+  }
+
+  /// Blocks until a process exits; returns every trial that has exited so far.
+  func wait() -> Set<Int> {
+    signal.wait()
+    lock.lock()
+    defer { lock.unlock() }
+    return indices
+  }
+
+  func write(_ text: String) {
+    lock.lock()
+    FileHandle.standardError.write(Data(text.utf8))
+    lock.unlock()
+  }
+}

@@ -29,6 +29,7 @@ let package = Package(
       dependencies: ["NeuralNet", "Datasets", .product(name: "Yams", package: "Yams")]
     ),
     .target(name: "RunStorage", dependencies: ["AtomicFiles", "CSQLite", "CPostgreSQL"]),
+    .target(name: "Slurm"),
     .target(
       name: "Runs",
       dependencies: ["AtomicFiles", "ExperimentDefinitions", "RunStorage", "NeuralNet", "Datasets"]
@@ -46,7 +47,8 @@ let package = Package(
     .executableTarget(
       name: "report",
       dependencies: [
-        "Benchmarks", "Reports", "Runs", "RunStorage", "ExperimentDefinitions", "NeuralNet",
+        "Benchmarks", "Reports", "Runs", "RunStorage", "Slurm", "ExperimentDefinitions",
+        "NeuralNet",
         "Datasets",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
@@ -64,6 +66,7 @@ let package = Package(
     .testTarget(
       name: "ReportsTests",
       dependencies: ["Reports", "Runs", "RunStorage", "Plots", "Datasets", "TestSupport"]),
+    .testTarget(name: "SlurmTests", dependencies: ["Slurm", "TestSupport"]),
     .testTarget(name: "reportTests", dependencies: ["report", "TestSupport"]),
   ]
 )

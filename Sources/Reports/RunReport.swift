@@ -75,7 +75,8 @@ struct RunReport {
         .callout(
           [.strong("Pruned\(epoch). "), .text(summary.pruning?.reason ?? "stopped by its sweep")],
           warning: false))
-    case .completed: break
+    // A queued trial has no folder yet, so never a page.
+    case .completed, .queued: break
     }
     if let sweep = summary.sweep {
       let values = sweep.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }

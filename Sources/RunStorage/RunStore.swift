@@ -3,6 +3,9 @@ public enum RunStatus: String, Codable, Sendable, CaseIterable {
   case running, completed, interrupted, failed
   /// A sweep trial stopped early by the sweep's early-termination rule; finished, not rerun.
   case pruned
+  /// A sweep trial submitted to a cluster (Slurm) that has not started yet: a row in the index,
+  /// no run folder yet.
+  case queued
 }
 
 /// One indexed run: what `list` shows and what the run cache looks up.

@@ -66,9 +66,10 @@ public final class ExperimentRunner {
   /// sweep `trial` is tagged with its sweep, may be pruned by the sweep's rule, and reuses a
   /// pruned run of itself as finished.
   @discardableResult
-  public func run(_ experiment: Experiment, force: Bool = false, trial: TrialContext? = nil)
-    throws -> RunPaths
-  {
+  public func run(
+    _ experiment: Experiment, force: Bool = false, trial: TrialContext? = nil,
+    runID: String? = nil
+  ) throws -> RunPaths {
     let started = Date()
     reusedCachedRun = false
     if let threads = experiment.training.threads { Parallel.workers = threads }
@@ -92,7 +93,7 @@ public final class ExperimentRunner {
       reusedCachedRun = true
       return cached
     }
-    let paths = try createRunDirectory(experiment)
+    let paths = try createRunDirectory(experiment, runID: runID)
     summary.runID = paths.runID
     try AtomicFile.write(experiment.resolved.yaml() + "\n", to: paths.config)
     try AtomicFile.writeJSON(summary, to: paths.summary)
@@ -265,18 +266,48 @@ public final class ExperimentRunner {
     return rows.count
   }
 
-  private func createRunDirectory(_ experiment: Experiment) throws -> RunPaths {
+  /// The UTC time as run ids begin: `yyyyMMdd-HHmmss`.
+  public static func runIDStamp(_ date: Date = Date()) -> String {
     let formatter = DateFormatter()
     formatter.dateFormat = "yyyyMMdd-HHmmss"
     formatter.timeZone = TimeZone(identifier: "UTC")
-    let suffix = String(UInt16.random(in: 0...UInt16.max), radix: 16)
-    let runID =
-      formatter.string(from: Date()) + "-" + String(repeating: "0", count: 4 - suffix.count)
-      + suffix
-    let directory = "\(outputRoot)/runs/\(experiment.name)/\(runID)"
-    let paths = RunPaths(directory: directory)
+    return formatter.string(from: date)
+  }
+
+  /// A new run id: the UTC time and four random hex digits.
+  private static func newRunID() -> String {
+    let random = String(UInt16.random(in: 0...UInt16.max), radix: 16)
+    return runIDStamp() + "-" + String(repeating: "0", count: 4 - random.count) + random
+  }
+
+  /// Where run `runID` of `experiment` lives.
+  public func paths(of experiment: Experiment, runID: String) -> RunPaths {
+    RunPaths(directory: "\(outputRoot)/runs/\(experiment.name)/\(runID)")
+  }
+
+  /// Creates the folder of run `runID` (default: a new id) of `experiment`.
+  private func createRunDirectory(_ experiment: Experiment, runID: String?) throws -> RunPaths {
+    let paths = paths(of: experiment, runID: runID ?? Self.newRunID())
     try Directory.create(paths.figures)
     return paths
+  }
+
+  /// The index row of trial `trial` of a sweep submitted to a cluster, as `queued` under the
+  /// run id its task will use (`run(..., runID:)`), before any folder exists.
+  public func queuedRow(_ experiment: Experiment, trial: TrialContext, runID: String) throws
+    -> IndexedRun
+  {
+    var summary = RunSummary(
+      runID: runID, experiment: experiment.name, status: .queued,
+      startedAt: Self.timestamp(Date()), trainingSeconds: 0, totalSeconds: 0, epochsRun: 0,
+      parameters: try experiment.makeModel().parameterCount, seed: experiment.seed,
+      configHash: experiment.configHash, provenance: provenance([:]))
+    summary.groupHash = experiment.groupHash
+    summary.sweep = trial.tag
+    var row = summary.indexRow(directory: paths(of: experiment, runID: runID).directory)
+    // Not a finished computation: nothing may reuse it.
+    row.cacheKey = ""
+    return row
   }
 
   static func timestamp(_ date: Date) -> String {

@@ -57,7 +57,12 @@ extension Report {
 
     @OptionGroup var options: OutputOptions
 
+    @OptionGroup(title: "Executor") var executor: ExecutorOptions
+
     func validate() throws {
+      if executor.runID != nil, trial == nil {
+        throw ValidationError("--run-id names the run of one trial: give --trial too")
+      }
       if let seeds, !(1...100).contains(seeds) {
         throw ValidationError("--seeds must be between 1 and 100")
       }
@@ -75,10 +80,10 @@ extension Report {
         try SweepCommand(sweep: sweep, request: self).run()
         return
       }
-      if trial != nil || jobs > 1 {
+      if trial != nil || jobs > 1 || executor.executor != .local || executor.finishArray != nil {
         throw ValidationError(
-          "\(name) declares no sweep: --trial and --jobs need a `sweep:` block in its file or a "
-            + "grid such as --set training.epochs=1,2")
+          "\(name) declares no sweep: --trial, --jobs and --executor need a `sweep:` block in its "
+            + "file or a grid such as --set training.epochs=1,2")
       }
       let runner = plan ? options.runner() : options.trainingRunner()
       if let comparison = try library.comparison(name) {
@@ -205,7 +210,7 @@ func finish(_ paths: RunPaths) throws {
     FileHandle.standardError.write(
       Data("interrupted: continue with `report resume \(paths.runID)`\n".utf8))
     throw ExitCode(130)
-  case .failed, .running:
+  case .failed, .running, .queued:
     let reason = summary.failureReason ?? "see the report"
     FileHandle.standardError.write(Data("run \(summary.status.rawValue): \(reason)\n".utf8))
     throw ExitCode.failure

@@ -11,7 +11,11 @@ struct SweepCommand {
   let request: Report.Run
 
   func run() throws {
-    if request.plan {
+    if let array = request.executor.finishArray {
+      try SlurmSweep(sweep: sweep, request: request).finish(array: array)
+    } else if request.executor.executor == .slurm, request.trial == nil, !request.plan {
+      try SlurmSweep(sweep: sweep, request: request).submit()
+    } else if request.plan {
       try plan()
     } else if let index = request.trial {
       try runTrial(index)
@@ -49,24 +53,26 @@ struct SweepCommand {
     let experiment = try sweep.experiment(trial: index)
     say("training \(name) " + (try describe(index)))
     let paths = try runner.run(
-      experiment, force: request.force, trial: try TrialContext(sweep: sweep, index: index))
+      experiment, force: request.force, trial: try TrialContext(sweep: sweep, index: index),
+      runID: request.executor.runID)
     if runner.reusedCachedRun {
       say("reusing finished run \(paths.runID) (--force trains again)")
     }
     try finish(paths)
   }
 
+  /// The trials not finished yet (all of them with `--force`).
+  func pendingTrials(runner: ExperimentRunner) throws -> [Int] {
+    try sweep.trials.indices.filter { index in
+      if request.force { return true }
+      return try runner.plan(try sweep.experiment(trial: index), isTrial: true) == nil
+    }
+  }
+
   /// Every trial not finished yet, `--jobs` at a time, then the sweep page.
   private func runAll() throws {
     let runner = request.options.runner()
-    var pending: [Int] = []
-    for index in sweep.trials.indices {
-      let experiment = try sweep.experiment(trial: index)
-      let cached = request.force ? nil : try runner.plan(experiment, isTrial: true)
-      if cached == nil {
-        pending.append(index)
-      }
-    }
+    let pending = try pendingTrials(runner: runner)
     say(
       "sweep \(name): \(sweep.trials.count) trials, \(sweep.trials.count - pending.count) "
         + "finished already, \(pending.count) to train, \(request.jobs) at a time")
@@ -113,14 +119,25 @@ struct TrialProcesses {
   let request: Report.Run
   let threads: Int
 
-  /// The arguments that run trial `index` exactly as this process would.
-  func arguments(trial index: Int) -> [String] {
-    var arguments = ["run", request.name, "--trial", String(index), "--threads", String(threads)]
+  /// The run index the trials record into, as `--store` gives it (nil: the same default).
+  var store: String?
+
+  init(request: Report.Run, threads: Int, store: String? = nil) {
+    (self.request, self.threads) = (request, threads)
+    self.store = store ?? request.options.store
+  }
+
+  /// The arguments that run trial `trial` (a number, or a shell reference to one) exactly as
+  /// this process would; without a trial, the sweep as a whole.
+  func arguments(trial: String?) -> [String] {
+    var arguments = ["run", request.name] + (trial.map { ["--trial", $0] } ?? [])
+    arguments += ["--threads", String(threads)]
     arguments += request.overrides.flatMap { ["--set", $0] }
     if let seeds = request.seeds { arguments += ["--seeds", String(seeds)] }
     if request.force { arguments.append("--force") }
     if request.yes { arguments.append("--yes") }
     arguments += ["--output", request.options.output, "--experiments", request.options.experiments]
+    if let store { arguments += ["--store", store] }
     if request.options.singleFile { arguments.append("--single-file") }
     return arguments
   }
@@ -139,7 +156,7 @@ struct TrialProcesses {
         queue.removeFirst()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments(trial: index)
+        process.arguments = arguments(trial: String(index))
         process.standardOutput = FileHandle.nullDevice
         let errors = Pipe()
         process.standardError = errors

@@ -77,7 +77,7 @@ public struct ParallelCoordinates: Figure {
   public func draw(on canvas: Canvas) {
     canvas.text(
       title, x: width / 2, y: 24, size: 15, align: .center, bold: true, maxWidth: width - 20)
-    let area = PlotArea(left: 56, top: 62, width: width - 176, height: height - 112)
+    let area = PlotArea(left: 96, top: 62, width: width - 226, height: height - 112)
     let finite = colorValues.filter(\.isFinite)
     let low = finite.min() ?? 0
     let high = finite.max() ?? 1
@@ -116,7 +116,7 @@ public struct ParallelCoordinates: Figure {
       }
       canvas.text(
         dimension.name, x: x, y: area.top - 12, size: 10, align: .center, bold: true,
-        maxWidth: max(step, 90) - 6)
+        maxWidth: min(max(step, 90), 180) - 6)
     }
     drawColorBar(on: canvas, x: area.right + 70, area: area, low: low, high: high)
   }

@@ -160,14 +160,8 @@ struct TrialProcesses {
         process.standardOutput = FileHandle.nullDevice
         let errors = Pipe()
         process.standardError = errors
-        let prefix = "[trial \(index)] "
         errors.fileHandleForReading.readabilityHandler = { handle in
-          let data = handle.availableData
-          guard !data.isEmpty else { return }
-          let text = String(decoding: data, as: UTF8.self).split(
-            separator: "\n", omittingEmptySubsequences: true
-          ).map { prefix + $0 + "\n" }.joined()
-          exited.write(text)
+          exited.write(prefixed(handle.availableData, trial: index))
         }
         process.terminationHandler = { _ in exited.insert(index) }
         try process.run()
@@ -177,7 +171,11 @@ struct TrialProcesses {
       let done = exited.wait()
       for (index, process) in running where done.contains(index) {
         process.waitUntilExit()
-        (process.standardError as? Pipe)?.fileHandleForReading.readabilityHandler = nil
+        if let pipe = process.standardError as? Pipe {
+          pipe.fileHandleForReading.readabilityHandler = nil
+          exited.write(
+            prefixed(pipe.fileHandleForReading.readDataToEndOfFile(), trial: index))
+        }
         if process.terminationStatus != 0 { failed.append(index) }
         running[index] = nil
       }
@@ -185,6 +183,12 @@ struct TrialProcesses {
     if Interruption.isRequested { throw ExitCode(130) }
     return failed + queue
   }
+}
+
+/// A child's output with every line prefixed by its trial.
+private func prefixed(_ data: Data, trial index: Int) -> String {
+  String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true)
+    .map { "[trial \(index)] \($0)\n" }.joined()
 }
 
 /// The trials whose processes have exited, filled in from Foundation's handler threads, and the

@@ -2,6 +2,7 @@ import AtomicFiles
 import ExperimentDefinitions
 import RunStorage
 import Runs
+import Slurm
 
 /// A library error with the command line's advice added.
 struct AdvisedError: Error, CustomStringConvertible {
@@ -36,6 +37,10 @@ enum Advice {
       return AdvisedError(
         description: "\(error)\nCheck --store or $\(OutputOptions.storeVariable), and that the "
           + "server is running.")
+    case SlurmError.missingCommand:
+      return AdvisedError(
+        description: "\(error). Install Slurm's client (Debian: slurm-client), or leave out "
+          + "--executor slurm to run the trials here.")
     case let error as ConfigError where "\(error)".hasPrefix(overridePrefix):
       // Overrides come from --set here; the library calls them overrides.
       return AdvisedError(description: "--set " + "\(error)".dropFirst(overridePrefix.count))

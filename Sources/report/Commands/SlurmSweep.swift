@@ -118,6 +118,13 @@ struct SlurmSweep {
     try array.validate()
     let arrayPath = "\(directory)/slurm/trials.sbatch"
     let pagePath = "\(directory)/slurm/page.sbatch"
+    // The folders this submission creates, innermost first, removed again if it fails.
+    var created: [String] = []
+    var folder = directory + "/slurm"
+    while !folder.isEmpty, folder != "/", !FileManager.default.fileExists(atPath: folder) {
+      created.append(folder)
+      folder = (folder as NSString).deletingLastPathComponent
+    }
     try Directory.create(directory + "/slurm")
     try AtomicFile.write(array.text, to: arrayPath)
     var submitted: [String] = []
@@ -157,6 +164,7 @@ struct SlurmSweep {
       }
       try? FileManager.default.removeItem(atPath: arrayPath)
       try? FileManager.default.removeItem(atPath: pagePath)
+      for folder in created { try? FileManager.default.removeItem(atPath: folder) }
       throw error
     }
   }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A value bound to, or read from, one column of the run index, as both SQL stores see it.
-enum ColumnValue: Equatable {
+enum ColumnValue {
   case text(String)
   case real(Double)
   case integer(Int64)
@@ -13,9 +13,9 @@ enum ColumnValue: Equatable {
 /// `IndexedRun`'s `Codable`, so adding a column is adding the field (with its coding key) to
 /// `IndexedRun` and its entry here. Stores add missing columns to an existing table when they
 /// open it, so a column added later must be nullable (an optional field).
-struct RunColumn: Equatable {
+struct RunColumn {
   /// How a column is stored.
-  enum Kind: Equatable { case text, real, integer }
+  enum Kind { case text, real, integer }
 
   let name: String
   let kind: Kind

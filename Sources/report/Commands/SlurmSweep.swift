@@ -101,10 +101,12 @@ struct SlurmSweep {
     let store = try location.open()
     let runner = request.options.runner()
     let pending = try SweepCommand(sweep: sweep, request: request).pendingTrials(runner: runner)
-    let directory = SweepReport(sweep: sweep, outputRoot: request.options.output).directory
+    let page = SweepReport(
+      sweep: sweep, outputRoot: request.options.output, singleFile: request.options.singleFile)
+    let directory = page.directory
     guard !pending.isEmpty else {
       say("sweep \(name): every trial is finished; nothing to submit")
-      print(try SweepReport(sweep: sweep, outputRoot: request.options.output).write())
+      print(try page.write())
       return
     }
     let stamp = ExperimentRunner.runIDStamp()
@@ -125,21 +127,21 @@ struct SlurmSweep {
       created.append(folder)
       folder = (folder as NSString).deletingLastPathComponent
     }
-    try Directory.create(directory + "/slurm")
-    try AtomicFile.write(array.text, to: arrayPath)
     var submitted: [String] = []
     var queued: [IndexedRun] = []
     do {
+      try Directory.create(directory + "/slurm")
+      try AtomicFile.write(array.text, to: arrayPath)
       let job = try slurm.submit(arrayPath, hold: true)
       submitted.append(job)
-      var page = BatchScript(
+      var pageScript = BatchScript(
         jobName: "report-\(name)-page", partition: options.partition, cpusPerTask: 1,
         logPath: "\(directory)/slurm/page.log",
         command: [try Self.executable()]
           + TrialProcesses(request: request, threads: 1, store: location.description)
           .arguments(trial: nil) + ["--finish-array", job])
-      page.workingDirectory = working
-      try AtomicFile.write(page.text, to: pagePath)
+      pageScript.workingDirectory = working
+      try AtomicFile.write(pageScript.text, to: pagePath)
       let pageJob = try slurm.submit(pagePath, dependency: "afterany:\(job)")
       submitted.append(pageJob)
       for index in pending {

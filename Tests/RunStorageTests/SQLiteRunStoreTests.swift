@@ -1,3 +1,4 @@
+import CSQLite
 import Foundation
 import XCTest
 
@@ -73,5 +74,37 @@ final class SQLiteRunStoreTests: XCTestCase {
     let runs = try SQLiteRunStore(outputRoot: dir).runs()
     XCTAssertEqual(runs.count, 100)
     XCTAssertEqual(Set(runs.map(\.runID)).count, 100)
+  }
+
+  func testAnIndexFromBeforeSweepsGainsTheNewColumnsAndKeepsItsRows() throws {
+    let dir = try scratch()
+    var db: OpaquePointer?
+    XCTAssertEqual(sqlite3_open(dir + "/runs.sqlite", &db), SQLITE_OK)
+    let old = """
+      CREATE TABLE runs (
+        run_id TEXT PRIMARY KEY, experiment TEXT NOT NULL, status TEXT NOT NULL,
+        val_accuracy REAL, test_accuracy REAL, test_loss REAL, parameters INTEGER NOT NULL,
+        seconds REAL NOT NULL, started_at TEXT NOT NULL, seed INTEGER NOT NULL,
+        config_hash TEXT NOT NULL, cache_key TEXT NOT NULL, directory TEXT NOT NULL);
+      INSERT INTO runs VALUES ('old', 'x', 'completed', 0.9, 0.9, 0.1, 1, 1, 't', 1, 'h', 'k', 'd');
+      """
+    XCTAssertEqual(sqlite3_exec(db, old, nil, nil, nil), SQLITE_OK)
+    sqlite3_close(db)
+    let store = try SQLiteRunStore(outputRoot: dir)
+    var trial = row("new", status: .pruned)
+    (trial.groupHash, trial.sweep, trial.trial, trial.sweepParameters) = (
+      "g", "x", 3, #"{"training.epochs":"2"}"#
+    )
+    try store.record(trial)
+    let rows = try store.runs(sort: .runID, descending: false)
+    XCTAssertEqual(rows.map(\.runID), ["new", "old"])
+    XCTAssertEqual(rows[0].status, .pruned)
+    XCTAssertEqual(rows[0].groupHash, "g")
+    XCTAssertEqual(rows[0].trial, 3)
+    XCTAssertEqual(rows[0].sweepParameters, #"{"training.epochs":"2"}"#)
+    XCTAssertNil(rows[1].groupHash)
+    XCTAssertNil(rows[1].trial)
+    // Opening it again finds the columns there.
+    XCTAssertEqual(try SQLiteRunStore(outputRoot: dir).runs().count, 2)
   }
 }

@@ -28,14 +28,15 @@ public final class SQLiteRunStore: RunStore {
       CREATE TABLE IF NOT EXISTS runs (
         run_id TEXT PRIMARY KEY, experiment TEXT NOT NULL, status TEXT NOT NULL, val_accuracy REAL, test_accuracy REAL,
         test_loss REAL, parameters INTEGER NOT NULL, seconds REAL NOT NULL, started_at TEXT NOT NULL, seed INTEGER NOT NULL,
-        config_hash TEXT NOT NULL, cache_key TEXT NOT NULL, directory TEXT NOT NULL)
+        config_hash TEXT NOT NULL, cache_key TEXT NOT NULL, directory TEXT NOT NULL, group_hash TEXT,
+        sweep TEXT, trial INTEGER, sweep_parameters TEXT)
       """)
     try execute("CREATE INDEX IF NOT EXISTS runs_cache ON runs(cache_key, status)")
     try addMissingColumns()
   }
 
-  /// Columns added after the first schema, appended to indexes created before them (their
-  /// rows read as NULL until `replaceAll` rebuilds them from the run folders).
+  /// Columns added after the first schema (in it for new indexes), appended to indexes created
+  /// before them; their rows read as NULL until `replaceAll` rebuilds them from the run folders.
   static let addedColumns = [
     ("group_hash", "TEXT"), ("sweep", "TEXT"), ("trial", "INTEGER"), ("sweep_parameters", "TEXT"),
   ]

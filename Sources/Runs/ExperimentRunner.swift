@@ -106,9 +106,10 @@ public final class ExperimentRunner {
     return paths
   }
 
-  /// Continues an interrupted (or crashed) run from its last finished epoch.
+  /// Continues an interrupted (or crashed) run from its last finished epoch; a sweep `trial`
+  /// goes on under its sweep's early-termination rule.
   @discardableResult
-  public func resume(_ paths: RunPaths) throws -> RunPaths {
+  public func resume(_ paths: RunPaths, trial: TrialContext? = nil) throws -> RunPaths {
     let started = Date()
     var record = try RunRecord(loading: paths)
     guard record.summary.status == .interrupted || record.summary.status == .running else {
@@ -128,7 +129,8 @@ public final class ExperimentRunner {
     try AtomicFile.writeJSON(record.summary, to: paths.summary)
     try train(
       experiment, data: data, state: state, summary: &record.summary, paths: paths,
-      started: started.addingTimeInterval(-record.summary.totalSeconds), bestWeights: best)
+      started: started.addingTimeInterval(-record.summary.totalSeconds), bestWeights: best,
+      trial: trial)
     return paths
   }
 

@@ -87,11 +87,14 @@ final class RunStoreConformanceTests: XCTestCase {
     XCTAssertEqual(Mirror(reflecting: run).children.count, RunColumn.all.count)
   }
 
-  func testAnOlderTableGainsMissingColumnsOnOpen() throws {
-    // An index created before sweeps (no group_hash, sweep, trial, sweep_parameters) opens,
-    // gains them, and records and reads them.
+  func testAnOlderTableGainsMissingColumnsOnOpenAndKeepsItsRows() throws {
+    // An index created before sweeps (no group_hash, sweep, trial, sweep_parameters), holding a
+    // run, opens, gains them, and records and reads them; the old row reads them as nil.
     let added: Set = ["group_hash", "sweep", "trial", "sweep_parameters"]
     let old = RunColumn.all.filter { !added.contains($0.name) }
+    let oldRow =
+      "INSERT INTO runs (\(old.map(\.name).joined(separator: ", "))) VALUES "
+      + "('old', 'x', 'completed', 0.9, 0.9, 0.1, 1, 1, 't', 1, 'h', 'k', 'd')"
     for location in try freshStores(#function) {
       try location.open().replaceAll(with: [])
       switch location {
@@ -99,18 +102,27 @@ final class RunStoreConformanceTests: XCTestCase {
         let store = try SQLiteRunStore(path: path)
         try store.execute("DROP TABLE runs")
         try store.execute(RunColumn.createTable(columns: old, types: SQLiteRunStore.type))
+        try store.execute(oldRow)
       case .postgreSQL(let server):
         let connection = try PostgreSQLConnection(server)
         try connection.execute("DROP TABLE runs")
         try connection.execute(
           RunColumn.createTable(columns: old, types: PostgreSQLRunStore.type))
+        try connection.execute(oldRow)
       }
-      var run = row("a")
-      (run.sweep, run.trial, run.sweepParameters) = ("s", 3, "{}")
+      var run = row("new", status: .pruned)
+      (run.groupHash, run.sweep, run.trial, run.sweepParameters) = (
+        "g", "s", 3, #"{"training.epochs":"2"}"#
+      )
       try location.open().record(run)
-      let back = try location.open().runs().first
-      XCTAssertEqual(back?.trial, 3, "\(location)")
-      XCTAssertEqual(back?.sweep, "s", "\(location)")
+      let rows = try location.open().runs(sort: .runID, descending: false)
+      XCTAssertEqual(rows.map(\.runID), ["new", "old"], "\(location)")
+      XCTAssertEqual(rows.first?.status, .pruned, "\(location)")
+      XCTAssertEqual(rows.first?.trial, 3, "\(location)")
+      XCTAssertEqual(rows.first?.sweepParameters, #"{"training.epochs":"2"}"#, "\(location)")
+      XCTAssertNil(rows.last?.groupHash, "\(location)")
+      XCTAssertNil(rows.last?.trial, "\(location)")
+      XCTAssertEqual(rows.last?.testAccuracy, 0.9, "\(location)")
     }
   }
 

@@ -180,4 +180,51 @@ final class CommandLineTests: XCTestCase {
     XCTAssertNotEqual(wrong.status, 0)
     XCTAssert(wrong.error.contains("fp16"), wrong.error)
   }
+
+  func testATinySweepRunsTwoTrialsAtOnceThroughChildProcesses() throws {
+    let dir = try scratch()
+    let yaml = """
+      seed: 1
+      dataset: {name: mnist, directory: \(root)/data/mnist, subset: 200, test_subset: 50}
+      model: [{conv2d: {filters: 2, kernel: 3, activation: relu}}, {maxpool: {size: 2}}, flatten, {dense: {units: 10, activation: softmax}}]
+      training: {epochs: 1, batch_size: 50}
+      """
+    try yaml.write(toFile: dir + "/tiny.yaml", atomically: true, encoding: .utf8)
+    let sweep = [
+      "run", dir + "/tiny.yaml", "--output", dir + "/out",
+      "--set", "training.optimizer.learning_rate=0.003,0.001", "--jobs", "2",
+    ]
+    let plan = try report(sweep + ["--plan"])
+    XCTAssertEqual(plan.status, 0, plan.error)
+    XCTAssertEqual(plan.output.split(separator: "\n").count, 2, plan.output)
+    XCTAssert(plan.output.contains("trial 1 of 2 (training.optimizer.learning_rate=0.001"))
+    let result = try report(sweep)
+    XCTAssertEqual(result.status, 0, result.error)
+    XCTAssertEqual(
+      result.output.trimmingCharacters(in: .whitespacesAndNewlines),
+      dir + "/out/sweeps/tiny/index.html")
+    XCTAssert(result.error.contains("[trial 0] "), result.error)
+    XCTAssert(result.error.contains("[trial 1] "), result.error)
+    let listed = try report(["list", "--json", "--output", dir + "/out"])
+    let rows = try XCTUnwrap(
+      try JSONSerialization.jsonObject(with: Data(listed.output.utf8)) as? [[String: Any]])
+    XCTAssertEqual(rows.compactMap { $0["trial"] as? Int }.sorted(), [0, 1])
+    XCTAssertEqual(Set(rows.compactMap { $0["sweep"] as? String }), ["tiny"])
+    XCTAssertEqual(Set(rows.compactMap { $0["group_hash"] as? String }).count, 2)
+    // One trial by index, as a Slurm array task runs it; a trial out of range is an error.
+    let missing = try report([
+      "run", dir + "/tiny.yaml", "--output", dir + "/out",
+      "--set", "training.optimizer.learning_rate=0.003,0.001", "--trial", "2",
+    ])
+    XCTAssertNotEqual(missing.status, 0)
+    XCTAssert(missing.error.contains("sweep tiny has 2 trials (0...1); there is no trial 2"))
+    // Bad input writes nothing.
+    let bad = try report([
+      "run", dir + "/tiny.yaml", "--output", dir + "/bad",
+      "--set", "training.optimizr.learning_rate=0.1,0.2",
+    ])
+    XCTAssertNotEqual(bad.status, 0)
+    XCTAssert(bad.error.contains("unknown key 'optimizr' in training"), bad.error)
+    XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/bad"))
+  }
 }

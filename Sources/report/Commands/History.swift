@@ -35,16 +35,24 @@ extension Report {
         print(String(decoding: try encoder.encode(rows), as: UTF8.self))
         return
       }
+      // Runs that differ only by seed share a group (the configuration without the seed).
       let table =
-        [["run", "experiment", "status", "val acc", "test acc", "params", "seconds", "started"]]
-        + rows.map {
+        [
           [
-            $0.runID, $0.experiment, $0.status.rawValue, percentText($0.valAccuracy, missing: "-"),
-            percentText($0.testAccuracy, missing: "-"), String($0.parameters),
-            String(format: "%.0f", $0.seconds), $0.startedAt,
+            "run", "experiment", "status", "val acc", "test acc", "params", "seconds", "started",
+            "group", "trial",
+          ]
+        ]
+        + rows.map { row in
+          [
+            row.runID, row.experiment, row.status.rawValue,
+            percentText(row.valAccuracy, missing: "-"), percentText(row.testAccuracy, missing: "-"),
+            String(row.parameters), String(format: "%.0f", row.seconds), row.startedAt,
+            row.groupHash.map { String($0.prefix(8)) } ?? "-",
+            row.trial.map { "\(row.sweep ?? "")#\($0)" } ?? "-",
           ]
         }
-      let widths = (0..<8).map { c in table.map { $0[c].count }.max() ?? 0 }
+      let widths = (0..<table[0].count).map { c in table.map { $0[c].count }.max() ?? 0 }
       for row in table {
         print(
           row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }

@@ -47,14 +47,28 @@ struct SweepCommand {
     }
   }
 
-  /// Trains trial `index` in this process and prints its report's path.
+  /// Trains trial `index` in this process and prints its report's path. An interrupted run of
+  /// the trial continues from its last finished epoch instead of starting over.
   private func runTrial(_ index: Int) throws {
     let runner = request.options.trainingRunner()
     let experiment = try sweep.experiment(trial: index)
+    let context = try TrialContext(sweep: sweep, index: index)
+    let stopped = SweepRuns.latest(
+      outputRoot: request.options.output, experiment: name,
+      configHashes: [experiment.configHash]
+    )[experiment.configHash]
+    if !request.force, let stopped, stopped.summary.status == .interrupted,
+      FileManager.default.fileExists(atPath: stopped.paths.checkpoint)
+    {
+      say(
+        "continuing \(name) " + (try describe(index))
+          + " from run \(stopped.paths.runID), epoch \(stopped.log.epochs.count)")
+      try finish(try runner.resume(stopped.paths, trial: context))
+      return
+    }
     say("training \(name) " + (try describe(index)))
     let paths = try runner.run(
-      experiment, force: request.force, trial: try TrialContext(sweep: sweep, index: index),
-      runID: request.executor.runID)
+      experiment, force: request.force, trial: context, runID: request.executor.runID)
     if runner.reusedCachedRun {
       say("reusing finished run \(paths.runID) (--force trains again)")
     }

@@ -57,8 +57,11 @@ struct SweepCommand {
       outputRoot: request.options.output, experiment: name,
       configHashes: [experiment.configHash]
     )[experiment.configHash]
+    // A Slurm task (--run-id) continues only its own run (a requeued task): its queued row is
+    // the one its run must replace.
     if !request.force, let stopped, stopped.summary.status == .interrupted,
-      FileManager.default.fileExists(atPath: stopped.paths.checkpoint)
+      FileManager.default.fileExists(atPath: stopped.paths.checkpoint),
+      request.executor.runID.map({ $0 == stopped.paths.runID }) ?? true
     {
       say(
         "continuing \(name) " + (try describe(index))

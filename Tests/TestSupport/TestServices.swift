@@ -56,22 +56,24 @@ public enum TestServices {
   }
 
   /// Runs `tool` with `arguments` and returns its standard output; throws with its standard
-  /// error when it fails.
+  /// error when it fails. Through `system` and files rather than `Process` and pipes:
+  /// Foundation's `Process` never sees the script exit once it has started a daemon.
   @discardableResult
   private static func run(_ tool: String, _ arguments: [String]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: tool)
-    process.arguments = arguments
-    let output = Pipe()
-    let errors = Pipe()
-    process.standardOutput = output
-    process.standardError = errors
-    try process.run()
-    let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    let complaints = String(
-      decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
+    let base =
+      NSTemporaryDirectory() + "report-services-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    defer {
+      try? FileManager.default.removeItem(atPath: base + ".out")
+      try? FileManager.default.removeItem(atPath: base + ".err")
+    }
+    let quoted = ([tool] + arguments).map {
+      "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+    let status = system(
+      quoted.joined(separator: " ") + " </dev/null >'\(base).out' 2>'\(base).err'")
+    let printed = (try? String(contentsOfFile: base + ".out", encoding: .utf8)) ?? ""
+    let complaints = (try? String(contentsOfFile: base + ".err", encoding: .utf8)) ?? ""
+    guard status == 0 else {
       throw StartFailure(
         description: "\(([tool] + arguments).joined(separator: " ")) failed: \(complaints)")
     }

@@ -31,6 +31,8 @@ enum Advice {
       return AdvisedError(
         description: "no run '\(name)': give a run directory, a run id, or an experiment name with"
           + " finished runs (see \(outputRoot(in: arguments))/index.html)")
+    case ConfigError.tooManyTrials:
+      return AdvisedError(description: "\(error); pass --yes to run them all")
     case let error as ConfigError where "\(error)".hasPrefix(overridePrefix):
       // Overrides come from --set here; the library calls them overrides.
       return AdvisedError(description: "--set " + "\(error)".dropFirst(overridePrefix.count))

@@ -71,7 +71,10 @@ extension Report {
     func run() throws {
       let library = ExperimentLibrary(directory: options.experiments)
       if let threads { Parallel.workers = threads }
-      if let sweep = try library.sweep(name, overrides: overrides, seeds: seeds, allowLarge: yes) {
+      let comparison = try library.comparison(name)
+      if comparison == nil,
+        let sweep = try library.sweep(name, overrides: overrides, seeds: seeds, allowLarge: yes)
+      {
         try SweepCommand(sweep: sweep, request: self).run()
         return
       }
@@ -81,7 +84,7 @@ extension Report {
             + "grid such as --set training.epochs=1,2")
       }
       let runner = plan ? options.runner() : options.trainingRunner()
-      if let comparison = try library.comparison(name) {
+      if let comparison {
         try runComparison(comparison, library: library, runner: runner)
         return
       }

@@ -248,7 +248,7 @@ final class CommandLineTests: XCTestCase {
     ])
     XCTAssertNotEqual(huge.status, 0)
     XCTAssert(
-      huge.error.contains("the sweep's grid has 10100 trials, more than 10000; pass --yes"),
+      huge.error.contains("the sweep has 10100 trials, more than 10000; pass --yes"),
       huge.error)
     XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/bad"))
   }

@@ -52,7 +52,7 @@ extension Report {
           + "else all cores)."))
     var threads: Int?
 
-    @Flag(help: "Run a sweep grid of more than 10,000 trials.")
+    @Flag(help: "Run a sweep of more than 10,000 trials.")
     var yes = false
 
     @OptionGroup var options: OutputOptions

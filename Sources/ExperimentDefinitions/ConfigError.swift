@@ -16,7 +16,7 @@ public enum ConfigError: Error, CustomStringConvertible, Equatable {
   case badOverride(String)
   /// A sweep has no trial `index`.
   case noSuchTrial(sweep: String, index: Int, count: Int)
-  /// A grid lists more trials than `limit` without confirmation.
+  /// A sweep lists more trials than `limit` without confirmation.
   case tooManyTrials(at: SourceLocation, count: Int, limit: Int)
   /// `KEY=a,b,c` where only one value is taken (a sweep is run by `report run`).
   case gridOutsideSweep(String)
@@ -41,7 +41,7 @@ public enum ConfigError: Error, CustomStringConvertible, Equatable {
       return "sweep \(sweep) has \(count) trials (0...\(count - 1)); there is no trial \(index)"
     case .tooManyTrials(let at, let count, let limit):
       let number = count == Int.max ? "too many" : String(count)
-      return "\(at): the sweep's grid has \(number) trials, more than \(limit)"
+      return "\(at): the sweep has \(number) trials, more than \(limit)"
     case .gridOutsideSweep(let text):
       return "override '\(text)' lists several values (a sweep); only one is taken here"
     }

@@ -181,7 +181,7 @@ public indirect enum ConfigTree: Equatable, Sendable {
 
 extension ConfigTree {
   /// The keys a group of runs may differ in: which seed, how many, and the prose about them.
-  static let ungroupedKeys: Set<String> = ["seed", "seeds", "description"]
+  public static let ungroupedKeys: Set<String> = ["seed", "seeds", "description"]
 
   /// SHA-256 of this resolved definition's canonical YAML without `seed`, `seeds` and
   /// `description`, so runs of one configuration at different seeds share it.

@@ -99,25 +99,24 @@ extension Sweep {
       throw ConfigError.invalid(at: location, "sweep.parameters is missing: nothing to sweep")
     }
     for parameter in parameters { try parameter.check(against: base, method: method) }
+    if method == .grid, trialCount != nil {
+      throw ConfigError.invalid(
+        at: location, "sweep.trials applies to method: random; a grid runs every combination")
+    }
+    let combinations =
+      method == .grid ? parameters.map(\.gridSize) : [try reader.require(trialCount, "trials")]
+    var count = seeds
+    for size in combinations {
+      let (product, overflow) = count.multipliedReportingOverflow(by: size)
+      count = overflow ? Int.max : product
+    }
+    if count > Sweep.largeTrialCount, !allowLarge {
+      throw ConfigError.tooManyTrials(at: location, count: count, limit: Sweep.largeTrialCount)
+    }
     switch method {
-    case .grid:
-      guard trialCount == nil else {
-        throw ConfigError.invalid(
-          at: location, "sweep.trials applies to method: random; a grid runs every combination")
-      }
-      let sizes = parameters.map(\.gridSize)
-      var count = seeds
-      for size in sizes {
-        let (product, overflow) = count.multipliedReportingOverflow(by: size)
-        count = overflow ? Int.max : product
-      }
-      if count > Sweep.largeTrialCount, !allowLarge {
-        throw ConfigError.tooManyTrials(at: location, count: count, limit: Sweep.largeTrialCount)
-      }
-      trials = Self.grid(parameters, seeds: seeds)
+    case .grid: trials = Self.grid(parameters, seeds: seeds)
     case .random:
-      let draws = try reader.require(trialCount, "trials")
-      trials = Self.random(parameters, draws: draws, seeds: seeds, seed: base.seed)
+      trials = Self.random(parameters, draws: combinations[0], seeds: seeds, seed: base.seed)
     }
   }
 

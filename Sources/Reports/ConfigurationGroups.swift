@@ -19,7 +19,7 @@ enum ConfigurationGroups {
     let groups = order.map { members[$0] ?? [] }
     let flat = groups.map { flatten($0[0].experiment.resolved) }
     let keys = Set(flat.flatMap(\.keys)).filter { key in
-      !["seed", "seeds", "description"].contains(key) && Set(flat.map { $0[key] ?? "–" }).count > 1
+      !ConfigTree.ungroupedKeys.contains(key) && Set(flat.map { $0[key] ?? "–" }).count > 1
     }.sorted()
     return zip(groups, flat).map { runs, settings in
       let label = keys.map { "\($0)=\(settings[$0] ?? "–")" }.joined(separator: " ")

@@ -41,6 +41,8 @@ enum Advice {
       return AdvisedError(
         description: "\(error). Install Slurm's client (Debian: slurm-client), or leave out "
           + "--executor slurm to run the trials here.")
+    case ConfigError.tooManyTrials:
+      return AdvisedError(description: "\(error); pass --yes to run them all")
     case let error as ConfigError where "\(error)".hasPrefix(overridePrefix):
       // Overrides come from --set here; the library calls them overrides.
       return AdvisedError(description: "--set " + "\(error)".dropFirst(overridePrefix.count))

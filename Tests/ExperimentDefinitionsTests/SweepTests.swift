@@ -173,13 +173,17 @@ final class SweepTests: XCTestCase {
       "sweep:\n  metod: grid\n", "10:3: unknown key 'metod' in sweep; did you mean 'method'?")
   }
 
-  func testGridsOverTenThousandTrialsNeedConfirmation() throws {
+  func testSweepsOverTenThousandTrialsNeedConfirmation() throws {
     let big =
       "sweep:\n  parameters:\n    model.0.conv2d.filters: {int: [1, 200]}\n"
       + "    training.batch_size: {int: [1, 60]}\n"
-    try assertError(big, "10:3: the sweep's grid has 12000 trials, more than 10000")
+    try assertError(big, "10:3: the sweep has 12000 trials, more than 10000")
     let lib = try library(big, name: "confirmed")
     XCTAssertEqual(try lib.sweep("s", allowLarge: true)?.trials.count, 12_000)
+    try assertError(
+      "sweep:\n  method: random\n  trials: 5001\n  seeds: 2\n  parameters:\n"
+        + "    training.epochs: [1, 2]\n",
+      "10:3: the sweep has 10002 trials, more than 10000", name: "random")
   }
 
   func testEarlyTerminationIsDecoded() throws {

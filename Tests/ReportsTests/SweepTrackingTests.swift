@@ -1,4 +1,5 @@
 import Foundation
+import NeuralNet
 import RunStorage
 import TestSupport
 import XCTest
@@ -19,30 +20,41 @@ final class SweepTrackingTests: XCTestCase {
 
   func testTrialsAreTaggedPrunedByTheMedianReusedAndShownOnTheSweepPage() throws {
     let dir = try scratch()
-    // Two trials learn; the third, at a learning rate of 1e-7, cannot beat their median after
-    // epoch 1 and is pruned there.
+    // Two trials learn; the third, at a learning rate of 1e-7, is interrupted after epoch 1,
+    // continues, and cannot beat the others' median at epoch 2 (the first the rule judges).
     try write(
       tinyExperimentYAML(
-        epochs: 2,
+        epochs: 3,
         extra: """
           sweep:
             parameters:
               training.optimizer.learning_rate: [0.003, 0.002, 0.0000001]
-            early_termination: {method: median, min_epochs: 1, min_trials: 2}
+            early_termination: {method: median, min_epochs: 2, min_trials: 2}
           """), to: dir + "/tiny.yaml")
     let sweep = try XCTUnwrap(try ExperimentLibrary(directory: dir).sweep("tiny"))
     let runner = ExperimentRunner(outputRoot: dir + "/out", reporter: HTMLRunReporter())
     runner.provenance = cleanProvenance
-    let paths = try sweep.trials.indices.map {
+    var paths = try (0..<2).map {
       try runner.run(
         try sweep.experiment(trial: $0), trial: try TrialContext(sweep: sweep, index: $0))
     }
+    let stopper = StopAfterFirstEpoch()
+    runner.callbacks = [stopper]
+    runner.isCancelled = { stopper.stop }
+    let context = try TrialContext(sweep: sweep, index: 2)
+    let interrupted = try runner.run(try sweep.experiment(trial: 2), trial: context)
+    XCTAssertEqual(try RunRecord(loading: interrupted).summary.status, .interrupted)
+    runner.callbacks = []
+    runner.isCancelled = { false }
+    paths.append(try runner.resume(interrupted, trial: context))
+    XCTAssertEqual(paths[2].runID, interrupted.runID)
     let summaries = try paths.map { try RunRecord(loading: $0).summary }
     XCTAssertEqual(summaries.map(\.status), [.completed, .completed, .pruned])
-    XCTAssertEqual(summaries[2].pruning?.epoch, 1)
-    XCTAssertEqual(summaries[2].epochsRun, 1)
+    XCTAssertEqual(summaries[2].pruning?.epoch, 2)
+    XCTAssertEqual(summaries[2].epochsRun, 2)
     XCTAssert(
-      summaries[2].pruning?.reason.hasPrefix("median stopping at epoch 1: best so far") == true)
+      summaries[2].pruning?.reason.hasPrefix("median stopping at epoch 2: best so far") == true)
+    XCTAssertEqual(summaries[2].sweep?.trial, 2)
     XCTAssertEqual(
       summaries[1].sweep,
       SweepTag(name: "tiny", trial: 1, parameters: ["training.optimizer.learning_rate": "0.002"]))
@@ -74,7 +86,7 @@ final class SweepTrackingTests: XCTestCase {
     XCTAssertEqual(page, dir + "/out/sweeps/tiny/index.html")
     let html = try String(contentsOfFile: page, encoding: .utf8)
     XCTAssert(html.contains("Pruned trials"))
-    XCTAssert(html.contains("median stopping at epoch 1"))
+    XCTAssert(html.contains("median stopping at epoch 2"))
     for file in ["parallel_coordinates.png", "metric_vs_parameter_0.png"] {
       XCTAssert(html.contains("src=\"\(file)\""), file)
       XCTAssert(FileManager.default.fileExists(atPath: "\(dir)/out/sweeps/tiny/\(file)"), file)
@@ -128,4 +140,10 @@ final class SweepTrackingTests: XCTestCase {
     }
     XCTAssertEqual(row?.groupHash, records[1].summary.groupHash)
   }
+}
+
+/// Asks the run to stop once its first epoch is recorded (as Ctrl-C would).
+private final class StopAfterFirstEpoch: TrainingCallback {
+  var stop = false
+  func epochDidEnd(_ metrics: EpochMetrics, state: TrainingState) { stop = true }
 }

@@ -225,6 +225,15 @@ final class CommandLineTests: XCTestCase {
     ])
     XCTAssertNotEqual(bad.status, 0)
     XCTAssert(bad.error.contains("unknown key 'optimizr' in training"), bad.error)
+    let huge = try report([
+      "run", dir + "/tiny.yaml", "--output", dir + "/bad",
+      "--set", "training.epochs=" + (1...101).map(String.init).joined(separator: ","),
+      "--set", "training.batch_size=" + (1...100).map(String.init).joined(separator: ","),
+    ])
+    XCTAssertNotEqual(huge.status, 0)
+    XCTAssert(
+      huge.error.contains("the sweep has 10100 trials, more than 10000; pass --yes"),
+      huge.error)
     XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/bad"))
   }
 }

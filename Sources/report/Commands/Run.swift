@@ -52,7 +52,7 @@ extension Report {
           + "else all cores)."))
     var threads: Int?
 
-    @Flag(help: "Run a sweep grid of more than 10,000 trials.")
+    @Flag(help: "Run a sweep of more than 10,000 trials.")
     var yes = false
 
     @OptionGroup var options: OutputOptions
@@ -76,7 +76,10 @@ extension Report {
     func run() throws {
       let library = ExperimentLibrary(directory: options.experiments)
       if let threads { Parallel.workers = threads }
-      if let sweep = try library.sweep(name, overrides: overrides, seeds: seeds, allowLarge: yes) {
+      let comparison = try library.comparison(name)
+      if comparison == nil,
+        let sweep = try library.sweep(name, overrides: overrides, seeds: seeds, allowLarge: yes)
+      {
         try SweepCommand(sweep: sweep, request: self).run()
         return
       }
@@ -86,7 +89,7 @@ extension Report {
             + "file or a grid such as --set training.epochs=1,2")
       }
       let runner = plan ? options.runner() : options.trainingRunner()
-      if let comparison = try library.comparison(name) {
+      if let comparison {
         try runComparison(comparison, library: library, runner: runner)
         return
       }

@@ -16,6 +16,7 @@ let package = Package(
     .systemLibrary(
       name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev", "libpng-dev"])]),
     .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+    .systemLibrary(name: "CPostgreSQL", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
     .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
     .target(name: "NeuralNet", dependencies: ["CBLAS", "CDNNL"]),
@@ -27,7 +28,8 @@ let package = Package(
       name: "ExperimentDefinitions",
       dependencies: ["NeuralNet", "Datasets", .product(name: "Yams", package: "Yams")]
     ),
-    .target(name: "RunStorage", dependencies: ["AtomicFiles", "CSQLite"]),
+    .target(name: "RunStorage", dependencies: ["AtomicFiles", "CSQLite", "CPostgreSQL"]),
+    .target(name: "Slurm"),
     .target(
       name: "Runs",
       dependencies: ["AtomicFiles", "ExperimentDefinitions", "RunStorage", "NeuralNet", "Datasets"]
@@ -45,7 +47,8 @@ let package = Package(
     .executableTarget(
       name: "report",
       dependencies: [
-        "Benchmarks", "Reports", "Runs", "RunStorage", "ExperimentDefinitions", "NeuralNet",
+        "Benchmarks", "Reports", "Runs", "RunStorage", "Slurm", "ExperimentDefinitions",
+        "NeuralNet",
         "Datasets",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
@@ -57,12 +60,13 @@ let package = Package(
     .testTarget(name: "NotebookTests", dependencies: ["Notebook"]),
     .testTarget(
       name: "ExperimentDefinitionsTests", dependencies: ["ExperimentDefinitions", "TestSupport"]),
-    .testTarget(name: "RunStorageTests", dependencies: ["RunStorage"]),
+    .testTarget(name: "RunStorageTests", dependencies: ["RunStorage", "TestSupport"]),
     .testTarget(
       name: "RunsTests", dependencies: ["Runs", "Reports", "Plots", "Datasets", "TestSupport"]),
     .testTarget(
       name: "ReportsTests",
       dependencies: ["Reports", "Runs", "RunStorage", "Plots", "Datasets", "TestSupport"]),
-    .testTarget(name: "reportTests", dependencies: ["report"]),
+    .testTarget(name: "SlurmTests", dependencies: ["Slurm", "TestSupport"]),
+    .testTarget(name: "reportTests", dependencies: ["report", "TestSupport"]),
   ]
 )

@@ -10,6 +10,10 @@ packages=(
   zlib1g-dev           # CZlib: gzip-compressed IDX files
   fonts-dejavu-core    # DejaVu Sans, the figures' typeface
   libsqlite3-dev       # the run index
+  libpq-dev            # CPostgreSQL: libpq, the PostgreSQL run store (RunStorage)
+  postgresql           # PostgreSQL 15 server: the PostgreSQL store's tests (scripts/services.sh)
+  slurm-wlm            # sbatch and a one-node cluster: `report run --executor slurm` and its tests
+  munge                # Slurm's authentication daemon (scripts/services.sh starts its own)
   dataset-fashion-mnist  # Fashion-MNIST under /usr/share/datasets/fashion-mnist
   time                 # GNU time: peak memory in scripts/compare-with-anchors.sh
 )

@@ -14,6 +14,12 @@ public enum ConfigError: Error, CustomStringConvertible, Equatable {
   case cyclicExtends([String])
   /// An override is not KEY=VALUE.
   case badOverride(String)
+  /// A sweep has no trial `index`.
+  case noSuchTrial(sweep: String, index: Int, count: Int)
+  /// A sweep lists more trials than `limit` without confirmation.
+  case tooManyTrials(at: SourceLocation, count: Int, limit: Int)
+  /// `KEY=a,b,c` where only one value is taken (a sweep is run by `report run`).
+  case gridOutsideSweep(String)
 
   public var description: String {
     switch self {
@@ -31,6 +37,13 @@ public enum ConfigError: Error, CustomStringConvertible, Equatable {
       return "experiments extend each other in a loop: \(chain.joined(separator: " -> "))"
     case .badOverride(let text):
       return "override '\(text)': expected KEY=VALUE, for example training.epochs=2"
+    case .noSuchTrial(let sweep, let index, let count):
+      return "sweep \(sweep) has \(count) trials (0...\(count - 1)); there is no trial \(index)"
+    case .tooManyTrials(let at, let count, let limit):
+      let number = count == Int.max ? "too many" : String(count)
+      return "\(at): the sweep has \(number) trials, more than \(limit)"
+    case .gridOutsideSweep(let text):
+      return "override '\(text)' lists several values (a sweep); only one is taken here"
     }
   }
 }

@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 import Yams
 
@@ -175,5 +176,21 @@ public indirect enum ConfigTree: Equatable, Sendable {
     return "\""
       + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
       .replacingOccurrences(of: "\n", with: "\\n") + "\""
+  }
+}
+
+extension ConfigTree {
+  /// The keys a group of runs may differ in: which seed, how many, and the prose about them.
+  public static let ungroupedKeys: Set<String> = ["seed", "seeds", "description"]
+
+  /// SHA-256 of this resolved definition's canonical YAML without `seed`, `seeds` and
+  /// `description`, so runs of one configuration at different seeds share it.
+  public var groupHash: String {
+    guard case .mapping(let entries, let location) = self else {
+      return SHA256.hex(Data(yaml().utf8))
+    }
+    let kept = ConfigTree.mapping(
+      entries.filter { !ConfigTree.ungroupedKeys.contains($0.key) }, location)
+    return SHA256.hex(Data(kept.yaml().utf8))
   }
 }

@@ -31,6 +31,10 @@ public struct Experiment: Sendable {
   /// SHA-256 of the resolved definition's canonical YAML: equal configs, equal hashes.
   public var configHash: String { SHA256.hex(Data(resolved.yaml().utf8)) }
 
+  /// SHA-256 of the resolved definition without `seed`, `seeds` and `description`: runs that
+  /// differ only by seed share it, and are grouped (means over seeds) by it.
+  public var groupHash: String { resolved.groupHash }
+
   /// The model this definition declares, for its dataset's images, with weights drawn from its
   /// seed (the one place a definition becomes an engine model).
   public func makeModel() throws -> Sequential {

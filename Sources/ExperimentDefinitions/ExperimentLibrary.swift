@@ -73,22 +73,49 @@ public struct ExperimentLibrary: Sendable {
   }
 
   /// Loads, merges, overrides (`KEY=VALUE` dotted paths) and validates one experiment; errors in
-  /// an override name it as `override KEY=VALUE`.
+  /// an override name it as `override KEY=VALUE`. A `sweep:` block is not part of the
+  /// experiment (see `sweep(_:overrides:allowLarge:)`); a `KEY=a,b,c` grid is refused here.
   public func load(_ nameOrPath: String, overrides: [String] = []) throws -> Experiment {
+    let parts = try definition(nameOrPath, overrides: overrides)
+    if let grid = parts.grids.first {
+      throw ConfigError.gridOutsideSweep(
+        "\(grid.key)=\(grid.values.map(\.oneLine).joined(separator: ","))")
+    }
+    return parts.experiment
+  }
+
+  /// The experiment with single-valued overrides applied, its `sweep:` block, and the
+  /// overrides that list several values (`KEY=a,b,c`), in order.
+  func definition(_ nameOrPath: String, overrides: [String]) throws -> (
+    experiment: Experiment, sweep: ConfigTree?, grids: [(key: String, values: [ConfigTree])]
+  ) {
     var tree = try resolvedTree(nameOrPath)
+    var sweep: ConfigTree?
+    if case .mapping(let entries, let location) = tree {
+      sweep = entries.last { $0.key == "sweep" }?.value
+      tree = .mapping(entries.filter { $0.key != "sweep" }, location)
+    }
+    var grids: [(key: String, values: [ConfigTree])] = []
     for text in overrides {
       guard let equals = text.firstIndex(of: "="), equals != text.startIndex else {
         throw ConfigError.badOverride(text)
       }
       let key = String(text[..<equals])
       let value = String(text[text.index(after: equals)...])
-      let parsed = try ConfigTree.parse(
-        value.isEmpty ? "null" : value, file: "override \(text)", positions: false)
-      tree = try tree.setting(key.split(separator: ".").map(String.init), to: parsed)
+      func parse(_ value: String) throws -> ConfigTree {
+        try ConfigTree.parse(
+          value.isEmpty ? "null" : value, file: "override \(text)", positions: false)
+      }
+      if let values = gridValues(key: key, value: value) {
+        grids.removeAll { $0.key == key }
+        grids.append((key, try values.map(parse)))
+        continue
+      }
+      tree = try tree.setting(key.split(separator: ".").map(String.init), to: try parse(value))
     }
     let defaultName = ((file(for: nameOrPath) as NSString).lastPathComponent as NSString)
       .deletingPathExtension
-    return try Experiment(tree: tree, name: defaultName)
+    return (try Experiment(tree: tree, name: defaultName), sweep, grids)
   }
 }
 

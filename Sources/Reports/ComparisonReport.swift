@@ -11,7 +11,7 @@ import Runs
 /// against parameters and time, the config diff, confusion matrices and their difference, digits
 /// one model gets right and another wrong, and differences with confidence intervals over seeds.
 public struct ComparisonReport {
-  /// A compared experiment and its finished runs (one per seed).
+  /// A compared configuration and its finished runs (one per seed).
   struct Group {
     var name: String
     var runs: [RunRecord]
@@ -34,14 +34,18 @@ public struct ComparisonReport {
   /// Writes the page and its figures into `directory`; returns the page's path.
   @discardableResult
   public func write(to directory: String) throws -> String {
-    let loaded = try groups.map { name, runs -> Group in
+    // A name whose runs differ in more than the seed becomes one group per configuration:
+    // runs of different configurations are never averaged together.
+    let loaded = try groups.flatMap { name, runs -> [Group] in
       guard !runs.isEmpty else { throw RunError.missingRun(name) }
       let records = try runs.map { paths -> RunRecord in
         let record = try RunRecord(loading: paths)
         try record.requireCompleted(for: "comparisons")
         return record
       }
-      return Group(name: name, runs: records)
+      return ConfigurationGroups.split(name: name, runs: records).map {
+        Group(name: $0.name, runs: $0.runs)
+      }
     }
     try Directory.create(directory)
     var cells: [Cell] = [
@@ -290,7 +294,13 @@ public struct ComparisonReport {
         columns: 8)
       grid.colormap = .binary
       grid.imageSide = 84
-      let file = "right_\(winner)_wrong_\(loser).png".replacingOccurrences(of: "/", with: "_")
+      // Group names may carry settings ("quick (training.epochs=1)"): keep file names plain.
+      let file =
+        String(
+          "right_\(winner)_wrong_\(loser)".map {
+            $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "_"
+          }
+        ) + ".png"
       try grid.render(to: "\(directory)/\(file)")
       cells.append(
         .figure(

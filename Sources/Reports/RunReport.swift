@@ -86,7 +86,22 @@ struct RunReport {
           [.text("Epoch \(finished) of \(experiment.training.epochs) finished")], done: finished,
           total: experiment.training.epochs))
     case .lost: cells.append(lostCallout())
-    case .completed: break
+    case .pruned:
+      let epoch = summary.pruning.map { " after epoch \($0.epoch)" } ?? ""
+      cells.append(
+        .callout(
+          [.strong("Pruned\(epoch). "), .text(summary.pruning?.reason ?? "stopped by its sweep")],
+          warning: false))
+    // A queued trial has no folder yet, so never a page.
+    case .completed, .queued: break
+    }
+    if let sweep = summary.sweep {
+      let values = sweep.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+      cells.append(
+        .prose([
+          .text("Trial \(sweep.trial) of the sweep "), .code(sweep.name), .text(": "),
+          .code(values.joined(separator: " ")), .text("."),
+        ]))
     }
     if !experiment.description.isEmpty { cells.append(.prose([.text(experiment.description)])) }
     cells += configuration() + modelSection() + dataSection() + trainingSection() + resultsSection()

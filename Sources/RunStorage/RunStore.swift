@@ -4,6 +4,11 @@ public enum RunStatus: String, Codable, Sendable, CaseIterable {
   /// Recorded as running, but its process is gone (killed, crashed, its machine rebooted).
   /// Never stored: readers derive it from the run's heartbeat (`RunLiveness` in Runs).
   case lost
+  /// A sweep trial stopped early by the sweep's early-termination rule; finished, not rerun.
+  case pruned
+  /// A sweep trial submitted to a cluster (Slurm) that has not started yet: a row in the index,
+  /// no run folder yet.
+  case queued
 }
 
 /// One indexed run: what `list` shows and what the run cache looks up.
@@ -12,6 +17,13 @@ public struct IndexedRun: Codable, Sendable {
   public var valAccuracy: Double?, testAccuracy: Double?, testLoss: Double?
   public var parameters: Int, seconds: Double, startedAt: String, seed: Int64
   public var configHash: String, cacheKey: String, directory: String
+  /// The configuration without its seed: runs that differ only by seed share it (nil in rows
+  /// recorded before it existed).
+  public var groupHash: String?
+  /// The sweep this run is a trial of (its experiment's name), and which trial (0-based).
+  public var sweep: String?, trial: Int?
+  /// The trial's swept values as compact JSON (`{"training.epochs":"2"}`).
+  public var sweepParameters: String?
 
   enum CodingKeys: String, CodingKey {
     case runID = "run_id"
@@ -25,13 +37,18 @@ public struct IndexedRun: Codable, Sendable {
     case configHash = "config_hash"
     case cacheKey = "cache_key"
     case directory
+    case groupHash = "group_hash"
+    case sweep, trial
+    case sweepParameters = "sweep_parameters"
   }
 
   /// A row with every column given.
   public init(
     runID: String, experiment: String, status: RunStatus, valAccuracy: Double?,
     testAccuracy: Double?, testLoss: Double?, parameters: Int, seconds: Double,
-    startedAt: String, seed: Int64, configHash: String, cacheKey: String, directory: String
+    startedAt: String, seed: Int64, configHash: String, cacheKey: String, directory: String,
+    groupHash: String? = nil, sweep: String? = nil, trial: Int? = nil,
+    sweepParameters: String? = nil
   ) {
     (self.runID, self.experiment, self.status) = (runID, experiment, status)
     (self.valAccuracy, self.testAccuracy, self.testLoss) = (valAccuracy, testAccuracy, testLoss)
@@ -39,6 +56,9 @@ public struct IndexedRun: Codable, Sendable {
       parameters, seconds, startedAt, seed
     )
     (self.configHash, self.cacheKey, self.directory) = (configHash, cacheKey, directory)
+    (self.groupHash, self.sweep, self.trial, self.sweepParameters) = (
+      groupHash, sweep, trial, sweepParameters
+    )
   }
 }
 
@@ -53,8 +73,9 @@ public enum RunSortColumn: String, CaseIterable, Sendable {
 }
 
 /// The run index: one row per run folder. The folders stay the source of truth; `replaceAll`
-/// rebuilds the index from them. Several processes may record at once. SQLite
-/// (`SQLiteRunStore`) today; a server database can join behind the same protocol.
+/// rebuilds the index from them. Several processes may record at once. `SQLiteRunStore` (one
+/// file) and `PostgreSQLRunStore` (a server a team shares) implement it; `RunStoreLocation`
+/// opens either from a URI.
 public protocol RunStore {
   /// Inserts or replaces one run.
   func record(_ run: IndexedRun) throws
@@ -85,12 +106,19 @@ public enum RunStoreError: Error, CustomStringConvertible, Equatable {
   case database(path: String, reason: String)
   /// A stored status is not one `RunStatus` knows.
   case unknownStatus(path: String, runID: String, status: String)
+  /// A store URI that names no store.
+  case badLocation(uri: String, reason: String)
+  /// The server at `host`:`port` could not be reached; `reason` is its own message.
+  case unreachable(store: String, host: String, port: Int, reason: String)
 
   public var description: String {
     switch self {
     case .database(let path, let reason): return "\(path): \(reason)"
     case .unknownStatus(let path, let runID, let status):
       return "\(path): run \(runID) has unknown status '\(status)'"
+    case .badLocation(let uri, let reason): return "run store '\(uri)': \(reason)"
+    case .unreachable(let store, let host, let port, let reason):
+      return "cannot reach the run store \(store) (host \(host), port \(port)): \(reason)"
     }
   }
 }

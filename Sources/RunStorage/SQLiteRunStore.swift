@@ -6,12 +6,19 @@ import Foundation
 /// and a busy timeout let several processes record at once.
 public final class SQLiteRunStore: RunStore {
   private var db: OpaquePointer?
+  /// The database file.
   public let path: String
 
-  /// Opens (creating) the index under `outputRoot`.
-  public init(outputRoot: String) throws {
-    path = outputRoot + "/runs.sqlite"
-    try Directory.create(outputRoot)
+  /// Opens (creating) the index under `outputRoot`: `<outputRoot>/runs.sqlite`.
+  public convenience init(outputRoot: String) throws {
+    try self.init(path: outputRoot + "/runs.sqlite")
+  }
+
+  /// Opens (creating) the index at `path`, creating its directory.
+  public init(path: String) throws {
+    self.path = path
+    let directory = (path as NSString).deletingLastPathComponent
+    if !directory.isEmpty { try Directory.create(directory) }
     guard
       sqlite3_open_v2(
         path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nil)
@@ -23,14 +30,46 @@ public final class SQLiteRunStore: RunStore {
     }
     sqlite3_busy_timeout(db, 15_000)
     try execute("PRAGMA journal_mode=WAL")
-    try execute(
-      """
-      CREATE TABLE IF NOT EXISTS runs (
-        run_id TEXT PRIMARY KEY, experiment TEXT NOT NULL, status TEXT NOT NULL, val_accuracy REAL, test_accuracy REAL,
-        test_loss REAL, parameters INTEGER NOT NULL, seconds REAL NOT NULL, started_at TEXT NOT NULL, seed INTEGER NOT NULL,
-        config_hash TEXT NOT NULL, cache_key TEXT NOT NULL, directory TEXT NOT NULL)
-      """)
+    try execute(RunColumn.createTable(types: Self.type))
+    try addMissingColumns()
     try execute("CREATE INDEX IF NOT EXISTS runs_cache ON runs(cache_key, status)")
+  }
+
+  /// SQLite's type for each kind of column.
+  static func type(_ kind: RunColumn.Kind) -> String {
+    switch kind {
+    case .text: return "TEXT"
+    case .real: return "REAL"
+    case .integer: return "INTEGER"
+    }
+  }
+
+  /// The columns the `runs` table has now.
+  private func presentColumns() throws -> Set<String> {
+    let stmt = try statement("SELECT name FROM pragma_table_info('runs')", [])
+    defer { sqlite3_finalize(stmt) }
+    var present: Set<String> = []
+    while sqlite3_step(stmt) == SQLITE_ROW {
+      present.insert(sqlite3_column_text(stmt, 0).map { String(cString: $0) } ?? "")
+    }
+    return present
+  }
+
+  /// Adds the columns an index written by an older `report` lacks, holding the write lock so
+  /// that two processes opening it at once do not both add them.
+  private func addMissingColumns() throws {
+    guard !Set(RunColumn.all.map(\.name)).isSubset(of: try presentColumns()) else { return }
+    try execute("BEGIN IMMEDIATE")
+    do {
+      let present = try presentColumns()
+      for column in RunColumn.all where !present.contains(column.name) {
+        try execute("ALTER TABLE runs ADD COLUMN \(column.definition(types: Self.type))")
+      }
+      try execute("COMMIT")
+    } catch {
+      try? execute("ROLLBACK")
+      throw error
+    }
   }
 
   deinit { sqlite3_close(db) }
@@ -41,7 +80,7 @@ public final class SQLiteRunStore: RunStore {
 
   /// Runs `sql`, waiting while another process holds the database: the busy timeout does not
   /// cover switching to WAL or creating the schema, which two processes may do at once.
-  private func execute(_ sql: String) throws {
+  func execute(_ sql: String) throws {
     let deadline = Date().addingTimeInterval(15)
     while true {
       let status = sqlite3_exec(db, sql, nil, nil, nil)
@@ -53,18 +92,19 @@ public final class SQLiteRunStore: RunStore {
     }
   }
 
-  private func statement(_ sql: String, _ bind: [Any?]) throws -> OpaquePointer? {
+  private func statement(_ sql: String, _ bind: [ColumnValue]) throws -> OpaquePointer? {
     var stmt: OpaquePointer?
     guard sqlite3_prepare_v2(db, sql, -1, &stmt, nil) == SQLITE_OK else { throw fail(sql) }
     let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
     for (i, value) in bind.enumerated() {
       let index = Int32(i + 1)
       switch value {
-      case let v as String: sqlite3_bind_text(stmt, index, v, -1, transient)
-      case let v as Int: sqlite3_bind_int64(stmt, index, Int64(v))
-      case let v as Int64: sqlite3_bind_int64(stmt, index, v)
-      case let v as Double: sqlite3_bind_double(stmt, index, v)
-      default: sqlite3_bind_null(stmt, index)
+      case .text(let v): sqlite3_bind_text(stmt, index, v, -1, transient)
+      case .integer(let v): sqlite3_bind_int64(stmt, index, v)
+      // SQLite would store NaN as NULL; the text reads back as NaN (`RunColumn`).
+      case .real(let v) where v.isNaN: sqlite3_bind_text(stmt, index, "NaN", -1, transient)
+      case .real(let v): sqlite3_bind_double(stmt, index, v)
+      case .null: sqlite3_bind_null(stmt, index)
       }
     }
     return stmt
@@ -72,13 +112,10 @@ public final class SQLiteRunStore: RunStore {
 
   /// Inserts or replaces one run.
   public func record(_ row: IndexedRun) throws {
+    let placeholders = Array(repeating: "?", count: RunColumn.all.count).joined(separator: ",")
     let stmt = try statement(
-      "INSERT OR REPLACE INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-      [
-        row.runID, row.experiment, row.status.rawValue, row.valAccuracy, row.testAccuracy,
-        row.testLoss, row.parameters, row.seconds, row.startedAt, row.seed, row.configHash,
-        row.cacheKey, row.directory,
-      ])
+      "INSERT OR REPLACE INTO runs (\(RunColumn.names)) VALUES (\(placeholders))",
+      try RunColumn.values(of: row))
     defer { sqlite3_finalize(stmt) }
     guard sqlite3_step(stmt) == SQLITE_DONE else { throw fail("recording run \(row.runID)") }
   }
@@ -102,40 +139,35 @@ public final class SQLiteRunStore: RunStore {
     descending: Bool
   ) throws -> [IndexedRun] {
     var clauses: [String] = []
-    var values: [Any?] = []
+    var values: [ColumnValue] = []
     for (column, value) in [
       ("experiment", experiment), ("status", status?.rawValue), ("cache_key", cacheKey),
     ] {
       if let value {
         clauses.append("\(column) = ?")
-        values.append(value)
+        values.append(.text(value))
       }
     }
     let sql =
-      "SELECT * FROM runs" + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND "))
-      + " ORDER BY \(sort.rawValue) \(descending ? "DESC" : "ASC"), run_id"
+      "SELECT \(RunColumn.names) FROM runs"
+      + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")) + " "
+      + RunColumn.orderBy(sort, descending: descending)
     let stmt = try statement(sql, values)
     defer { sqlite3_finalize(stmt) }
     var result: [IndexedRun] = []
-    func text(_ i: Int32) -> String {
-      sqlite3_column_text(stmt, i).map { String(cString: $0) } ?? ""
-    }
-    func real(_ i: Int32) -> Double? {
-      sqlite3_column_type(stmt, i) == SQLITE_NULL ? nil : sqlite3_column_double(stmt, i)
-    }
-    while sqlite3_step(stmt) == SQLITE_ROW {
-      guard let status = RunStatus(rawValue: text(2)) else {
-        throw RunStoreError.unknownStatus(path: path, runID: text(0), status: text(2))
+    while true {
+      let status = sqlite3_step(stmt)
+      if status == SQLITE_DONE { return result }
+      guard status == SQLITE_ROW else { throw fail(sql) }
+      let row = (0..<Int32(RunColumn.all.count)).map { i -> ColumnValue in
+        switch sqlite3_column_type(stmt, i) {
+        case SQLITE_NULL: return .null
+        case SQLITE_INTEGER: return .integer(sqlite3_column_int64(stmt, i))
+        case SQLITE_FLOAT: return .real(sqlite3_column_double(stmt, i))
+        default: return .text(sqlite3_column_text(stmt, i).map { String(cString: $0) } ?? "")
+        }
       }
-      result.append(
-        IndexedRun(
-          runID: text(0), experiment: text(1), status: status, valAccuracy: real(3),
-          testAccuracy: real(4), testLoss: real(5),
-          parameters: Int(sqlite3_column_int64(stmt, 6)), seconds: sqlite3_column_double(stmt, 7),
-          startedAt: text(8),
-          seed: sqlite3_column_int64(stmt, 9), configHash: text(10), cacheKey: text(11),
-          directory: text(12)))
+      result.append(try RunColumn.run(from: row, store: path))
     }
-    return result
   }
 }

@@ -65,13 +65,20 @@ public final class ExperimentRunner {
   }
 
   /// Trains `experiment` in a new run folder and writes its report, or, unless `force`, returns
-  /// the finished run that already computed exactly this (same cache key, committed code).
+  /// the finished run that already computed exactly this (same cache key, committed code). A
+  /// sweep `trial` is tagged with its sweep, may be pruned by the sweep's rule, and reuses a
+  /// pruned run of itself as finished.
   @discardableResult
-  public func run(_ experiment: Experiment, force: Bool = false) throws -> RunPaths {
+  public func run(
+    _ experiment: Experiment, force: Bool = false, trial: TrialContext? = nil,
+    runID: String? = nil
+  ) throws -> RunPaths {
     let started = Date()
     reusedCachedRun = false
     if let threads = experiment.training.threads { Parallel.workers = threads }
     try Self.checkPrecision(experiment)
+    // Opened before anything is written: an unreachable index leaves no half-made run folder.
+    let store = try openStore(outputRoot)
     let data = try ExperimentData(experiment)
     let model = try experiment.makeModel()
     var summary = RunSummary(
@@ -82,31 +89,37 @@ public final class ExperimentRunner {
       configHash: experiment.configHash,
       provenance: provenance(of: experiment, datasetChecksums: data.checksums),
       command: startCommand?(experiment))
-    if !force, let cached = try cachedRun(for: summary) {
+    summary.groupHash = experiment.groupHash
+    summary.sweep = trial?.tag
+    if !force,
+      let cached = try cachedRun(
+        for: summary, statuses: trial == nil ? [.completed] : [.completed, .pruned])
+    {
       reusedCachedRun = true
       return cached
     }
-    let (paths, named) = try createRunDirectory(experiment, summary: summary)
+    let (paths, named) = try createRunDirectory(experiment, summary: summary, runID: runID)
     summary = named
-    try openStore(outputRoot).record(summary.indexRow(directory: paths.directory))
+    try store.record(summary.indexRow(directory: paths.directory))
     let optimizer = experiment.training.optimizer.make()
     let state = TrainingState(model: model, optimizer: optimizer)
     try train(
       experiment, data: data, state: state, summary: summary, paths: paths, started: started,
-      bestWeights: nil)
+      bestWeights: nil, trial: trial)
     return paths
   }
 
-  /// Continues an interrupted or lost run from its last checkpoint (its last finished epoch).
+  /// Continues an interrupted or lost run from its last checkpoint (its last finished epoch); a
+  /// sweep `trial` goes on under its sweep's early-termination rule.
   @discardableResult
-  public func resume(_ paths: RunPaths) throws -> RunPaths {
+  public func resume(_ paths: RunPaths, trial: TrialContext? = nil) throws -> RunPaths {
     let started = Date()
     var record = try RunRecord(loading: paths)
     switch record.summary.status {
     case .interrupted, .lost: break
     case .running:
       throw RunError.stillRunning(runID: paths.runID, process: record.heartbeat?.process)
-    case .completed, .failed:
+    case .completed, .failed, .pruned, .queued:
       throw RunError.notResumable(
         "run \(paths.runID) is \(record.summary.status.rawValue); only interrupted and lost runs "
           + "continue")
@@ -149,7 +162,7 @@ public final class ExperimentRunner {
     try train(
       experiment, data: data, state: state, summary: record.summary, paths: paths,
       started: started.addingTimeInterval(-record.summary.totalSeconds),
-      bestWeights: restored.bestWeights)
+      bestWeights: restored.bestWeights, trial: trial)
     return paths
   }
 
@@ -158,7 +171,7 @@ public final class ExperimentRunner {
   private func train(
     _ experiment: Experiment, data: ExperimentData, state: TrainingState, summary: RunSummary,
     paths: RunPaths,
-    started: Date, bestWeights: [String: SafeTensors.Tensor]?
+    started: Date, bestWeights: [String: SafeTensors.Tensor]?, trial: TrialContext? = nil
   ) throws {
     var summary = summary
     let store = try openStore(outputRoot)
@@ -201,11 +214,19 @@ public final class ExperimentRunner {
       try store.record(summary.indexRow(directory: paths.directory))
       try reporter.writeIndex(outputRoot: outputRoot)
     }
+    // After the recorder, so that other trials see this epoch whatever the pruner decides.
+    let pruner = trial.flatMap { context in
+      context.earlyTermination.map {
+        TrialPruner(
+          context: context, rule: $0, outputRoot: outputRoot, experiment: experiment.name)
+      }
+    }
     let trainer = Trainer(
       model: state.model, optimizer: state.optimizer,
       loss: CategoricalCrossEntropy(labelSmoothing: Float(spec.labelSmoothing)),
       batchSize: spec.batchSize, augmentation: spec.augmentation,
-      callbacks: trainingCallbacks + [recorder] + callbacks, seed: experiment.seed)
+      callbacks: trainingCallbacks + [recorder] + (pruner.map { [$0] } ?? []) + callbacks,
+      seed: experiment.seed)
     trainer.isCancelled = isCancelled
     try trainer.fit(
       try ExperimentData.examples(data.train),
@@ -217,6 +238,9 @@ public final class ExperimentRunner {
     case .completed, .earlyStopped: summary.status = .completed
     case .interrupted: summary.status = .interrupted
     case .failed(let reason): (summary.status, summary.failureReason) = (.failed, reason)
+    }
+    if summary.status == .completed, let verdict = pruner?.verdict {
+      (summary.status, summary.pruning) = (.pruned, verdict)
     }
     let log = TrainingLog(epochs: state.history, events: state.events)
     summary.epochsRun = log.epochs.count
@@ -246,10 +270,14 @@ public final class ExperimentRunner {
     try reporter.writeIndex(outputRoot: outputRoot)
   }
 
-  /// The finished run with the same cache key, if the code is committed and its folder is intact.
-  public func cachedRun(for summary: RunSummary) throws -> RunPaths? {
+  /// The finished run with the same cache key, if the code is committed and its folder is intact;
+  /// `statuses` are the ones that count as finished.
+  public func cachedRun(for summary: RunSummary, statuses: [RunStatus] = [.completed]) throws
+    -> RunPaths?
+  {
     guard summary.isReusable else { return nil }
-    return try openStore(outputRoot).runs(status: .completed, cacheKey: summary.cacheKey)
+    let store = try openStore(outputRoot)
+    return try statuses.flatMap { try store.runs(status: $0, cacheKey: summary.cacheKey) }
       .map { RunPaths(directory: $0.directory) }
       .first {
         FileManager.default.fileExists(atPath: $0.weights)
@@ -257,8 +285,9 @@ public final class ExperimentRunner {
       }
   }
 
-  /// What `run` would do for `experiment`: the cached run it would reuse, or nil to train.
-  public func plan(_ experiment: Experiment) throws -> RunPaths? {
+  /// What `run` would do for `experiment`: the cached run it would reuse, or nil to train; a
+  /// sweep trial (`isTrial`) also reuses a pruned run.
+  public func plan(_ experiment: Experiment, isTrial: Bool = false) throws -> RunPaths? {
     let checksums: [String: String]
     switch experiment.dataset.source {
     case .idx(let kind, _): checksums = kind.fileChecksums()
@@ -269,7 +298,7 @@ public final class ExperimentRunner {
       totalSeconds: 0, epochsRun: 0,
       parameters: 0, seed: experiment.seed, configHash: experiment.configHash,
       provenance: provenance(of: experiment, datasetChecksums: checksums))
-    return try cachedRun(for: summary)
+    return try cachedRun(for: summary, statuses: isTrial ? [.completed, .pruned] : [.completed])
   }
 
   /// Index rows matching every given filter, sorted, with the status of each run recorded as
@@ -316,30 +345,47 @@ public final class ExperimentRunner {
         try AtomicFile.removeAbandonedTemporaries(in: directory)
       }
     }
-    let rows = try folders.map {
-      try readJSON(RunSummary.self, from: RunPaths(directory: $0).summary).indexRow(directory: $0)
+    let rows = try folders.map { directory -> IndexedRun in
+      let paths = RunPaths(directory: directory)
+      var summary = try readJSON(RunSummary.self, from: paths.summary)
+      if summary.groupHash == nil {
+        summary.groupHash = try? RunRecord.experiment(of: paths).groupHash
+      }
+      return summary.indexRow(directory: directory)
     }
     try openStore(outputRoot).replaceAll(with: rows)
     try reporter.writeIndex(outputRoot: outputRoot)
     return rows.count
   }
 
-  /// A new run folder holding its definition, heartbeat and summary, which appears whole: it is
-  /// filled under a hidden temporary name and renamed into place, so a kill never leaves a run
-  /// folder without a summary.
-  private func createRunDirectory(
-    _ experiment: Experiment, summary: RunSummary
-  ) throws -> (RunPaths, RunSummary) {
+  /// The UTC time as run ids begin: `yyyyMMdd-HHmmss`.
+  public static func runIDStamp(_ date: Date = Date()) -> String {
     let formatter = DateFormatter()
     formatter.dateFormat = "yyyyMMdd-HHmmss"
     formatter.timeZone = TimeZone(identifier: "UTC")
-    let suffix = String(UInt16.random(in: 0...UInt16.max), radix: 16)
-    let runID =
-      formatter.string(from: Date()) + "-" + String(repeating: "0", count: 4 - suffix.count)
-      + suffix
-    let paths = RunPaths(directory: "\(outputRoot)/runs/\(experiment.name)/\(runID)")
+    return formatter.string(from: date)
+  }
+
+  /// A new run id: the UTC time and four random hex digits.
+  private static func newRunID() -> String {
+    let random = String(UInt16.random(in: 0...UInt16.max), radix: 16)
+    return runIDStamp() + "-" + String(repeating: "0", count: 4 - random.count) + random
+  }
+
+  /// Where run `runID` of `experiment` lives.
+  public func paths(of experiment: Experiment, runID: String) -> RunPaths {
+    RunPaths(directory: "\(outputRoot)/runs/\(experiment.name)/\(runID)")
+  }
+
+  /// The folder of run `runID` (default: a new id) holding its definition, heartbeat and
+  /// summary, which appears whole: it is filled under a hidden temporary name and renamed into
+  /// place, so a kill never leaves a run folder without a summary.
+  private func createRunDirectory(
+    _ experiment: Experiment, summary: RunSummary, runID: String?
+  ) throws -> (RunPaths, RunSummary) {
+    let paths = paths(of: experiment, runID: runID ?? Self.newRunID())
     var summary = summary
-    summary.runID = runID
+    summary.runID = paths.runID
     try Directory.create((paths.directory as NSString).deletingLastPathComponent)
     try AtomicFile.replace(paths.directory) { temporary in
       let staged = RunPaths(directory: temporary)
@@ -349,6 +395,24 @@ public final class ExperimentRunner {
       try AtomicFile.writeJSON(summary, to: staged.summary)
     }
     return (paths, summary)
+  }
+
+  /// The index row of trial `trial` of a sweep submitted to a cluster, as `queued` under the
+  /// run id its task will use (`run(..., runID:)`), before any folder exists.
+  public func queuedRow(_ experiment: Experiment, trial: TrialContext, runID: String) throws
+    -> IndexedRun
+  {
+    var summary = RunSummary(
+      runID: runID, experiment: experiment.name, status: .queued,
+      startedAt: Timestamp.string(Date()), trainingSeconds: 0, totalSeconds: 0, epochsRun: 0,
+      parameters: try experiment.makeModel().parameterCount, seed: experiment.seed,
+      configHash: experiment.configHash, provenance: provenance([:]))
+    summary.groupHash = experiment.groupHash
+    summary.sweep = trial.tag
+    var row = summary.indexRow(directory: paths(of: experiment, runID: runID).directory)
+    // Not a finished computation: nothing may reuse it.
+    row.cacheKey = ""
+    return row
   }
 
   /// Finds a run by folder path, run id, or experiment name (its newest run).

@@ -128,6 +128,13 @@ public struct RunSummary: Codable, Sendable {
   /// The command that started the run, to start it again (nil in runs recorded before it was
   /// kept, and in runs not started from the command line).
   public var command: String?
+  /// The configuration's hash without its seed (`Experiment.groupHash`); nil in runs recorded
+  /// before it existed (the index computes it from config.yaml).
+  public var groupHash: String?
+  /// The sweep this run is a trial of, when it is one.
+  public var sweep: SweepTag?
+  /// Where and why the sweep's early-termination rule stopped this run (status `pruned`).
+  public var pruning: Pruning?
 
   enum CodingKeys: String, CodingKey {
     case runID = "run_id"
@@ -145,7 +152,32 @@ public struct RunSummary: Codable, Sendable {
     case parameters, seed
     case configHash = "config_hash"
     case provenance, command
+    case groupHash = "group_hash"
+    case sweep, pruning
   }
+}
+
+/// What a sweep trial's summary says about its sweep.
+public struct SweepTag: Codable, Sendable, Equatable {
+  /// The swept experiment's name.
+  public var name: String
+  /// The trial's 0-based index in the sweep's trial list.
+  public var trial: Int
+  /// The swept keys and the values this trial set, as `--set` writes them.
+  public var parameters: [String: String]
+
+  /// A tag for trial `trial` of sweep `name` with `parameters`.
+  public init(name: String, trial: Int, parameters: [String: String]) {
+    (self.name, self.trial, self.parameters) = (name, trial, parameters)
+  }
+}
+
+/// Why an early-termination rule stopped a trial.
+public struct Pruning: Codable, Sendable, Equatable {
+  /// The last epoch the trial trained (1-based).
+  public var epoch: Int
+  /// The rule's verdict, with the numbers it compared.
+  public var reason: String
 }
 
 extension RunSummary {
@@ -167,12 +199,18 @@ extension RunSummary {
 
   /// The index row for this run, kept in `directory`.
   func indexRow(directory: String) -> IndexedRun {
-    IndexedRun(
+    let swept = sweep.flatMap { tag -> String? in
+      let encoder = JSONEncoder()
+      encoder.outputFormatting = [.sortedKeys]
+      return (try? encoder.encode(tag.parameters)).map { String(decoding: $0, as: UTF8.self) }
+    }
+    return IndexedRun(
       runID: runID, experiment: experiment, status: status, valAccuracy: bestValAccuracy,
       testAccuracy: testAccuracy,
       testLoss: testLoss, parameters: parameters, seconds: totalSeconds, startedAt: startedAt,
       seed: Int64(bitPattern: seed),
-      configHash: configHash, cacheKey: cacheKey, directory: directory)
+      configHash: configHash, cacheKey: cacheKey, directory: directory, groupHash: groupHash,
+      sweep: sweep?.name, trial: sweep?.trial, sweepParameters: swept)
   }
 }
 

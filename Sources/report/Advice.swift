@@ -1,7 +1,9 @@
 import AtomicFiles
 import ExperimentDefinitions
 import Reports
+import RunStorage
 import Runs
+import Slurm
 
 /// A library error with the command line's advice added.
 struct AdvisedError: Error, CustomStringConvertible {
@@ -43,6 +45,16 @@ enum Advice {
     case RunError.stillRunning(_, let process?) where process.isOnThisMachine:
       return AdvisedError(
         description: "\(error). Wait for it to finish, or stop it first (`kill \(process.pid)`).")
+    case RunStoreError.unreachable:
+      return AdvisedError(
+        description: "\(error)\nCheck --store or $\(OutputOptions.storeVariable), and that the "
+          + "server is running.")
+    case SlurmError.missingCommand:
+      return AdvisedError(
+        description: "\(error). Install Slurm's client (Debian: slurm-client), or leave out "
+          + "--executor slurm to run the trials here.")
+    case ConfigError.tooManyTrials:
+      return AdvisedError(description: "\(error); pass --yes to run them all")
     case let error as ConfigError where "\(error)".hasPrefix(overridePrefix):
       // Overrides come from --set here; the library calls them overrides.
       return AdvisedError(description: "--set " + "\(error)".dropFirst(overridePrefix.count))

@@ -80,4 +80,8 @@ final class GoldenImageTests: XCTestCase {
       ], title: "Model")
     try assertMatchesGolden(diagram, "model_diagram.png")
   }
+
+  func testParallelCoordinates() throws {
+    try assertMatchesGolden(sweepChart(), "parallel_coordinates.png")
+  }
 }

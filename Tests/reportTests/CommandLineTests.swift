@@ -1,17 +1,16 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Runs the built `report` binary the way a user does and checks its output and exit code.
 final class CommandLineTests: XCTestCase {
   private let root = repositoryRoot
 
-  private func report(_ arguments: [String], in directory: String? = nil) throws -> (
-    status: Int32, output: String, error: String
-  ) {
+  private func report(_ arguments: [String], in directory: String? = nil) throws -> ReportResult {
     try runReport(arguments, in: directory ?? root)
   }
 
-  private func scratch() throws -> String { try scratchDirectory(named: name) }
+  private func scratch() throws -> String { try TestSupport.scratch(name) }
 
   func testMissingExperimentListsAvailableOnesAndFails() throws {
     let result = try report(["run", "no_such_experiment", "--output", try scratch()])
@@ -198,5 +197,61 @@ final class CommandLineTests: XCTestCase {
     let wrong = try report(["bench", "--precision", "fp16"])
     XCTAssertNotEqual(wrong.status, 0)
     XCTAssert(wrong.error.contains("fp16"), wrong.error)
+  }
+
+  func testATinySweepRunsTwoTrialsAtOnceThroughChildProcesses() throws {
+    let dir = try scratch()
+    let yaml = """
+      seed: 1
+      dataset: {name: mnist, directory: \(root)/data/mnist, subset: 200, test_subset: 50}
+      model: [{conv2d: {filters: 2, kernel: 3, activation: relu}}, {maxpool: {size: 2}}, flatten, {dense: {units: 10, activation: softmax}}]
+      training: {epochs: 1, batch_size: 50}
+      """
+    try yaml.write(toFile: dir + "/tiny.yaml", atomically: true, encoding: .utf8)
+    let sweep = [
+      "run", dir + "/tiny.yaml", "--output", dir + "/out",
+      "--set", "training.optimizer.learning_rate=0.003,0.001", "--jobs", "2",
+    ]
+    let plan = try report(sweep + ["--plan"])
+    XCTAssertEqual(plan.status, 0, plan.error)
+    XCTAssertEqual(plan.output.split(separator: "\n").count, 2, plan.output)
+    XCTAssert(plan.output.contains("trial 1 of 2 (training.optimizer.learning_rate=0.001"))
+    let result = try report(sweep)
+    XCTAssertEqual(result.status, 0, result.error)
+    XCTAssertEqual(
+      result.output.trimmingCharacters(in: .whitespacesAndNewlines),
+      dir + "/out/sweeps/tiny/index.html")
+    XCTAssert(result.error.contains("[trial 0] "), result.error)
+    XCTAssert(result.error.contains("[trial 1] "), result.error)
+    let listed = try report(["list", "--json", "--output", dir + "/out"])
+    let rows = try XCTUnwrap(
+      try JSONSerialization.jsonObject(with: Data(listed.output.utf8)) as? [[String: Any]])
+    XCTAssertEqual(rows.compactMap { $0["trial"] as? Int }.sorted(), [0, 1])
+    XCTAssertEqual(Set(rows.compactMap { $0["sweep"] as? String }), ["tiny"])
+    XCTAssertEqual(Set(rows.compactMap { $0["group_hash"] as? String }).count, 2)
+    // One trial by index, as a Slurm array task runs it; a trial out of range is an error.
+    let missing = try report([
+      "run", dir + "/tiny.yaml", "--output", dir + "/out",
+      "--set", "training.optimizer.learning_rate=0.003,0.001", "--trial", "2",
+    ])
+    XCTAssertNotEqual(missing.status, 0)
+    XCTAssert(missing.error.contains("sweep tiny has 2 trials (0...1); there is no trial 2"))
+    // Bad input writes nothing.
+    let bad = try report([
+      "run", dir + "/tiny.yaml", "--output", dir + "/bad",
+      "--set", "training.optimizr.learning_rate=0.1,0.2",
+    ])
+    XCTAssertNotEqual(bad.status, 0)
+    XCTAssert(bad.error.contains("unknown key 'optimizr' in training"), bad.error)
+    let huge = try report([
+      "run", dir + "/tiny.yaml", "--output", dir + "/bad",
+      "--set", "training.epochs=" + (1...101).map(String.init).joined(separator: ","),
+      "--set", "training.batch_size=" + (1...100).map(String.init).joined(separator: ","),
+    ])
+    XCTAssertNotEqual(huge.status, 0)
+    XCTAssert(
+      huge.error.contains("the sweep has 10100 trials, more than 10000; pass --yes"),
+      huge.error)
+    XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/bad"))
   }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// `report run` and `report resume` killed with SIGKILL at random moments: whatever the moment,
@@ -97,7 +98,7 @@ final class KillTests: XCTestCase {
     let seed = Self.killSeed
     print("KillTests seed \(seed); replay with REPORT_KILL_SEED=\(seed)")
     var random = SplitMix(state: seed)
-    let dir = try scratchDirectory(named: name)
+    let dir = try scratch(name)
     try Self.digitsCSV().write(toFile: dir + "/digits.csv", atomically: true, encoding: .utf8)
     // Early stopping, a plateau schedule and augmentation: everything a resume must restore.
     let yaml = """

@@ -26,16 +26,21 @@ extension Report {
 
     func run() throws {
       let runner = options.runner()
-      let store = try SQLiteRunStore(outputRoot: options.output)
+      let store = try options.storeLocation().open()
       let groups = try references.map { reference -> (name: String, runs: [RunPaths]) in
-        // An experiment name: its newest completed run for each seed; otherwise one run.
+        // An experiment name: its newest completed run for each configuration (without the
+        // seed) and seed; the report splits the configurations apart. Otherwise one run.
         let completed = try store.runs(experiment: reference, status: .completed)
         if !completed.isEmpty {
-          var bySeed: [Int64: RunPaths] = [:]
-          for row in completed where bySeed[row.seed] == nil {
-            bySeed[row.seed] = RunPaths(directory: row.directory)
+          var newest: [String: IndexedRun] = [:]
+          for row in completed {
+            let paths = RunPaths(directory: row.directory)
+            let group = row.groupHash ?? (try? RunRecord.experiment(of: paths).groupHash) ?? ""
+            let key = "\(group) \(row.seed)"
+            if newest[key] == nil { newest[key] = row }
           }
-          return (reference, bySeed.sorted { $0.key < $1.key }.map(\.value))
+          let rows = newest.values.sorted { ($0.startedAt, $0.seed) < ($1.startedAt, $1.seed) }
+          return (reference, rows.map { RunPaths(directory: $0.directory) })
         }
         let paths = try runner.locate(reference)
         return (reference, [paths])

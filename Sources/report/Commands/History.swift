@@ -26,6 +26,7 @@ extension Report {
     @OptionGroup var options: OutputOptions
 
     func run() throws {
+      let store = try options.storeLocation()
       let runner = options.runner()
       let rows = try runner.indexedRuns(
         experiment: experiment, status: status, sort: sort, descending: !ascending)
@@ -35,16 +36,24 @@ extension Report {
         print(String(decoding: try encoder.encode(rows), as: UTF8.self))
         return
       }
+      // Runs that differ only by seed share a group (the configuration without the seed).
       let table =
-        [["run", "experiment", "status", "val acc", "test acc", "params", "seconds", "started"]]
-        + rows.map {
+        [
           [
-            $0.runID, $0.experiment, $0.status.rawValue, percentText($0.valAccuracy, missing: "-"),
-            percentText($0.testAccuracy, missing: "-"), String($0.parameters),
-            String(format: "%.0f", $0.seconds), $0.startedAt,
+            "run", "experiment", "status", "val acc", "test acc", "params", "seconds", "started",
+            "group", "trial",
+          ]
+        ]
+        + rows.map { row in
+          [
+            row.runID, row.experiment, row.status.rawValue,
+            percentText(row.valAccuracy, missing: "-"), percentText(row.testAccuracy, missing: "-"),
+            String(row.parameters), String(format: "%.0f", row.seconds), row.startedAt,
+            row.groupHash.map { String($0.prefix(8)) } ?? "-",
+            row.trial.map { "\(row.sweep ?? "")#\($0)" } ?? "-",
           ]
         }
-      let widths = (0..<8).map { c in table.map { $0[c].count }.max() ?? 0 }
+      let widths = (0..<table[0].count).map { c in table.map { $0[c].count }.max() ?? 0 }
       for row in table {
         print(
           row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }
@@ -52,7 +61,7 @@ extension Report {
       }
       if rows.isEmpty {
         FileHandle.standardError.write(
-          Data("no runs recorded under \(options.output) (try `report reindex`)\n".utf8))
+          Data("no runs recorded in \(store) (try `report reindex`)\n".utf8))
       }
       let lost = try rows.filter { $0.status == .lost }.map {
         try RunRecord(loading: RunPaths(directory: $0.directory))
@@ -92,7 +101,7 @@ extension Report {
       case .interrupted:
         FileHandle.standardError.write(
           Data("interrupted: continue with `\(RunCommands.resume(paths))`\n".utf8))
-      case .completed, .failed: break
+      case .completed, .failed, .pruned, .queued: break
       }
     }
   }
@@ -101,13 +110,14 @@ extension Report {
   struct Reindex: ParsableCommand {
     static let configuration = CommandConfiguration(
       abstract:
-        "Rebuild the run index (runs.sqlite, index.html) from the run folders, the source of truth."
+        "Rebuild the run index (--store, default runs.sqlite; index.html) from the run folders, "
+        + "the source of truth."
     )
 
     @OptionGroup var options: OutputOptions
 
     func run() throws {
-      print("indexed \(try options.runner().reindex()) runs in \(options.output)/runs.sqlite")
+      print("indexed \(try options.runner().reindex()) runs in \(try options.storeLocation())")
       for paths in try HTMLRunReporter(singleFile: options.singleFile).settleLostRuns(
         outputRoot: options.output)
       {

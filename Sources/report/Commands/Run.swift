@@ -1,6 +1,7 @@
 import ArgumentParser
 import ExperimentDefinitions
 import Foundation
+import NeuralNet
 import Reports
 import Runs
 
@@ -34,18 +35,61 @@ extension Report {
     @Flag(help: "Print what would train and what is cached, and train nothing.")
     var plan = false
 
+    @Option(
+      help: ArgumentHelp(
+        "Run only trial K (0-based) of the sweep (the file's `sweep:` block or --set KEY=a,b,c), "
+          + "as an ordinary run tagged with the sweep and its values."))
+    var trial: Int?
+
+    @Option(
+      help: "Run this many sweep trials at once, as child processes sharing the cores (default: 1)."
+    )
+    var jobs = 1
+
+    @Option(
+      help: ArgumentHelp(
+        "Worker threads for training, not part of the configuration (default: training.threads, "
+          + "else all cores)."))
+    var threads: Int?
+
+    @Flag(help: "Run a sweep of more than 10,000 trials.")
+    var yes = false
+
     @OptionGroup var options: OutputOptions
 
+    @OptionGroup(title: "Executor") var executor: ExecutorOptions
+
     func validate() throws {
+      if executor.runID != nil, trial == nil {
+        throw ValidationError("--run-id names the run of one trial: give --trial too")
+      }
       if let seeds, !(1...100).contains(seeds) {
         throw ValidationError("--seeds must be between 1 and 100")
+      }
+      if let trial, trial < 0 { throw ValidationError("--trial must be 0 or more") }
+      if !(1...256).contains(jobs) { throw ValidationError("--jobs must be between 1 and 256") }
+      if let threads, !(1...256).contains(threads) {
+        throw ValidationError("--threads must be between 1 and 256")
       }
     }
 
     func run() throws {
       let library = ExperimentLibrary(directory: options.experiments)
+      if let threads { Parallel.workers = threads }
+      let comparison = try library.comparison(name)
+      if comparison == nil,
+        let sweep = try library.sweep(name, overrides: overrides, seeds: seeds, allowLarge: yes)
+      {
+        try SweepCommand(sweep: sweep, request: self).run()
+        return
+      }
+      if trial != nil || jobs > 1 || executor.executor != .local || executor.finishArray != nil {
+        throw ValidationError(
+          "\(name) declares no sweep: --trial, --jobs and --executor need a `sweep:` block in its "
+            + "file or a grid such as --set training.epochs=1,2")
+      }
       let runner = plan ? options.runner() : options.trainingRunner()
-      if let comparison = try library.comparison(name) {
+      if let comparison {
         try runComparison(comparison, library: library, runner: runner)
         return
       }
@@ -168,8 +212,9 @@ extension Report {
   }
 }
 
-/// Prints where the report is, and exits non-zero for runs that did not complete.
-private func finish(_ paths: RunPaths) throws {
+/// Prints where the report is, and exits non-zero for runs that did not complete (or were not
+/// pruned by their sweep).
+func finish(_ paths: RunPaths) throws {
   let summary = try RunRecord(loading: paths).summary
   if let accuracy = summary.testAccuracy {
     let line = String(
@@ -178,12 +223,12 @@ private func finish(_ paths: RunPaths) throws {
   }
   print(paths.report)
   switch summary.status {
-  case .completed: return
+  case .completed, .pruned: return
   case .interrupted:
     FileHandle.standardError.write(
       Data("interrupted: continue with `\(RunCommands.resume(paths))`\n".utf8))
     throw ExitCode(130)
-  case .failed, .running, .lost:
+  case .failed, .running, .lost, .queued:
     let reason = summary.failureReason ?? "see the report"
     FileHandle.standardError.write(Data("run \(summary.status.rawValue): \(reason)\n".utf8))
     throw ExitCode.failure

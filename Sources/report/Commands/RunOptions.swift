@@ -1,5 +1,7 @@
 import ArgumentParser
+import Foundation
 import Reports
+import RunStorage
 import Runs
 
 /// Options every command that reads or writes runs shares.
@@ -15,8 +17,39 @@ struct OutputOptions: ParsableArguments {
     help: "Embed figures in report.html so that one file can be mailed (default: link them).")
   var singleFile = false
 
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "The run index: sqlite:PATH or postgresql://user@host:port/database (default: "
+        + "$\(Self.storeVariable), else sqlite:<output>/runs.sqlite).", valueName: "uri"))
+  var store: String?
+
+  /// The environment variable naming the run index when `--store` does not.
+  static let storeVariable = "REPORT_STORE"
+
+  func validate() throws {
+    do {
+      _ = try storeLocation()
+    } catch {
+      throw ValidationError(
+        "\(error) (from \(store == nil ? "$" + Self.storeVariable : "--store"))")
+    }
+  }
+
+  /// The run index: `--store`, else `$REPORT_STORE`, else `runs.sqlite` under `--output`.
+  func storeLocation() throws -> RunStoreLocation {
+    let variable = ProcessInfo.processInfo.environment[Self.storeVariable]
+    guard let uri = store ?? (variable?.isEmpty == false ? variable : nil) else {
+      return .embedded(outputRoot: output)
+    }
+    return try RunStoreLocation(parsing: uri)
+  }
+
   func runner() -> ExperimentRunner {
-    ExperimentRunner(outputRoot: output, reporter: HTMLRunReporter(singleFile: singleFile))
+    let runner = ExperimentRunner(
+      outputRoot: output, reporter: HTMLRunReporter(singleFile: singleFile))
+    runner.openStore = { _ in try storeLocation().open() }
+    return runner
   }
 
   /// A runner that shows progress and stops cleanly on Ctrl-C.

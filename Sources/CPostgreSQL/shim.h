@@ -1,0 +1,2 @@
+// libpq, PostgreSQL's client library (Debian: libpq-dev), for the PostgreSQL run store.
+#include <libpq-fe.h>

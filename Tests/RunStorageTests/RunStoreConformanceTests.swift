@@ -1,0 +1,169 @@
+import Foundation
+import XCTest
+
+@testable import RunStorage
+
+/// One test body, both stores: every `RunStore` behaves the same on SQLite and PostgreSQL.
+final class RunStoreConformanceTests: XCTestCase {
+  /// Set in the environment of the child processes `testEightProcesses...` starts.
+  private static let childStore = "RUN_STORAGE_TEST_CHILD_STORE"
+  private static let childIndex = "RUN_STORAGE_TEST_CHILD_INDEX"
+  private static let runsPerChild = 60
+
+  func testStatusAndSortAreTypedAndFiltered() throws {
+    for location in try freshStores(#function) {
+      let store = try location.open()
+      try store.record(row("a", accuracy: 0.5))
+      try store.record(row("b", status: .failed, accuracy: nil))
+      try store.record(row("c", accuracy: 0.7))
+      XCTAssertEqual(
+        try store.runs(status: .completed).map(\.runID).sorted(), ["a", "c"], "\(location)")
+      XCTAssertEqual(try store.runs(status: .failed).first?.status, .failed, "\(location)")
+      XCTAssertEqual(
+        try store.runs(sort: .testAccuracy, descending: true).map(\.runID), ["c", "a", "b"],
+        "\(location)")
+      XCTAssertEqual(
+        try store.runs(sort: .testAccuracy, descending: false).map(\.runID), ["a", "c", "b"],
+        "\(location)")
+      XCTAssertEqual(
+        try store.runs(sort: .runID, descending: false).map(\.runID), ["a", "b", "c"],
+        "\(location)")
+      XCTAssertEqual(try store.runs(cacheKey: "k-b").map(\.runID), ["b"], "\(location)")
+      XCTAssertEqual(try store.runs(experiment: "y").count, 0, "\(location)")
+    }
+    XCTAssertNil(RunSortColumn(rawValue: "size; DROP TABLE runs"))
+  }
+
+  func testEveryColumnReadsBackAsRecorded() throws {
+    for location in try freshStores(#function) {
+      let store = try location.open()
+      var run = row("it's; DROP TABLE runs; --")
+      run.testLoss = .nan
+      run.valAccuracy = nil
+      run.seed = Int64.max
+      run.seconds = 1e-7
+      run.directory = "/shared/ütf-8 ✓"
+      try store.record(run)
+      let back = try XCTUnwrap(try store.runs().first, "\(location)")
+      // Compared as text: NaN is not equal to itself.
+      XCTAssertEqual(
+        "\(try RunColumn.values(of: back))", "\(try RunColumn.values(of: run))", "\(location)")
+      XCTAssert(back.testLoss?.isNaN == true, "\(location)")
+    }
+  }
+
+  func testRecordingAgainReplacesTheRow() throws {
+    for location in try freshStores(#function) {
+      let store = try location.open()
+      try store.record(row("a", status: .running, accuracy: nil))
+      try store.record(row("a", status: .completed, accuracy: 0.8))
+      let runs = try store.runs()
+      XCTAssertEqual(runs.count, 1, "\(location)")
+      XCTAssertEqual(runs.first?.status, .completed, "\(location)")
+      XCTAssertEqual(runs.first?.testAccuracy, 0.8, "\(location)")
+    }
+  }
+
+  func testReplaceAllLeavesExactlyTheGivenRows() throws {
+    for location in try freshStores(#function) {
+      let store = try location.open()
+      try store.record(row("old"))
+      try store.replaceAll(with: [row("a"), row("b")])
+      XCTAssertEqual(
+        try store.runs(sort: .runID, descending: false).map(\.runID), ["a", "b"], "\(location)")
+      // A second connection sees the same rows: the transaction committed.
+      XCTAssertEqual(try location.open().runs().count, 2, "\(location)")
+    }
+  }
+
+  func testColumnsAreIndexedRunsCodingKeys() throws {
+    var run = row("a")
+    (run.valAccuracy, run.sweep, run.trial, run.sweepParameters) = (0.1, "s", 1, "{}")
+    run.groupHash = "g"
+    let encoded = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(run))
+    let keys = try XCTUnwrap(encoded as? [String: Any]).keys.sorted()
+    XCTAssertEqual(RunColumn.all.map(\.name).sorted(), keys)
+    // A field added to IndexedRun without its column fails here.
+    XCTAssertEqual(Mirror(reflecting: run).children.count, RunColumn.all.count)
+  }
+
+  func testAnOlderTableGainsMissingColumnsOnOpenAndKeepsItsRows() throws {
+    // An index created before sweeps (no group_hash, sweep, trial, sweep_parameters), holding a
+    // run, opens, gains them, and records and reads them; the old row reads them as nil.
+    let added: Set = ["group_hash", "sweep", "trial", "sweep_parameters"]
+    let old = RunColumn.all.filter { !added.contains($0.name) }
+    let oldRow =
+      "INSERT INTO runs (\(old.map(\.name).joined(separator: ", "))) VALUES "
+      + "('old', 'x', 'completed', 0.9, 0.9, 0.1, 1, 1, 't', 1, 'h', 'k', 'd')"
+    for location in try freshStores(#function) {
+      try location.open().replaceAll(with: [])
+      switch location {
+      case .sqlite(let path):
+        let store = try SQLiteRunStore(path: path)
+        try store.execute("DROP TABLE runs")
+        try store.execute(RunColumn.createTable(columns: old, types: SQLiteRunStore.type))
+        try store.execute(oldRow)
+      case .postgreSQL(let server):
+        let connection = try PostgreSQLConnection(server)
+        try connection.execute("DROP TABLE runs")
+        try connection.execute(
+          RunColumn.createTable(columns: old, types: PostgreSQLRunStore.type))
+        try connection.execute(oldRow)
+      }
+      var run = row("new", status: .pruned)
+      (run.groupHash, run.sweep, run.trial, run.sweepParameters) = (
+        "g", "s", 3, #"{"training.epochs":"2"}"#
+      )
+      try location.open().record(run)
+      let rows = try location.open().runs(sort: .runID, descending: false)
+      XCTAssertEqual(rows.map(\.runID), ["new", "old"], "\(location)")
+      XCTAssertEqual(rows.first?.status, .pruned, "\(location)")
+      XCTAssertEqual(rows.first?.trial, 3, "\(location)")
+      XCTAssertEqual(rows.first?.sweepParameters, #"{"training.epochs":"2"}"#, "\(location)")
+      XCTAssertNil(rows.last?.groupHash, "\(location)")
+      XCTAssertNil(rows.last?.trial, "\(location)")
+      XCTAssertEqual(rows.last?.testAccuracy, 0.9, "\(location)")
+    }
+  }
+
+  /// When started as a child by the test below, records runs into the given store; otherwise
+  /// there is nothing to do.
+  func testChildRecordsRunsWhenStartedByTheEightProcessTest() throws {
+    let environment = ProcessInfo.processInfo.environment
+    guard let uri = environment[Self.childStore], let index = environment[Self.childIndex]
+    else { return }
+    let location = try RunStoreLocation(parsing: uri)
+    for j in 0..<Self.runsPerChild {
+      // Opened anew for every run, as `report run` does: schema creation races too.
+      try location.open().record(row("run\(index)-\(j)"))
+    }
+  }
+
+  func testEightProcessesRecordingAtOnceLoseNothing() throws {
+    for location in try freshStores(#function) {
+      let processes = try (0..<8).map { i -> Process in
+        let process = Process()
+        process.executableURL = Bundle.main.executableURL
+        process.arguments = [
+          "RunStorageTests.RunStoreConformanceTests/"
+            + "testChildRecordsRunsWhenStartedByTheEightProcessTest"
+        ]
+        var environment = ProcessInfo.processInfo.environment
+        environment[Self.childStore] = "\(location)"  // no password in tests
+        environment[Self.childIndex] = String(i)
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+      }
+      for process in processes {
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, "a child process failed on \(location)")
+      }
+      let runs = try location.open().runs()
+      XCTAssertEqual(runs.count, 8 * Self.runsPerChild, "\(location)")
+      XCTAssertEqual(Set(runs.map(\.runID)).count, 8 * Self.runsPerChild, "\(location)")
+    }
+  }
+}

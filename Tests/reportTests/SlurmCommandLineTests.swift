@@ -1,0 +1,131 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// `report run NAME --executor slurm` on the one-node test cluster, recording into PostgreSQL.
+final class SlurmCommandLineTests: XCTestCase {
+  /// A two-trial sweep of a tiny model, its data in `dataDirectory`.
+  private func sweepFile(in dir: String, dataDirectory: String = repositoryRoot + "/data/mnist")
+    throws -> String
+  {
+    let yaml = """
+      dataset: {name: mnist, directory: \(dataDirectory), subset: 200, test_subset: 50}
+      model: [flatten, {dense: {units: 10, activation: softmax}}]
+      training: {epochs: 1, batch_size: 50}
+      sweep:
+        method: grid
+        parameters:
+          training.optimizer.learning_rate: [0.001, 0.01]
+        metric: val_accuracy
+      """
+    try write(yaml, to: dir + "/grid.yaml")
+    return dir + "/grid.yaml"
+  }
+
+  private func rows(_ store: String) throws -> [[String: Any]] {
+    let result = try runReport(["list", "--json", "--store", store])
+    XCTAssertEqual(result.status, 0, result.error)
+    return try XCTUnwrap(
+      JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [[String: Any]])
+  }
+
+  /// Waits (at most ten minutes) until `path` exists.
+  private func waitFor(_ path: String) {
+    let deadline = Date().addingTimeInterval(600)
+    while !FileManager.default.fileExists(atPath: path), Date() < deadline { usleep(500_000) }
+  }
+
+  func testASweepRunsThroughSlurmIntoPostgreSQL() throws {
+    _ = try TestServices.slurm()
+    let store = try TestServices.postgreSQLSchema(#function)
+    let dir = try scratch()
+    let out = dir + "/out"
+    let submitted = try runReport(
+      [
+        "run", try sweepFile(in: dir), "--executor", "slurm", "--store", store, "--output", out,
+        "--time-limit", "20", "--array-throttle", "2", "--cpus-per-trial", "1",
+      ], in: dir)
+    XCTAssertEqual(submitted.status, 0, submitted.error)
+    XCTAssert(submitted.error.contains("2 of 2 trials submitted as Slurm array"), submitted.error)
+    let script = try String(
+      contentsOfFile: out + "/sweeps/grid/slurm/trials.sbatch", encoding: .utf8)
+    XCTAssert(script.contains("#SBATCH --array=0,1%2"), script)
+    XCTAssert(script.contains("\"--trial\" \"${SLURM_ARRAY_TASK_ID}\""), script)
+    XCTAssert(script.contains("\"--store\" \"\(store)\""), script)
+    // Every trial is in the store from submission on: queued until its task records it.
+    let early = try rows(store)
+    XCTAssertEqual(early.compactMap { $0["trial"] as? Int }.sorted(), [0, 1])
+    XCTAssert(
+      Set(early.compactMap { $0["status"] as? String }).isSubset(of: [
+        "queued", "running", "completed",
+      ]), "\(early)")
+    waitFor(out + "/sweeps/grid/index.html")
+    let done = try rows(store)
+    XCTAssertEqual(done.count, 2, "\(done)")
+    XCTAssertEqual(done.compactMap { $0["status"] as? String }, ["completed", "completed"])
+    XCTAssertEqual(Set(done.compactMap { $0["sweep"] as? String }), ["grid"])
+    for row in done {
+      let directory = try XCTUnwrap(row["directory"] as? String)
+      XCTAssert(FileManager.default.fileExists(atPath: directory + "/report.html"), directory)
+    }
+  }
+
+  func testTrialsThatNeverStartAreFailedByThePageJob() throws {
+    _ = try TestServices.slurm()
+    let store = try TestServices.postgreSQLSchema(#function)
+    let dir = try scratch()
+    let out = dir + "/out"
+    // Data the nodes cannot read: each task stops before it records its run.
+    let submitted = try runReport(
+      [
+        "run", try sweepFile(in: dir, dataDirectory: dir + "/no-data"), "--executor", "slurm",
+        "--store", store, "--output", out,
+      ], in: dir)
+    XCTAssertEqual(submitted.status, 0, submitted.error)
+    waitFor(out + "/sweeps/grid/index.html")
+    let done = try rows(store)
+    XCTAssertEqual(done.compactMap { $0["status"] as? String }, ["failed", "failed"], "\(done)")
+    let log = try String(contentsOfFile: out + "/sweeps/grid/slurm/page.log", encoding: .utf8)
+    XCTAssert(log.contains("never started: failed"), log)
+  }
+
+  func testBadSubmissionsSayWhyAndLeaveNothingBehind() throws {
+    _ = try TestServices.slurm()
+    let store = try TestServices.postgreSQLSchema(#function)
+    let dir = try scratch()
+    let out = dir + "/out"
+    let sweep = try sweepFile(in: dir)
+    let base = ["run", sweep, "--executor", "slurm", "--output", out]
+    let cases: [(arguments: [String], environment: [String: String], message: String)] = [
+      (
+        base + ["--store", store], ["PATH": "/nonexistent"],
+        "sbatch is not on the PATH (/nonexistent)"
+      ),
+      (
+        base + ["--store", "postgresql://ann@127.0.0.1:1/runs"], [:],
+        "cannot reach the run store postgresql://ann@127.0.0.1:1/runs (host 127.0.0.1, port 1)"
+      ),
+      (
+        base + ["--store", store, "--partition", "no_such_partition"], [:],
+        "Slurm refused `sbatch --parsable --hold \(out)/sweeps/grid/slurm/trials.sbatch`: "
+          + "sbatch: error: invalid partition specified: no_such_partition"
+      ),
+      (
+        base + ["--store", store, "--time-limit", "ten minutes"], [:],
+        "time limit 'ten minutes': expected minutes"
+      ),
+    ]
+    for (arguments, environment, message) in cases {
+      let result = try runReport(arguments, in: dir, environment: environment)
+      XCTAssertNotEqual(result.status, 0, message)
+      XCTAssert(result.error.contains(message), result.error)
+      XCTAssertFalse(
+        FileManager.default.fileExists(atPath: out + "/sweeps"), "a folder was left by: \(message)")
+      XCTAssertEqual(try rows(store).count, 0, "rows were recorded by: \(message)")
+    }
+    let notASweep = try runReport(
+      ["run", "quick", "--executor", "slurm", "--output", out], in: repositoryRoot)
+    XCTAssertNotEqual(notASweep.status, 0)
+    XCTAssert(notASweep.error.contains("quick declares no sweep"), notASweep.error)
+  }
+}

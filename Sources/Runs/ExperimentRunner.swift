@@ -77,10 +77,10 @@ public final class ExperimentRunner {
     reusedCachedRun = false
     if let threads = experiment.training.threads { Parallel.workers = threads }
     try Self.checkPrecision(experiment)
-    // Opened before anything is written: an unreachable index leaves no half-made run folder.
-    let store = try openStore(outputRoot)
     let data = try ExperimentData(experiment)
     let model = try experiment.makeModel()
+    // Opened before anything is written: an unreachable index leaves no half-made run folder.
+    let store = try openStore(outputRoot)
     var summary = RunSummary(
       runID: "", experiment: experiment.name, status: .running,
       startedAt: Timestamp.string(started),

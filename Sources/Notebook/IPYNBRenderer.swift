@@ -53,7 +53,7 @@ public struct IPYNBRenderer: Sendable {
     case .heading(let text):
       return [markdown("## " + Self.escape(text))]
     case .prose(let parts):
-      return [markdown(Self.block(Self.inline(parts)))]
+      return [markdown(Self.block(inline(parts)))]
     case .code(let text, let language):
       let fence = String(repeating: "`", count: max(3, Self.longestRun(of: "`", in: text) + 1))
       let info = language.filter { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "+" }
@@ -66,7 +66,7 @@ public struct IPYNBRenderer: Sendable {
     case .figureRow(let figures):
       return try figures.flatMap { try figure(path: $0.path, caption: $0.caption) }
     case .callout(let parts, let warning):
-      return [markdown("> " + (warning ? "**⚠** " : "") + Self.block(Self.inline(parts)))]
+      return [markdown("> " + (warning ? "**⚠** " : "") + Self.block(inline(parts)))]
     case .progress(let parts, let done, let total):
       let total = max(total, 1)
       let done = min(max(done, 0), total)
@@ -74,7 +74,7 @@ public struct IPYNBRenderer: Sendable {
       let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: 20 - filled)
       return [
         markdown(
-          Self.block(Self.inline(parts)) + " `\(bar)` \(done)/\(total) (\(done * 100 / total)%)")
+          Self.block(inline(parts)) + " `\(bar)` \(done)/\(total) (\(done * 100 / total)%)")
       ]
     }
   }
@@ -153,15 +153,24 @@ public struct IPYNBRenderer: Sendable {
     return trimmed
   }
 
-  static func inline(_ parts: [Inline]) -> String {
+  func inline(_ parts: [Inline]) -> String {
     parts.map { part in
       switch part {
-      case .text(let s): return escape(s)
-      case .strong(let s): return emphasised(s, marker: "**")
-      case .code(let s): return codeSpan(s)
-      case .link(let s, let href): return "[\(escape(s))](\(destination(href)))"
+      case .text(let s): return Self.escape(s)
+      case .strong(let s): return Self.emphasised(s, marker: "**")
+      case .code(let s): return Self.codeSpan(s)
+      case .link(let s, let href): return "[\(Self.escape(s))](\(Self.destination(target(href))))"
       }
     }.joined()
+  }
+
+  /// `href`, or the notebook beside it when it names an HTML page that also exists as a
+  /// notebook (a run report written with `--format ipynb`), which Jupyter opens as one.
+  private func target(_ href: String) -> String {
+    guard !href.contains(":"), href.hasSuffix(".html") else { return href }
+    let notebook = String(href.dropLast(".html".count)) + ".ipynb"
+    let full = notebook.hasPrefix("/") ? notebook : "\(baseDirectory)/\(notebook)"
+    return FileManager.default.fileExists(atPath: full) ? notebook : href
   }
 
   /// `text` between `marker`s; surrounding blanks stay outside, where they do not stop the

@@ -94,6 +94,24 @@ final class IPYNBRendererTests: XCTestCase {
       try source(all[1]), "run ``a`b`` is  **best** [its \\[report\\]](../runs/a%20b/report.html)")
   }
 
+  func testLinksToPagesThatAlsoExistAsNotebooksPointToTheNotebooks() throws {
+    let dir = try figureDirectory()
+    try Data().write(to: URL(fileURLWithPath: dir + "/figures/both.ipynb"))
+    let all = try cells(
+      document(
+        Notebook(
+          title: "t",
+          cells: [
+            .prose([
+              .link("a", href: "figures/both.html"), .link("b", href: "figures/html-only.html"),
+              .link("c", href: "https://example.org/both.html"),
+            ])
+          ]), in: dir))
+    XCTAssertEqual(
+      try source(all[1]),
+      "[a](figures/both.ipynb)[b](figures/html-only.html)[c](https://example.org/both.html)")
+  }
+
   func testConfigurationIsAFencedBlockLongerThanAnyBacktickRunInIt() throws {
     let yaml = "a: 1\nb: \"```\"\n"
     let all = try cells(document(Notebook(title: "t", cells: [.code(yaml, language: "yaml")])))

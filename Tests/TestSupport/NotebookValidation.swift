@@ -26,8 +26,19 @@ public func notebookValidationError(_ path: String, python: String) throws -> St
   let err = Pipe()
   process.standardError = err
   process.standardOutput = err
-  try process.run()
+  do {
+    try process.run()
+  } catch {
+    throw ValidatorUnavailable(
+      description: "\(python) (from $\(notebookPythonVariable) or .venv-tests) cannot run: \(error)"
+    )
+  }
   let message = err.fileHandleForReading.readDataToEndOfFile()
   process.waitUntilExit()
   return process.terminationStatus == 0 ? nil : String(decoding: message, as: UTF8.self)
+}
+
+/// The Python meant to validate notebooks could not be started.
+public struct ValidatorUnavailable: Error, CustomStringConvertible {
+  public let description: String
 }

@@ -65,7 +65,9 @@ let package = Package(
       name: "RunsTests", dependencies: ["Runs", "Reports", "Plots", "Datasets", "TestSupport"]),
     .testTarget(
       name: "ReportsTests",
-      dependencies: ["Reports", "Runs", "RunStorage", "Plots", "Datasets", "TestSupport"]),
+      dependencies: [
+        "Reports", "Runs", "RunStorage", "Plots", "Datasets", "Notebook", "TestSupport",
+      ]),
     .testTarget(name: "SlurmTests", dependencies: ["Slurm", "TestSupport"]),
     .testTarget(name: "reportTests", dependencies: ["report", "TestSupport"]),
   ]

@@ -16,6 +16,7 @@ packages=(
   munge                # Slurm's authentication daemon (scripts/services.sh starts its own)
   dataset-fashion-mnist  # Fashion-MNIST under /usr/share/datasets/fashion-mnist
   time                 # GNU time: peak memory in scripts/compare-with-anchors.sh
+  python3-venv         # the venv below: nbformat validates the Jupyter notebooks (--format ipynb)
 )
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -28,3 +29,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 echo "setup: system packages ready (${#packages[@]} checked, ${#missing[@]} installed)"
+# Jupyter's own validator, which the tests run on the notebooks `--format ipynb` writes; .ci/run
+# points REPORT_TEST_PYTHON at this venv.
+venv="$(cd "$(dirname "$0")/.." && pwd)/.venv-tests"
+if ! "$venv/bin/python" -c "import nbformat" 2>/dev/null; then
+  /usr/bin/python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check "nbformat>=5.10,<6"
+fi
+echo "setup: nbformat ready in $venv"

@@ -23,15 +23,22 @@ public struct ComparisonReport {
   let groups: [(name: String, runs: [RunPaths])]
   /// Embeds the figures in the page, so that one file can be mailed; links them otherwise.
   public var singleFile: Bool
+  /// Which files the page is written as.
+  public var format: PageFormat
 
   /// A comparison of `groups`, each an experiment name with its runs.
-  public init(title: String, groups: [(name: String, runs: [RunPaths])], singleFile: Bool = false) {
+  public init(
+    title: String, groups: [(name: String, runs: [RunPaths])], singleFile: Bool = false,
+    format: PageFormat = .html
+  ) {
     self.title = title
     self.groups = groups
     self.singleFile = singleFile
+    self.format = format
   }
 
-  /// Writes the page and its figures into `directory`; returns the page's path.
+  /// Writes the page and its figures into `directory`; returns the page's path (the notebook's
+  /// when only it is written).
   @discardableResult
   public func write(to directory: String) throws -> String {
     // A name whose runs differ in more than the seed becomes one group per configuration:
@@ -60,12 +67,9 @@ public struct ComparisonReport {
     cells += try curvesSection(loaded, directory)
     cells += configDiff(loaded)
     cells += try confusionSection(loaded, directory)
-    let page = directory + "/index.html"
-    try AtomicFile.write(
-      try HTMLRenderer(embedImages: singleFile, baseDirectory: directory).render(
-        Notebook(title: title, subtitle: loaded.map(\.name).joined(separator: " vs "), cells: cells)
-      ), to: page)
-    return page
+    return try PageWriter(format: format, singleFile: singleFile).write(
+      Notebook(title: title, subtitle: loaded.map(\.name).joined(separator: " vs "), cells: cells),
+      page: directory + "/index.html")
   }
 
   private func metricsSection(_ groups: [Group]) -> [Cell] {

@@ -1,17 +1,21 @@
-import AtomicFiles
 import ExperimentDefinitions
 import Foundation
 import NeuralNet
 import Notebook
 import Runs
 
-/// Writes a run's figures and notebook-style `report.html`, and `index.html` listing every run.
+/// Writes a run's figures and notebook-style `report.html` (and or `report.ipynb`), and
+/// `index.html` listing every run.
 public struct HTMLRunReporter: RunReporter {
   /// Embed figures in report.html so it is one mailable file.
   public var singleFile: Bool
+  /// Which files the report is written as.
+  public var format: PageFormat
 
   /// A reporter that links figures, or embeds them when `singleFile`.
-  public init(singleFile: Bool = false) { self.singleFile = singleFile }
+  public init(singleFile: Bool = false, format: PageFormat = .html) {
+    (self.singleFile, self.format) = (singleFile, format)
+  }
 
   public func writeReport(
     for run: RunRecord, evaluation: Evaluation?, data: ExperimentData, model: Sequential
@@ -26,9 +30,8 @@ public struct HTMLRunReporter: RunReporter {
       heartbeat: run.heartbeat, log: run.log, evaluation: evaluation,
       data: data,
       model: model.summary, trainableParameters: model.trainableParameterCount, figures: figures)
-    let html = try HTMLRenderer(embedImages: singleFile, baseDirectory: run.paths.directory)
-      .render(report.notebook())
-    try AtomicFile.write(html, to: run.paths.report)
+    try PageWriter(format: format, singleFile: singleFile).write(
+      report.notebook(), page: run.paths.report)
   }
 
   public func writeIndex(outputRoot: String) throws {

@@ -17,9 +17,13 @@ public struct PaperReproduction {
   let paths: RunPaths
   /// The paper's recipe (`experiments/paper.yaml`), to say where the run departs from it.
   let paper: Experiment
+  /// Which files the page is written as.
+  public var format: PageFormat
 
   /// The reproduction from the run at `paths`, measured against the `paper` recipe.
-  public init(run paths: RunPaths, paper: Experiment) { (self.paths, self.paper) = (paths, paper) }
+  public init(run paths: RunPaths, paper: Experiment, format: PageFormat = .html) {
+    (self.paths, self.paper, self.format) = (paths, paper, format)
+  }
 
   /// Settings that do not change the recipe: names, prose, seeds, threads, report layout.
   private static let incidentalKeys: Set<String> = [
@@ -36,7 +40,8 @@ public struct PaperReproduction {
     }.sorted().map { [$0, ours[$0] ?? "–", theirs[$0] ?? "–"] }
   }
 
-  /// Writes everything into `directory`; returns the page's path.
+  /// Writes everything into `directory`; returns the page's path (the notebook's when only it
+  /// is written).
   @discardableResult
   public func write(to directory: String) throws -> String {
     let record = try RunRecord(loading: paths)
@@ -85,14 +90,11 @@ public struct PaperReproduction {
         "the \(data.test.count.withThousandsSeparators) official MNIST test images (Kaggle's "
         + "test.csv is not shipped; `report submit RUN test.csv` writes one for it)"
     }
-    let page = directory + "/index.html"
-    try AtomicFile.write(
-      try HTMLRenderer().render(
-        notebook(
-          summary: summary, log: log, evaluation: evaluation, submissionNote: submissionNote,
-          departures: departures(of: experiment))
-      ), to: page)
-    return page
+    return try PageWriter(format: format).write(
+      notebook(
+        summary: summary, log: log, evaluation: evaluation, submissionNote: submissionNote,
+        departures: departures(of: experiment)),
+      page: directory + "/index.html")
   }
 
   private func notebook(

@@ -14,10 +14,15 @@ public struct SweepReport {
   public let outputRoot: String
   /// Embeds the figures in the page, so that one file can be mailed; links them otherwise.
   public var singleFile: Bool
+  /// Which files the page is written as.
+  public var format: PageFormat
 
   /// The page of `sweep`, whose trials' runs are under `outputRoot`.
-  public init(sweep: Sweep, outputRoot: String, singleFile: Bool = false) {
+  public init(
+    sweep: Sweep, outputRoot: String, singleFile: Bool = false, format: PageFormat = .html
+  ) {
     (self.sweep, self.outputRoot, self.singleFile) = (sweep, outputRoot, singleFile)
+    self.format = format
   }
 
   /// One trial and its newest run, if it has one.
@@ -40,7 +45,8 @@ public struct SweepReport {
   /// Where the page goes: `<output>/sweeps/<name>`.
   public var directory: String { "\(outputRoot)/sweeps/\(sweep.base.name)" }
 
-  /// Writes the page and its figures; returns the page's path.
+  /// Writes the page and its figures; returns the page's path (the notebook's when only it is
+  /// written).
   @discardableResult
   public func write() throws -> String {
     let trials = try collect()
@@ -66,14 +72,11 @@ public struct SweepReport {
     cells += try figuresSection(trials)
     cells += prunedSection(pruned)
     cells += trialsSection(trials)
-    let page = directory + "/index.html"
-    try AtomicFile.write(
-      try HTMLRenderer(embedImages: singleFile, baseDirectory: directory).render(
-        Notebook(
-          title: "Sweep: \(sweep.base.name)",
-          subtitle: sweep.parameters.map(\.key).joined(separator: ", "), cells: cells)),
-      to: page)
-    return page
+    return try PageWriter(format: format, singleFile: singleFile).write(
+      Notebook(
+        title: "Sweep: \(sweep.base.name)",
+        subtitle: sweep.parameters.map(\.key).joined(separator: ", "), cells: cells),
+      page: directory + "/index.html")
   }
 
   private var terminationProse: [Inline] {

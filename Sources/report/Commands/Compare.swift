@@ -56,7 +56,7 @@ extension Report {
       print(
         try ComparisonReport(
           title: "Comparison: " + references.joined(separator: ", "), groups: groups,
-          singleFile: options.singleFile
+          singleFile: options.singleFile, format: options.format
         ).write(to: options.output + "/compare/" + name))
     }
   }

@@ -38,7 +38,9 @@ extension Report {
               .utf8))
         paths = try runner.run(paper)
       }
-      print(try PaperReproduction(run: paths, paper: paper).write(to: options.output + "/paper"))
+      print(
+        try PaperReproduction(run: paths, paper: paper, format: options.format).write(
+          to: options.output + "/paper"))
     }
   }
 

@@ -114,7 +114,7 @@ extension Report {
               ("reusing finished run \(paths.runID): same configuration, data and commit (--force "
                 + "trains again)\n").utf8))
         }
-        try finish(paths)
+        try finish(paths, pages: options.pages)
       }
       if variants.count > 1 {
         FileHandle.standardError.write(
@@ -147,7 +147,7 @@ extension Report {
       }
       let page = try ComparisonReport(
         title: comparison.title, groups: comparison.experiments.map { ($0, groups[$0] ?? []) },
-        singleFile: options.singleFile
+        singleFile: options.singleFile, format: options.format
       ).write(to: options.output + "/compare/" + comparison.name)
       print(page)
     }
@@ -160,7 +160,7 @@ extension Report {
         if multipleSeeds { words += ["--set", "seed=\(experiment.seed)", "--seeds", "1"] }
         if options.output != "output" { words += ["--output", options.output] }
         if options.experiments != "experiments" { words += ["--experiments", options.experiments] }
-        if options.singleFile { words.append("--single-file") }
+        words += options.pageArguments
         return RunCommands.shellJoined(words)
       }
     }
@@ -191,7 +191,7 @@ extension Report {
     func run() throws {
       let runner = options.trainingRunner()
       let paths = try runner.resume(try target.paths(in: runner))
-      try finish(paths)
+      try finish(paths, pages: options.pages)
     }
   }
 
@@ -206,22 +206,23 @@ extension Report {
 
     func run() throws {
       let paths = try target.paths(in: options.runner())
-      try HTMLRunReporter(singleFile: options.singleFile).render(try RunRecord(loading: paths))
-      print(paths.report)
+      try HTMLRunReporter(singleFile: options.singleFile, format: options.format).render(
+        try RunRecord(loading: paths))
+      print(options.pages.mainPath(forPage: paths.report))
     }
   }
 }
 
-/// Prints where the report is, and exits non-zero for runs that did not complete (or were not
-/// pruned by their sweep).
-func finish(_ paths: RunPaths) throws {
+/// Prints where the report is (as `pages` writes it), and exits non-zero for runs that did not
+/// complete (or were not pruned by their sweep).
+func finish(_ paths: RunPaths, pages: PageWriter) throws {
   let summary = try RunRecord(loading: paths).summary
   if let accuracy = summary.testAccuracy {
     let line = String(
       format: "test accuracy %.2f%%, status %@\n", accuracy * 100, summary.status.rawValue)
     FileHandle.standardError.write(Data(line.utf8))
   }
-  print(paths.report)
+  print(pages.mainPath(forPage: paths.report))
   switch summary.status {
   case .completed, .pruned: return
   case .interrupted:

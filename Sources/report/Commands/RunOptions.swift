@@ -4,6 +4,8 @@ import Reports
 import RunStorage
 import Runs
 
+extension PageFormat: ExpressibleByArgument {}
+
 /// Options every command that reads or writes runs shares.
 struct OutputOptions: ParsableArguments {
   @Option(name: .long, help: "Where runs and reports go (default: output).")
@@ -16,6 +18,21 @@ struct OutputOptions: ParsableArguments {
     name: .long,
     help: "Embed figures in report.html so that one file can be mailed (default: link them).")
   var singleFile = false
+
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "Write reports and pages as html, as a Jupyter notebook beside it (ipynb: report.ipynb, "
+        + "figures embedded), or both (default: html).", valueName: "html|ipynb|both"))
+  var format = PageFormat.html
+
+  /// Writes pages in the formats `--format` and `--single-file` ask for.
+  var pages: PageWriter { PageWriter(format: format, singleFile: singleFile) }
+
+  /// The arguments that give another `report` process the same `--single-file` and `--format`.
+  var pageArguments: [String] {
+    (singleFile ? ["--single-file"] : []) + (format == .html ? [] : ["--format", format.rawValue])
+  }
 
   @Option(
     name: .long,
@@ -47,7 +64,7 @@ struct OutputOptions: ParsableArguments {
 
   func runner() -> ExperimentRunner {
     let runner = ExperimentRunner(
-      outputRoot: output, reporter: HTMLRunReporter(singleFile: singleFile))
+      outputRoot: output, reporter: HTMLRunReporter(singleFile: singleFile, format: format))
     runner.openStore = { _ in try storeLocation().open() }
     return runner
   }

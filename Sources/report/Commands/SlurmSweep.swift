@@ -102,7 +102,8 @@ struct SlurmSweep {
     let runner = request.options.runner()
     let pending = try SweepCommand(sweep: sweep, request: request).pendingTrials(runner: runner)
     let page = SweepReport(
-      sweep: sweep, outputRoot: request.options.output, singleFile: request.options.singleFile)
+      sweep: sweep, outputRoot: request.options.output, singleFile: request.options.singleFile,
+      format: request.options.format)
     let directory = page.directory
     guard !pending.isEmpty else {
       say("sweep \(name): every trial is finished; nothing to submit")
@@ -184,7 +185,8 @@ struct SlurmSweep {
     }
     print(
       try SweepReport(
-        sweep: sweep, outputRoot: request.options.output, singleFile: request.options.singleFile
+        sweep: sweep, outputRoot: request.options.output, singleFile: request.options.singleFile,
+        format: request.options.format
       ).write())
   }
 }

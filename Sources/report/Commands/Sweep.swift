@@ -66,7 +66,7 @@ struct SweepCommand {
       say(
         "continuing \(name) " + (try describe(index))
           + " from run \(stopped.paths.runID), epoch \(stopped.log.epochs.count)")
-      try finish(try runner.resume(stopped.paths, trial: context))
+      try finish(try runner.resume(stopped.paths, trial: context), pages: request.options.pages)
       return
     }
     say("training \(name) " + (try describe(index)))
@@ -75,7 +75,7 @@ struct SweepCommand {
     if runner.reusedCachedRun {
       say("reusing finished run \(paths.runID) (--force trains again)")
     }
-    try finish(paths)
+    try finish(paths, pages: request.options.pages)
   }
 
   /// The trials not finished yet (all of them with `--force`).
@@ -100,7 +100,8 @@ struct SweepCommand {
       failed = try TrialProcesses(request: request, threads: threadsPerTrial).run(pending)
     }
     let page = try SweepReport(
-      sweep: sweep, outputRoot: request.options.output, singleFile: request.options.singleFile
+      sweep: sweep, outputRoot: request.options.output, singleFile: request.options.singleFile,
+      format: request.options.format
     ).write()
     print(page)
     guard failed.isEmpty else {
@@ -155,7 +156,7 @@ struct TrialProcesses {
     if request.yes { arguments.append("--yes") }
     arguments += ["--output", request.options.output, "--experiments", request.options.experiments]
     if let store { arguments += ["--store", store] }
-    if request.options.singleFile { arguments.append("--single-file") }
+    arguments += request.options.pageArguments
     return arguments
   }
 

@@ -7,7 +7,7 @@ import PackageDescription
 
 /// SwiftPM names a path dependency after its folder: wherever the repository was cloned.
 let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-  .deletingLastPathComponent().lastPathComponent
+  .deletingLastPathComponent().lastPathComponent.lowercased()
 let readers = Target.Dependency.product(name: "ReportReaders", package: repository)
 
 /// One executable per reader; each defines `LLVMFuzzerTestOneInput` and libFuzzer supplies `main`.

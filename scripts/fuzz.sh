@@ -19,8 +19,13 @@ targets=("$@")
 swift build -c release --package-path Fuzzing -Xswiftc -sanitize=fuzzer,address
 bin="$(swift build -c release --package-path Fuzzing --show-bin-path)"
 
-work="${FUZZ_WORK:-$(mktemp -d)}"
-trap 'rm -rf "$work"' EXIT
+# FUZZ_WORK keeps the logs and grown corpora in a directory of your choosing.
+if [ -n "${FUZZ_WORK:-}" ]; then
+  work="$FUZZ_WORK"
+else
+  work="$(mktemp -d)"
+  trap 'rm -rf "$work"' EXIT
+fi
 mkdir -p Fuzzing/Findings
 failed=()
 for t in "${targets[@]}"; do

@@ -77,10 +77,9 @@ public enum SafeTensors {
           "tensor '\(name)' is \(dtype); only F32 is supported")
       }
       // The shape comes from the file: its product is only taken once it is known to fit.
-      guard let count = elementCount(shape), count <= body.count / 4 else {
+      guard let count = elementCount(shape), count <= Int.max / 4 else {
         throw NeuralNetError.malformedSafeTensors(
-          "tensor '\(name)' has shape \(shape): sizes must be 0 or more and their values fit in "
-            + "the \(body.count) data bytes")
+          "tensor '\(name)' has shape \(shape): sizes must be 0 or more, with a product below 2^61")
       }
       let (begin, end) = (offsets[0], offsets[1])
       guard begin >= 0, end >= begin, end <= body.count, end - begin == 4 * count

@@ -6,8 +6,8 @@ let package = Package(
   platforms: [.macOS(.v13)],
   products: [
     .executable(name: "report", targets: ["report"]),
-    // The readers of outside data, for the fuzz targets in Fuzzing/ (a package of its own, built only
-    // by scripts/fuzz.sh with the fuzzer runtime).
+    // The readers of outside data, for the fuzz targets in Fuzzing/ (a package of its own,
+    // built only by scripts/fuzz.sh with the fuzzer runtime).
     .library(
       name: "ReportReaders",
       targets: ["Datasets", "NeuralNet", "ExperimentDefinitions", "Runs", "Reports"]),

@@ -5,7 +5,12 @@ let package = Package(
   name: "report",
   platforms: [.macOS(.v13)],
   products: [
-    .executable(name: "report", targets: ["report"])
+    .executable(name: "report", targets: ["report"]),
+    // The readers of outside data, for the fuzz targets in Fuzzing/ (a package of its own,
+    // built only by scripts/fuzz.sh with the fuzzer runtime).
+    .library(
+      name: "ReportReaders",
+      targets: ["Datasets", "NeuralNet", "ExperimentDefinitions", "Runs", "Reports"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

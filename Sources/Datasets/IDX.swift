@@ -49,8 +49,19 @@ public enum IDX {
       let at = content.startIndex + 4 + 4 * d
       return content[at..<(at + 4)].reduce(0) { $0 << 8 | Int($1) }
     }
-    let expected = dimensions.reduce(1, *)
     let actual = content.count - headerSize
+    // A header can claim up to 255 dimensions of 2^32 - 1: their product must not overflow.
+    var expected = dimensions.contains(0) ? 0 : 1
+    for d in dimensions where expected > 0 {
+      let (product, overflow) = expected.multipliedReportingOverflow(by: d)
+      guard !overflow else {
+        throw DatasetError.malformedIDX(
+          path: path,
+          reason: "dimensions \(dimensions) need more data bytes than any file holds, the file "
+            + "has \(actual)")
+      }
+      expected = product
+    }
     guard actual == expected else {
       throw DatasetError.malformedIDX(
         path: path,

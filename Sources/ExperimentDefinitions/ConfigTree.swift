@@ -53,7 +53,7 @@ public indirect enum ConfigTree: Equatable, Sendable {
     let location = at(node.mark)
     switch node {
     case .scalar(let scalar):
-      if scalar.style == .plain, ["", "~", "null", "Null", "NULL"].contains(scalar.string) {
+      if scalar.style == .plain, nullWords.contains(scalar.string) {
         return .null(location)
       }
       return .scalar(scalar.string, location)
@@ -148,6 +148,9 @@ public indirect enum ConfigTree: Equatable, Sendable {
     }
   }
 
+  /// The plain scalars YAML reads as null.
+  private static let nullWords: Set = ["", "~", "null", "Null", "NULL"]
+
   /// A mapping of plain values (or an empty one): printable on one line.
   var isFlat: Bool {
     switch self {
@@ -169,9 +172,11 @@ public indirect enum ConfigTree: Equatable, Sendable {
   }
 
   private static func quoted(_ s: String) -> String {
+    // Plain only where YAML reads the text back as this same string: not the null words `parse`
+    // turns into null, and not "-" or "- ...", which start a list.
     let plain =
       s.range(of: #"^[A-Za-z0-9_./+-][A-Za-z0-9_ ./+()-]*$"#, options: .regularExpression) != nil
-      && !s.hasSuffix(" ")
+      && !s.hasSuffix(" ") && !nullWords.contains(s) && s != "-" && !s.hasPrefix("- ")
     guard !plain else { return s }
     return "\""
       + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")

@@ -76,18 +76,35 @@ public enum SafeTensors {
         throw NeuralNetError.malformedSafeTensors(
           "tensor '\(name)' is \(dtype); only F32 is supported")
       }
+      // The shape comes from the file: its product is only taken once it is known to fit.
+      guard let count = elementCount(shape), count <= Int.max / 4 else {
+        throw NeuralNetError.malformedSafeTensors(
+          "tensor '\(name)' has shape \(shape): sizes must be 0 or more, with a product below 2^61")
+      }
       let (begin, end) = (offsets[0], offsets[1])
-      guard begin >= 0, end >= begin, end <= body.count, end - begin == 4 * shape.elementCount
+      guard begin >= 0, end >= begin, end <= body.count, end - begin == 4 * count
       else {
         throw NeuralNetError.malformedSafeTensors(
           "tensor '\(name)' has offsets \(offsets) for shape \(shape) in \(body.count) data bytes")
       }
-      var values = [Float](repeating: 0, count: shape.elementCount)
+      var values = [Float](repeating: 0, count: count)
       values.withUnsafeMutableBytes { target in
         _ = body[(body.startIndex + begin)..<(body.startIndex + end)].copyBytes(to: target)
       }
       tensors[name] = (shape, values)
     }
     return (tensors, metadata)
+  }
+
+  /// The number of values of `shape`, nil when a dimension is negative or the product overflows.
+  private static func elementCount(_ shape: [Int]) -> Int? {
+    var count = 1
+    for dimension in shape {
+      guard dimension >= 0 else { return nil }
+      let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+      guard !overflow else { return nil }
+      count = product
+    }
+    return count
   }
 }

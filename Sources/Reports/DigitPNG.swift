@@ -9,6 +9,7 @@ extension TrainedModel {
     guard FileManager.default.fileExists(atPath: path) else {
       throw DatasetError.missingFile(path: path, hint: "Give the path of a PNG image of one digit.")
     }
+    try checkPNGSize(path)
     let image: RasterImage
     do {
       image = try RasterImage(pngPath: path)
@@ -27,5 +28,31 @@ extension TrainedModel {
     }
     return try DigitImage.mnistStyle(
       grey: grey, width: image.width, height: image.height, source: path)
+  }
+
+  /// The most pixels a digit picture may have: a 16-megapixel photo. A PNG's header can claim
+  /// 2^31 - 1 pixels a side in a few bytes, and every pixel costs memory and time here.
+  static let maximumPNGPixels: UInt64 = 1 << 24
+
+  /// Throws when the PNG's header (IHDR, right after the 8-byte signature) declares more pixels
+  /// than `maximumPNGPixels`, before anything is decoded. Files that are not PNGs pass on to
+  /// Cairo, which rejects them.
+  private static func checkPNGSize(_ path: String) throws {
+    guard let file = FileHandle(forReadingAtPath: path) else { return }
+    defer { try? file.close() }
+    let header = [UInt8]((try? file.read(upToCount: 24)) ?? Data())
+    guard header.count == 24, header[0...7] == [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a],
+      header[12...15] == [0x49, 0x48, 0x44, 0x52]
+    else { return }
+    // Each side is a 32-bit number, so their product always fits in 64 bits.
+    let width = header[16..<20].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+    let height = header[20..<24].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+    guard width * height <= maximumPNGPixels else {
+      throw DatasetError.unreadable(
+        path: path,
+        reason:
+          "the image is \(width)x\(height) pixels, more than the \(maximumPNGPixels) a digit "
+          + "picture may have")
+    }
   }
 }

@@ -38,6 +38,18 @@ public enum RunError: Error, CustomStringConvertible, Equatable {
   }
 }
 
+extension RunError {
+  /// Runs `read`, which decodes the run file at `path`, turning the engine's errors about its
+  /// content (which know no file) into `corruptRecord` errors naming it.
+  static func naming<T>(_ path: String, _ read: () throws -> T) throws -> T {
+    do {
+      return try read()
+    } catch let error as NeuralNetError {
+      throw RunError.corruptRecord(path: path, reason: error.description)
+    }
+  }
+}
+
 /// The paths of everything a run leaves in its folder.
 public struct RunPaths: Sendable {
   /// output/runs/<experiment>/<run-id>

@@ -64,7 +64,7 @@ public struct RunRecord {
   /// The test evaluation the run recorded in predictions.csv, nil when it recorded none.
   public func evaluation() throws -> Evaluation? {
     guard FileManager.default.fileExists(atPath: paths.predictions) else { return nil }
-    let recorded = try PredictionsFile.read(paths.predictions)
+    let recorded = try PredictionsFile.read(paths.predictions, classCount: classNames.count)
     return Evaluation(
       probabilities: recorded.probabilities, labels: recorded.labels,
       classCount: recorded.classCount, loss: experiment.training.loss)
@@ -80,7 +80,9 @@ public struct RunRecord {
         path: paths.weights, reason: "no final weights: the run did not finish")
     }
     let model = try makeModel()
-    try model.load(weights: try SafeTensors.decode(data).tensors)
+    try RunError.naming(paths.weights) {
+      try model.load(weights: try SafeTensors.decode(data).tensors)
+    }
     return model
   }
 

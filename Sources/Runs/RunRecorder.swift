@@ -104,15 +104,17 @@ enum Checkpoint {
       throw RunError.noCheckpoint(
         runID: paths.runID, experiment: summary.experiment, command: summary.command)
     }
-    let (tensors, metadata) = try SafeTensors.decode(data)
+    let (tensors, metadata) = try RunError.naming(path) { try SafeTensors.decode(data) }
     func group(_ prefix: String) -> [String: SafeTensors.Tensor] {
       Dictionary(
         uniqueKeysWithValues: tensors.filter { $0.key.hasPrefix(prefix) }.map {
           (String($0.key.dropFirst(prefix.count)), $0.value)
         })
     }
-    try model.load(weights: group("model/"))
-    try optimizer.importState(group("optimizer/").mapValues(\.values))
+    try RunError.naming(path) {
+      try model.load(weights: group("model/"))
+      try optimizer.importState(group("optimizer/").mapValues(\.values))
+    }
     guard let rate = metadata["learning_rate"].flatMap(Float.init) else {
       throw RunError.corruptRecord(
         path: path, reason: "no learning_rate in the checkpoint metadata")
@@ -150,8 +152,9 @@ enum PredictionsFile {
     try AtomicFile.write(lines.joined(separator: "\n") + "\n", to: path)
   }
 
-  /// Reads the file back; the class count is what its header says.
-  static func read(_ path: String) throws -> (
+  /// Reads the file back for a model of `classCount` classes: the header must have one
+  /// probability column per class and every label must be one of them.
+  static func read(_ path: String, classCount: Int) throws -> (
     probabilities: [Float], labels: [Int32], classCount: Int
   ) {
     guard
@@ -162,18 +165,24 @@ enum PredictionsFile {
       throw RunError.corruptRecord(path: path, reason: "file missing")
     }
     let header = text.prefix { $0 != "\n" }.split(separator: ",")
-    guard header.count > 3, header.prefix(3) == ["index", "label", "predicted"] else {
+    guard header.count == 3 + classCount, header.prefix(3) == ["index", "label", "predicted"]
+    else {
       throw RunError.corruptRecord(
-        path: "\(path):1", reason: "expected the header index,label,predicted,p_0,...")
+        path: "\(path):1",
+        reason: "expected the header index,label,predicted,p_0,...,p_\(classCount - 1)")
     }
-    let classCount = header.count - 3
     var probabilities: [Float] = []
     var labels: [Int32] = []
     for (n, line) in text.split(separator: "\n").enumerated().dropFirst() {
       let fields = line.split(separator: ",")
-      guard fields.count == 3 + classCount, let label = Int32(fields[1]) else {
+      guard fields.count == 3 + classCount else {
         throw RunError.corruptRecord(
           path: "\(path):\(n + 1)", reason: "expected \(3 + classCount) fields")
+      }
+      guard let label = Int32(fields[1]), label >= 0, label < classCount else {
+        throw RunError.corruptRecord(
+          path: "\(path):\(n + 1)",
+          reason: "label '\(fields[1])' is not a class of 0...\(classCount - 1)")
       }
       labels.append(label)
       for field in fields.dropFirst(3) {

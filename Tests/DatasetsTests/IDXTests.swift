@@ -75,6 +75,22 @@ final class IDXTests: XCTestCase {
     }
   }
 
+  func testDimensionsWhoseProductOverflowsAreNamedNotATrap() throws {
+    // Found by Fuzzing/FuzzIDX: three dimensions of 2^32 - 1 multiplied past Int.max and trapped.
+    let path = try scratchDirectory() + "/train-images-idx3-ubyte"
+    try Data(base64Encoded: "AAAIA////////////////w==")?.write(to: URL(fileURLWithPath: path))
+    XCTAssertThrowsError(try IDX.read(path)) { error in
+      XCTAssertEqual(
+        "\(error)",
+        "\(path): not a valid IDX file: dimensions [4294967295, 4294967295, 4294967295] need more "
+          + "data bytes than any file holds, the file has 0")
+    }
+    // A zero dimension makes an empty file valid, however large the others.
+    try idxBytes(magic: 2, dimensions: [0xffff_ffff, 0], data: []).write(
+      to: URL(fileURLWithPath: path))
+    XCTAssertEqual(try IDX.read(path).dimensions, [0xffff_ffff, 0])
+  }
+
   func testTruncatedGzipIsAnError() throws {
     let dir = try scratchDirectory()
     let gz = FileManager.default.contents(atPath: mnistDirectory + "/t10k-labels-idx1-ubyte.gz")!

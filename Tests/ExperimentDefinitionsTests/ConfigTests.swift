@@ -254,4 +254,22 @@ final class ConfigTests: XCTestCase {
     XCTAssertEqual(again.training, experiment.training)
     XCTAssertEqual(again.configHash, experiment.configHash)
   }
+
+  func testStringsThatLookLikeNullOrAListRoundTripQuoted() throws {
+    // Found by Fuzzing/FuzzExperimentYAML: the recorded config.yaml wrote these plain, so it read
+    // back as null (the name became the folder's, the description empty) or did not parse at all,
+    // and render and resume could not rebuild the run.
+    for text in ["null", "NULL", "Null", "-", "- x", "-x"] {
+      // Names start with a letter or digit, so only the null words can be one.
+      let name = text.first?.isLetter == true ? text : "child"
+      let experiment = try library([
+        "child": "name: \"\(name)\"\ndescription: \"\(text)\"\nmodel: [flatten]\n"
+      ]).load("child")
+      let yaml = experiment.resolved.yaml()
+      let again = try Experiment(tree: try ConfigTree.parse(yaml, file: "x"), name: "folder")
+      XCTAssertEqual(again.name, name, yaml)
+      XCTAssertEqual(again.description, text, yaml)
+      XCTAssertEqual(again.configHash, experiment.configHash, yaml)
+    }
+  }
 }

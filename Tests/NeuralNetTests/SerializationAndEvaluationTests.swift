@@ -29,6 +29,31 @@ final class SerializationAndEvaluationTests: XCTestCase {
     }
   }
 
+  func testShapesThatOverflowOrAreNegativeAreErrorsNotTraps() throws {
+    // Found by Fuzzing/FuzzSafeTensors: the shape's product overflowed Int and trapped.
+    func payload(shape: String, offsets: String, dataBytes: Int) -> Data {
+      let header = Data(
+        #"{"a":{"dtype":"F32","shape":\#(shape),"data_offsets":\#(offsets)}}"#.utf8)
+      return withUnsafeBytes(of: UInt64(header.count).littleEndian) { Data($0) } + header
+        + Data(count: dataBytes)
+    }
+    XCTAssertThrowsError(
+      try SafeTensors.decode(
+        payload(shape: "[4294967296,4294967296]", offsets: "[0,0]", dataBytes: 0))
+    ) { error in
+      XCTAssertEqual(
+        "\(error)",
+        "malformed safetensors data: tensor 'a' has shape [4294967296, 4294967296]: sizes must be "
+          + "0 or more, with a product below 2^61")
+    }
+    // [-1, -2] multiplied to 2 values and passed the size check.
+    XCTAssertThrowsError(
+      try SafeTensors.decode(payload(shape: "[-1,-2]", offsets: "[0,8]", dataBytes: 8))
+    ) { error in
+      XCTAssert("\(error)".contains("tensor 'a' has shape [-1, -2]: sizes must be 0"), "\(error)")
+    }
+  }
+
   func testReloadedModelPredictsIdentically() throws {
     let (_, test) = try mnistExamples(train: 1, test: 50)
     let original = try smallCNN(seed: 1)

@@ -263,7 +263,8 @@ final class ConfigTests: XCTestCase {
       // Names start with a letter or digit, so only the null words can be one.
       let name = text.first?.isLetter == true ? text : "child"
       let experiment = try library([
-        "child": "name: \"\(name)\"\ndescription: \"\(text)\"\nmodel: [flatten]\n"
+        "child":
+          "name: \"\(name)\"\ndescription: \"\(text)\"\nmodel: [flatten, {dense: {units: 10, activation: softmax}}]\n"
       ]).load("child")
       let yaml = experiment.resolved.yaml()
       let again = try Experiment(tree: try ConfigTree.parse(yaml, file: "x"), name: "folder")

@@ -35,35 +35,35 @@ final class SlurmCommandLineTests: XCTestCase {
     while !FileManager.default.fileExists(atPath: path), Date() < deadline { usleep(500_000) }
   }
 
-  func testASweepRunsThroughSlurmIntoPostgreSQL() throws {
+  func testTheShippedSweepDemoRunsThroughSlurmIntoPostgreSQL() throws {
     _ = try TestServices.slurm()
     let store = try TestServices.postgreSQLSchema(#function)
-    let dir = try scratch()
-    let out = dir + "/out"
-    let submitted = try runReport(
-      [
-        "run", try sweepFile(in: dir), "--executor", "slurm", "--store", store, "--output", out,
-        "--time-limit", "20", "--array-throttle", "2", "--cpus-per-trial", "1",
-      ], in: dir)
+    let out = try scratch() + "/out"
+    let submitted = try runReport([
+      "run", "sweep_demo", "--executor", "slurm", "--store", store, "--output", out,
+      "--time-limit", "20", "--array-throttle", "2", "--cpus-per-trial", "1",
+    ])
     XCTAssertEqual(submitted.status, 0, submitted.error)
-    XCTAssert(submitted.error.contains("2 of 2 trials submitted as Slurm array"), submitted.error)
+    XCTAssert(submitted.error.contains("4 of 4 trials submitted as Slurm array"), submitted.error)
     let script = try String(
-      contentsOfFile: out + "/sweeps/grid/slurm/trials.sbatch", encoding: .utf8)
-    XCTAssert(script.contains("#SBATCH --array=0,1%2"), script)
+      contentsOfFile: out + "/sweeps/sweep_demo/slurm/trials.sbatch", encoding: .utf8)
+    XCTAssert(script.contains("#SBATCH --array=0,1,2,3%2"), script)
     XCTAssert(script.contains("\"--trial\" \"${SLURM_ARRAY_TASK_ID}\""), script)
     XCTAssert(script.contains("\"--store\" \"\(store)\""), script)
     // Every trial is in the store from submission on: queued until its task records it.
     let early = try rows(store)
-    XCTAssertEqual(early.compactMap { $0["trial"] as? Int }.sorted(), [0, 1])
+    XCTAssertEqual(early.compactMap { $0["trial"] as? Int }.sorted(), [0, 1, 2, 3])
     XCTAssert(
       Set(early.compactMap { $0["status"] as? String }).isSubset(of: [
-        "queued", "running", "completed",
+        "queued", "running", "completed", "pruned",
       ]), "\(early)")
-    waitFor(out + "/sweeps/grid/index.html")
+    waitFor(out + "/sweeps/sweep_demo/index.html")
     let done = try rows(store)
-    XCTAssertEqual(done.count, 2, "\(done)")
-    XCTAssertEqual(done.compactMap { $0["status"] as? String }, ["completed", "completed"])
-    XCTAssertEqual(Set(done.compactMap { $0["sweep"] as? String }), ["grid"])
+    XCTAssertEqual(done.count, 4, "\(done)")
+    let statuses = done.compactMap { $0["status"] as? String }
+    XCTAssert(Set(statuses).isSubset(of: ["completed", "pruned"]), "\(statuses)")
+    XCTAssert(statuses.contains("completed"), "\(statuses)")
+    XCTAssertEqual(Set(done.compactMap { $0["sweep"] as? String }), ["sweep_demo"])
     for row in done {
       let directory = try XCTUnwrap(row["directory"] as? String)
       XCTAssert(FileManager.default.fileExists(atPath: directory + "/report.html"), directory)

@@ -74,6 +74,6 @@ let package = Package(
         "Reports", "Runs", "RunStorage", "Plots", "Datasets", "Notebook", "TestSupport",
       ]),
     .testTarget(name: "SlurmTests", dependencies: ["Slurm", "TestSupport"]),
-    .testTarget(name: "reportTests", dependencies: ["report", "TestSupport"]),
+    .testTarget(name: "reportTests", dependencies: ["report", "NeuralNet", "TestSupport"]),
   ]
 )

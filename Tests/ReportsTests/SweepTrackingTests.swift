@@ -12,12 +12,6 @@ import XCTest
 /// recorded metrics, finished (and pruned) trials reused, the sweep page; and comparisons that
 /// never average different configurations.
 final class SweepTrackingTests: XCTestCase {
-  private func cleanProvenance(_ checksums: [String: String]) -> Provenance {
-    Provenance(
-      gitCommit: "0123456789abcdef", gitDirty: false, binaryVersion: Provenance.binaryVersion,
-      swiftVersion: "test", blas: "test", machine: "test", threads: 2, datasetChecksums: checksums)
-  }
-
   func testTrialsAreTaggedPrunedByTheMedianReusedAndShownOnTheSweepPage() throws {
     let dir = try scratch()
     // Two trials learn; the third, at a learning rate of 1e-7, is interrupted after epoch 1,

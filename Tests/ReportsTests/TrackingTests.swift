@@ -9,12 +9,6 @@ import XCTest
 @testable import Runs
 
 final class TrackingTests: XCTestCase {
-  private func cleanProvenance(_ checksums: [String: String]) -> Provenance {
-    Provenance(
-      gitCommit: "0123456789abcdef", gitDirty: false, binaryVersion: Provenance.binaryVersion,
-      swiftVersion: "test", blas: "test", machine: "test", threads: 2, datasetChecksums: checksums)
-  }
-
   func testStatisticsByHand() {
     let s = SeedStatistics([0.99, 0.991, 0.992])
     XCTAssertEqual(s.mean, 0.991, accuracy: 1e-12)
@@ -64,7 +58,7 @@ final class TrackingTests: XCTestCase {
     // A dirty tree is never reused.
     let dirty = ExperimentRunner(outputRoot: dir + "/out", reporter: HTMLRunReporter())
     dirty.provenance = {
-      var p = self.cleanProvenance($0)
+      var p = cleanProvenance($0)
       p.gitDirty = true
       return p
     }

@@ -1,4 +1,5 @@
 import Foundation
+import NeuralNet
 import TestSupport
 import XCTest
 
@@ -6,22 +7,10 @@ import XCTest
 /// every run folder reads back, the index agrees with the folders, no run is left `running`, and
 /// resuming gives exactly what an unbroken run gives.
 final class KillTests: XCTestCase {
-  /// SplitMix64: a small seeded generator, so that a failing sequence of kills can be replayed.
-  struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
-  }
-
   /// 300 synthetic 28x28 digits in Kaggle's CSV: each class a bar at its own row and column, with
   /// seeded noise. Small enough that the debug binary starts in about a second.
   static func digitsCSV() -> String {
-    var random = SplitMix(state: 17)
+    var random = SeededGenerator(seed: 17)
     let header = "label," + (0..<784).map { "pixel\($0)" }.joined(separator: ",")
     let rows = (0..<300).map { i -> String in
       let label = i % 10
@@ -97,7 +86,7 @@ final class KillTests: XCTestCase {
   func testTwentyKillsLeaveReadableRunsThatResumeToTheUnbrokenResult() throws {
     let seed = Self.killSeed
     print("KillTests seed \(seed); replay with REPORT_KILL_SEED=\(seed)")
-    var random = SplitMix(state: seed)
+    var random = SeededGenerator(seed: seed)
     let dir = try scratch(name)
     try Self.digitsCSV().write(toFile: dir + "/digits.csv", atomically: true, encoding: .utf8)
     // Early stopping, a plateau schedule and augmentation: everything a resume must restore.

@@ -77,7 +77,8 @@ extension TrainingSpec {
         rotationDegrees: Float(try a.double("rotation", in: 0...180) ?? 0),
         zoom: Float(try a.double("zoom", in: 0...0.9) ?? 0),
         widthShift: Float(try a.double("width_shift", in: 0...0.9) ?? 0),
-        heightShift: Float(try a.double("height_shift", in: 0...0.9) ?? 0))
+        heightShift: Float(try a.double("height_shift", in: 0...0.9) ?? 0),
+        horizontalFlip: try a.bool("horizontal_flip") ?? false)
       try a.finish()
     }
     let modes: [String: MonitorMode] = ["auto": .auto, "min": .min, "max": .max]

@@ -38,29 +38,9 @@ final class WeightAverageTests: XCTestCase {
   }
 
   func testResumedRunWithAverageMatchesUnbrokenRun() throws {
-    let (train, validation) = try mnistExamples(train: 300, test: 100)
-    func optimizer() -> Adam { Adam(weightAverage: WeightAverage(momentum: 0.9)) }
-    let unbroken = try smallCNN(seed: 3)
-    let full = try Trainer(model: unbroken, optimizer: optimizer(), batchSize: 50, seed: 3).fit(
-      train, validation: validation, epochs: 2)
-
-    let first = try smallCNN(seed: 3)
-    let firstOptimizer = optimizer()
-    let half = try Trainer(model: first, optimizer: firstOptimizer, batchSize: 50, seed: 3).fit(
-      train, validation: validation, epochs: 1)
-    let weights = try SafeTensors.decode(SafeTensors.encode(first.weights())).tensors
-    let saved = firstOptimizer.exportState()
-
-    let resumed = try smallCNN(seed: 99)
-    let resumedOptimizer = optimizer()
-    try resumed.load(weights: weights)
-    try resumedOptimizer.importState(saved)
-    let state = TrainingState(model: resumed, optimizer: resumedOptimizer, history: half.history)
-    let rest = try Trainer(model: resumed, optimizer: resumedOptimizer, batchSize: 50, seed: 3)
-      .fit(train, validation: validation, epochs: 2, resuming: state)
-    XCTAssertEqual(rest.history.map(\.loss), full.history.map(\.loss))
-    XCTAssertEqual(rest.history.map(\.valAccuracy), full.history.map(\.valAccuracy))
-    XCTAssert(resumed.predict(validation) == unbroken.predict(validation), "predictions differ")
+    try assertResumedRunMatchesUnbrokenRun(optimizer: {
+      Adam(weightAverage: WeightAverage(momentum: 0.9))
+    })
   }
 
   func testCheckpointWithoutAnAverageIsRefusedByName() throws {

@@ -65,9 +65,11 @@ public struct RunRecord {
   public func evaluation() throws -> Evaluation? {
     guard FileManager.default.fileExists(atPath: paths.predictions) else { return nil }
     let recorded = try PredictionsFile.read(paths.predictions, classCount: classNames.count)
+    // An ensemble's loss is plain cross-entropy: its members' label smoothing is not its own.
     return Evaluation(
       probabilities: recorded.probabilities, labels: recorded.labels,
-      classCount: recorded.classCount, loss: experiment.training.loss)
+      classCount: recorded.classCount,
+      loss: summary.ensemble == nil ? experiment.training.loss : CategoricalCrossEntropy())
   }
 
   /// The model the definition declares, with fresh weights.

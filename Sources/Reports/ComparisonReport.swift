@@ -197,14 +197,22 @@ public struct ComparisonReport {
       Set(flat.map { $0[key] ?? "–" }).count > 1 && key != "description" && key != "name"
     }
     let rows = keys.sorted().map { key in [key] + flat.map { $0[key] ?? "–" } }
+    let ensembles = groups.filter(\.isEnsemble).map {
+      Cell.prose([
+        .text(
+          "\($0.name) is an ensemble of \($0.runs[0].summary.ensemble?.members.count ?? 0) runs: "
+            + "its settings are its first member's.")
+      ])
+    }
     return [
-      .heading("Configuration differences"),
+      .heading("Configuration differences")
+    ] + ensembles + [
       rows.isEmpty
         ? .prose([.text("The experiments share every setting.")])
         : .table(
           Table(
             header: ["key"] + groups.map(\.name), rows: rows,
-            caption: "Only keys whose values differ.")),
+            caption: "Only keys whose values differ."))
     ]
   }
 

@@ -128,9 +128,11 @@ extension Report {
       _ comparison: Comparison, library: ExperimentLibrary, runner: ExperimentRunner
     ) throws {
       // Experiments only the ensemble names train too, without a column of their own.
-      let names = comparison.experiments + comparison.ensemble.filter {
-        !comparison.experiments.contains($0)
-      }
+      let names =
+        comparison.experiments
+        + comparison.ensemble.filter {
+          !comparison.experiments.contains($0)
+        }
       let experiments = try names.flatMap { name -> [Experiment] in
         let e = try library.load(name, overrides: overrides)
         return try (0..<(seeds ?? e.seeds)).map { try e.withSeed(index: $0) }

@@ -238,7 +238,9 @@ extension ExperimentRunner {
   /// Averages the runs at `members` into an ensemble run folder
   /// `<output>/runs/<name>/<run-id>/` (name default `Ensemble.defaultName`): config.yaml (the
   /// first member's definition, which says the data), predictions.csv, summary.json and its
-  /// report; then indexes it and rewrites index.html. An ensemble of the same name and members
+  /// report, filled under a hidden name and renamed into place; then indexes it and rewrites
+  /// index.html. Its summary sums the members' parameters and seconds and takes the first
+  /// member's seed. An ensemble of the same name and members
   /// already built is returned instead (`reused` true).
   public func buildEnsemble(_ members: [RunPaths], name: String? = nil) throws -> (
     paths: RunPaths, reused: Bool
@@ -294,8 +296,13 @@ extension ExperimentRunner {
         ensemble.evaluation, labels: ensemble.labels, classCount: first.classNames.count,
         to: staged.predictions)
       try AtomicFile.writeJSON(summary, to: staged.summary)
+      // The page too, so that the folder appears whole or not at all.
+      let record = RunRecord(
+        paths: staged, summary: summary,
+        experiment: try Experiment(resolvedFile: staged.config, name: name),
+        log: TrainingLog(epochs: [], events: []))
+      try reporter.writeEnsembleReport(for: record, ensemble: ensemble)
     }
-    try reporter.writeEnsembleReport(for: try RunRecord(loading: paths), ensemble: ensemble)
     try store.record(summary.indexRow(directory: paths.directory))
     try reporter.writeIndex(outputRoot: outputRoot)
     return (paths, false)

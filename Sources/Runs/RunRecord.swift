@@ -77,6 +77,11 @@ public struct RunRecord {
 
   /// The model with the run's final weights.
   public func trainedModel() throws -> Sequential {
+    guard summary.ensemble == nil else {
+      throw RunError.corruptRecord(
+        path: paths.weights,
+        reason: "run \(paths.runID) is an ensemble, with no weights of its own; use a member")
+    }
     guard let data = FileManager.default.contents(atPath: paths.weights) else {
       throw RunError.corruptRecord(
         path: paths.weights, reason: "no final weights: the run did not finish")

@@ -32,50 +32,54 @@ final class EnsembleCommandLineTests: XCTestCase {
     XCTAssert(comparison.contains("ensemble-tiny-tiny2: no training curves: an ensemble"))
     XCTAssert(comparison.contains("confusion_2.png"), "a confusion matrix for the ensemble")
 
-    // By run id and experiment name, under a name of its own, as HTML and notebook.
-    let listed = try runReport(["list", "--json"] + common)
+    // The ensemble's page, written in both formats like the comparison's.
+    let listed = try runReport(["list", "--json", "--experiment", "ensemble-tiny-tiny2"] + common)
+    XCTAssert(listed.output.contains("\"kind\" : \"ensemble\""), listed.output)
     let rows = try XCTUnwrap(
       try JSONSerialization.jsonObject(with: Data(listed.output.utf8)) as? [[String: Any]])
-    let tinyRun = try XCTUnwrap(
-      rows.first { $0["experiment"] as? String == "tiny" }?["run_id"] as? String)
-    let built = try runReport(["ensemble", tinyRun, "tiny2", "--name", "mine"] + common + format)
-    XCTAssertEqual(built.status, 0, built.error)
-    let page = built.output.trimmingCharacters(in: .whitespacesAndNewlines)
-    XCTAssert(page.hasPrefix(out + "/runs/mine/") && page.hasSuffix("/report.html"), page)
+    let directory = try XCTUnwrap(rows.first?["directory"] as? String)
     XCTAssert(
-      try String(contentsOfFile: page, encoding: .utf8).contains("test labels choose nothing"))
+      try String(contentsOfFile: directory + "/report.html", encoding: .utf8).contains(
+        "test labels choose nothing"))
     if let python {
-      for notebook in [
-        (page as NSString).deletingPathExtension + ".ipynb", out + "/compare/pair/index.ipynb",
-      ] {
+      for notebook in [directory + "/report.ipynb", out + "/compare/pair/index.ipynb"] {
         XCTAssertNil(try notebookValidationError(notebook, python: python), notebook)
       }
     }
 
+    // The same members named by run id and experiment name: the ensemble already built.
+    let all = try runReport(["list", "--json", "--experiment", "tiny"] + common)
+    let tinyRun = try XCTUnwrap(
+      (try JSONSerialization.jsonObject(with: Data(all.output.utf8)) as? [[String: Any]])?
+        .first?["run_id"] as? String)
+    let again = try runReport(["ensemble", tinyRun, "tiny2"] + common)
+    XCTAssertEqual(again.status, 0, again.error)
+    XCTAssert(again.error.contains("reusing ensemble"), again.error)
+    XCTAssertEqual(
+      again.output.trimmingCharacters(in: .whitespacesAndNewlines), directory + "/report.html")
+
     // Listed and shown like a run, marked as an ensemble.
     let table = try runReport(["list"] + common)
-    XCTAssert(table.output.contains("mine (ensemble)"), table.output)
     XCTAssert(table.output.contains("ensemble-tiny-tiny2 (ensemble)"), table.output)
-    let json = try runReport(["list", "--json", "--experiment", "mine"] + common)
-    XCTAssert(json.output.contains("\"kind\" : \"ensemble\""), json.output)
-    let shown = try runReport(["show", "mine"] + common)
+    let shown = try runReport(["show", "ensemble-tiny-tiny2"] + common)
     XCTAssertEqual(shown.status, 0, shown.error)
     XCTAssert(shown.output.contains("\"best_member\""), shown.output)
     XCTAssert(shown.output.contains("\"\(tinyRun)\""), shown.output)
 
     // Compared by name like any experiment.
-    let versus = try runReport(["compare", "tiny", "mine"] + common)
+    let versus = try runReport(["compare", "tiny", "ensemble-tiny-tiny2"] + common)
     XCTAssertEqual(versus.status, 0, versus.error)
     XCTAssert(
-      try String(contentsOfFile: out + "/compare/tiny-vs-mine/index.html", encoding: .utf8)
-        .contains("mine: no training curves: an ensemble"))
+      try String(
+        contentsOfFile: out + "/compare/tiny-vs-ensemble-tiny-tiny2/index.html", encoding: .utf8
+      ).contains("ensemble-tiny-tiny2: no training curves: an ensemble"))
 
     // One member is not an ensemble; an ensemble is not a member.
     let alone = try runReport(["ensemble", tinyRun] + common)
     XCTAssertNotEqual(alone.status, 0)
     XCTAssert(
       alone.error.contains("an ensemble needs at least two members; 1 given"), alone.error)
-    let nested = try runReport(["ensemble", "mine", "tiny"] + common)
+    let nested = try runReport(["ensemble", "ensemble-tiny-tiny2", "tiny"] + common)
     XCTAssertNotEqual(nested.status, 0)
     XCTAssert(nested.error.contains("it is an ensemble itself"), nested.error)
     let badName = try runReport(["ensemble", "tiny", "tiny2", "--name", "a/b"] + common)

@@ -17,6 +17,7 @@ packages=(
   dataset-fashion-mnist  # Fashion-MNIST under /usr/share/datasets/fashion-mnist
   time                 # GNU time: peak memory in scripts/compare-with-anchors.sh
   python3-venv         # the venv below: nbformat validates the Jupyter notebooks (--format ipynb)
+  chromium             # scripts/screenshot.sh: headless screenshots of report pages for docs/
 )
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"

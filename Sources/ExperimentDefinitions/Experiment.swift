@@ -108,6 +108,11 @@ public struct TrainingSpec: Sendable, Equatable {
   public var reduceLROnPlateau: PlateauSpec?
   /// Multiply the learning rate by this every epoch, when set.
   public var exponentialDecay: Double?
+  /// A per-step learning-rate schedule (cosine or one-cycle) peaking at the optimizer's rate.
+  public var schedule: ScheduleSpec?
+  /// Momentum of an exponential moving average of the weights used for validation and kept as
+  /// the trained model, when set (`training.ema: 0.999`).
+  public var ema: Double?
   /// Worker threads; all cores when nil.
   public var threads: Int?
   /// The layers' arithmetic: bf16 mixed precision where the CPU has native bf16, else fp32.
@@ -124,17 +129,43 @@ public struct OptimizerSpec: Sendable, Equatable {
   public var nesterov = false
   public var weightDecay = 0.0
 
-  /// A fresh engine optimizer with these settings.
-  public func make() -> Optimizer {
+  /// A fresh engine optimizer with these settings, averaging the weights with momentum `ema`
+  /// when it is set.
+  public func make(ema: Double? = nil) -> Optimizer {
+    let average = ema.map { WeightAverage(momentum: Float($0)) }
     switch kind {
     case .adam:
       return Adam(
         learningRate: Float(learningRate), beta1: Float(beta1), beta2: Float(beta2),
-        epsilon: Float(epsilon), weightDecay: Float(weightDecay))
+        epsilon: Float(epsilon), weightDecay: Float(weightDecay), weightAverage: average)
     case .sgd:
       return SGD(
         learningRate: Float(learningRate), momentum: Float(momentum), nesterov: nesterov,
-        weightDecay: Float(weightDecay))
+        weightDecay: Float(weightDecay), weightAverage: average)
+    }
+  }
+}
+
+/// A learning-rate schedule set before every step, peaking at the optimizer's rate.
+public enum ScheduleSpec: Sendable, Equatable {
+  /// Cosine decay to `minLearningRate` after `warmupEpochs` of linear warmup from 0.
+  case cosine(warmupEpochs: Int, minLearningRate: Double)
+  /// PyTorch's `OneCycleLR`; `momentum` is the cycled range, nil to leave it alone.
+  case oneCycle(
+    warmupFraction: Double, divFactor: Double, finalDivFactor: Double,
+    momentum: ClosedRange<Double>?)
+
+  /// The engine callback for training `epochs` epochs from `peakLearningRate`.
+  public func makeCallback(peakLearningRate: Double, epochs: Int) -> TrainingCallback {
+    switch self {
+    case .cosine(let warmupEpochs, let minLearningRate):
+      return CosineDecay(
+        peakLearningRate: peakLearningRate, minLearningRate: minLearningRate,
+        warmupEpochs: warmupEpochs, epochs: epochs)
+    case .oneCycle(let warmupFraction, let divFactor, let finalDivFactor, let momentum):
+      return OneCycle(
+        peakLearningRate: peakLearningRate, epochs: epochs, warmupFraction: warmupFraction,
+        divFactor: divFactor, finalDivFactor: finalDivFactor, momentum: momentum)
     }
   }
 }

@@ -77,7 +77,8 @@ extension TrainingSpec {
         rotationDegrees: Float(try a.double("rotation", in: 0...180) ?? 0),
         zoom: Float(try a.double("zoom", in: 0...0.9) ?? 0),
         widthShift: Float(try a.double("width_shift", in: 0...0.9) ?? 0),
-        heightShift: Float(try a.double("height_shift", in: 0...0.9) ?? 0))
+        heightShift: Float(try a.double("height_shift", in: 0...0.9) ?? 0),
+        horizontalFlip: try a.bool("horizontal_flip") ?? false)
       try a.finish()
     }
     let modes: [String: MonitorMode] = ["auto": .auto, "min": .min, "max": .max]
@@ -107,11 +108,57 @@ extension TrainingSpec {
       try p.finish()
     }
     exponentialDecay = try r.double("exponential_decay", in: 1e-6...1)
+    if let tree = r.tree("schedule") {
+      var s = try ConfigReader(tree, section: "training.schedule")
+      schedule = try ScheduleSpec(&s)
+      let rival =
+        exponentialDecay != nil
+        ? "exponential_decay" : (reduceLROnPlateau != nil ? "reduce_lr_on_plateau" : nil)
+      if let rival {
+        throw ConfigError.invalid(
+          at: tree.location,
+          "training.schedule and training.\(rival) both set the learning rate: keep one "
+            + "(write `\(rival): null` to drop an inherited one)")
+      }
+      if case .cosine(let warmup, _) = schedule, warmup >= epochs {
+        throw ConfigError.invalid(
+          at: tree.location,
+          "training.schedule.warmup_epochs (\(warmup)) must be below training.epochs (\(epochs))")
+      }
+    }
+    ema = try r.double("ema", in: 0...0.999_999)
     threads = try r.int("threads", in: 1...256)
     precision =
       try r.choice(
         "precision", Dictionary(uniqueKeysWithValues: Precision.allCases.map { ($0.rawValue, $0) }))
       ?? .auto
+    try r.finish()
+  }
+}
+
+extension ScheduleSpec {
+  init(_ r: inout ConfigReader) throws {
+    let name = try r.require(
+      try r.choice("name", ["cosine": "cosine", "one_cycle": "one_cycle"]), "name")
+    if name == "cosine" {
+      self = .cosine(
+        warmupEpochs: try r.int("warmup_epochs", in: 0...10_000) ?? 0,
+        minLearningRate: try r.double("min_lr", in: 0...10) ?? 0)
+    } else {
+      let cycles = try r.bool("cycle_momentum") ?? true
+      let base = try r.double("base_momentum", in: 0...0.999_999) ?? 0.85
+      let peak = try r.double("max_momentum", in: 0...0.999_999) ?? 0.95
+      guard base <= peak else {
+        throw ConfigError.invalid(
+          at: r.location,
+          "training.schedule.base_momentum (\(base)) must not exceed max_momentum (\(peak))")
+      }
+      self = .oneCycle(
+        warmupFraction: try r.double("pct_start", in: 0.01...0.99) ?? 0.3,
+        divFactor: try r.double("div_factor", in: 1...1e6) ?? 25,
+        finalDivFactor: try r.double("final_div_factor", in: 1...1e9) ?? 1e4,
+        momentum: cycles ? base...peak : nil)
+    }
     try r.finish()
   }
 }

@@ -239,6 +239,7 @@ struct RunReport {
         story.append(.text(" The weights of epoch \(epoch) were restored."))
       }
     }
+    story += recipeNotes()
     let row = best.flatMap { b in log.epochs.firstIndex { $0.epoch == b.epoch } }
     let curves: [(path: String, caption: String)] = figures.filter {
       [.accuracy, .loss].contains($0.name)
@@ -253,6 +254,56 @@ struct RunReport {
           ], rows: rows, highlightedRow: row, numericColumns: Set(0...7))),
       .figureRow(curves),
     ] + confusionsOverTraining()
+  }
+
+  /// What the schedule and the weight average did, in words.
+  private func recipeNotes() -> [Inline] {
+    let spec = experiment.training
+    var notes: [Inline] = []
+    switch spec.schedule {
+    case .cosine(let warmup, let floor):
+      notes.append(
+        .text(
+          " The learning rate followed a cosine from \(Axis.format(spec.optimizer.learningRate)) "
+            + "to \(Axis.format(floor)) over all \(spec.epochs) epochs, set before every step"
+            + (warmup > 0
+              ? ", after \(warmup) epoch\(warmup == 1 ? "" : "s") of linear warmup." : ".")
+        ))
+    case .oneCycle(let fraction, let div, let finalDiv, let momentum):
+      notes.append(
+        .text(
+          " The learning rate followed one cycle (PyTorch's OneCycleLR): up from "
+            + "\(Axis.format(spec.optimizer.learningRate / div)) to "
+            + "\(Axis.format(spec.optimizer.learningRate)) over the first "
+            + "\(Int((fraction * 100).rounded()))% of the steps, then down to "
+            + "\(Axis.format(spec.optimizer.learningRate / div / finalDiv))"
+            + (momentum.map {
+              ", the momentum moving between \($0.upperBound) and \($0.lowerBound)."
+            }
+              ?? ".")))
+    case nil: break
+    }
+    if let ema = spec.ema {
+      notes.append(
+        .text(
+          " Validation scores and the kept model use an exponential moving average of the weights "
+            + "(momentum \(ema)), updated after every step."))
+    }
+    return notes
+  }
+
+  /// Says that the test set chose nothing, and which epoch's weights were kept.
+  private var selectionNote: Inline {
+    let restored = log.events.compactMap { event -> Int? in
+      if case .restoredBestWeights(let epoch) = event { return epoch }
+      return nil
+    }.last
+    let kept =
+      restored.map { "the weights of epoch \($0), the best on validation accuracy" }
+      ?? "the weights of the last epoch"
+    return .text(
+      " Selection used validation data only: the model scored here holds \(kept); the test "
+        + "images were scored once, after training, and chose nothing.")
   }
 
   /// The strip of validation confusion matrices, with the mistakes of the first and last epochs
@@ -321,6 +372,7 @@ struct RunReport {
             + "\(Self.number(evaluation.loss)). The best validation accuracy was "
             + "\(percentText(summary.bestValAccuracy))."
         ),
+        selectionNote,
       ]),
       .table(
         Table(

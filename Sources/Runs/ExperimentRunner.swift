@@ -103,7 +103,7 @@ public final class ExperimentRunner {
     let (paths, named) = try createRunDirectory(experiment, summary: summary, runID: runID)
     summary = named
     try store.record(summary.indexRow(directory: paths.directory))
-    let optimizer = experiment.training.optimizer.make()
+    let optimizer = experiment.training.optimizer.make(ema: experiment.training.ema)
     let state = TrainingState(model: model, optimizer: optimizer)
     try train(
       experiment, data: data, state: state, summary: summary, paths: paths, started: started,
@@ -141,7 +141,7 @@ public final class ExperimentRunner {
     if let threads = experiment.training.threads { Parallel.workers = threads }
     let data = try ExperimentData(experiment)
     let model = try record.makeModel()
-    let optimizer = experiment.training.optimizer.make()
+    let optimizer = experiment.training.optimizer.make(ema: experiment.training.ema)
     let restored = try Checkpoint.load(
       paths, of: record.summary, model: model, optimizer: optimizer)
     // The checkpoint's own log is the truth: a kill between writing metrics and the checkpoint
@@ -197,6 +197,10 @@ public final class ExperimentRunner {
     if let rate = spec.exponentialDecay {
       trainingCallbacks.append(
         ExponentialDecay(initialLearningRate: spec.optimizer.learningRate, decayRate: rate))
+    }
+    if let schedule = spec.schedule {
+      trainingCallbacks.append(
+        schedule.makeCallback(peakLearningRate: spec.optimizer.learningRate, epochs: spec.epochs))
     }
     let trainStart = Date()
     let previousTraining = summary.trainingSeconds

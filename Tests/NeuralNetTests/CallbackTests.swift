@@ -64,12 +64,4 @@ final class CallbackTests: XCTestCase {
     XCTAssertEqual(kernel.value.pointer[0], 42)
     XCTAssertEqual(state.events.last, .restoredBestWeights(epoch: 1))
   }
-
-  func testExponentialDecay() throws {
-    let model = try Sequential(inputShape: [2], layers: [Dense(units: 2)], seed: 0)
-    let state = TrainingState(model: model, optimizer: Adam())
-    let decay = ExponentialDecay(initialLearningRate: 0.1, decayRate: 0.5)
-    decay.epochWillBegin(3, state: state)
-    XCTAssertEqual(state.optimizer.learningRate, 0.025, accuracy: 1e-7)
-  }
 }

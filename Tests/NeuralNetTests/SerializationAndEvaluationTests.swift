@@ -115,4 +115,21 @@ final class SerializationAndEvaluationTests: XCTestCase {
     XCTAssertEqual(rotation[3] * 13.5 + rotation[4] * 13.5 + rotation[5], 13.5, accuracy: 1e-4)
     XCTAssertLessThanOrEqual(abs(asin(Double(rotation[3]))), 15 * .pi / 180 + 1e-6)
   }
+
+  /// Keras `horizontal_flip`: about half the images come out mirrored, the rest untouched.
+  func testHorizontalFlipMirrorsAboutHalfTheImages() {
+    let image: [Float] = (0..<12).map(Float.init)  // 3 rows of 4 columns
+    let mirrored: [Float] = [3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8]
+    var source = [Float]()
+    for _ in 0..<200 { source += image }
+    var out = [Float](repeating: -1, count: source.count)
+    var generator = SeededGenerator(seed: 4)
+    RandomAffine(horizontalFlip: true).apply(
+      source, into: &out, count: 200, shape: [3, 4, 1], generator: &generator)
+    let images = (0..<200).map { Array(out[($0 * 12)..<($0 * 12 + 12)]) }
+    let flipped = images.filter { $0 == mirrored }.count
+    XCTAssertEqual(flipped + images.filter { $0 == image }.count, 200, "only exact copies")
+    XCTAssert((70...130).contains(flipped), "\(flipped) of 200 flipped")
+    XCTAssertFalse(RandomAffine(horizontalFlip: true).isIdentity)
+  }
 }

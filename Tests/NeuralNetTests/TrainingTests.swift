@@ -31,6 +31,38 @@ func smallCNN(seed: UInt64) throws -> Sequential {
     ], seed: seed)
 }
 
+/// Trains 2 epochs unbroken, and 1 epoch, a checkpoint's round trip into fresh objects, then the
+/// second; both must give the same losses, validation scores and predictions.
+func assertResumedRunMatchesUnbrokenRun(
+  optimizer: () -> Optimizer, file: StaticString = #filePath, line: UInt = #line
+) throws {
+  let (train, validation) = try mnistExamples(train: 300, test: 100)
+  let unbroken = try smallCNN(seed: 3)
+  let full = try Trainer(model: unbroken, optimizer: optimizer(), batchSize: 50, seed: 3).fit(
+    train, validation: validation, epochs: 2)
+
+  let first = try smallCNN(seed: 3)
+  let firstOptimizer = optimizer()
+  let half = try Trainer(model: first, optimizer: firstOptimizer, batchSize: 50, seed: 3).fit(
+    train, validation: validation, epochs: 1)
+  let weights = try SafeTensors.decode(SafeTensors.encode(first.weights())).tensors
+  let saved = firstOptimizer.exportState()
+
+  let resumed = try smallCNN(seed: 99)
+  let resumedOptimizer = optimizer()
+  try resumed.load(weights: weights)
+  try resumedOptimizer.importState(saved)
+  let state = TrainingState(model: resumed, optimizer: resumedOptimizer, history: half.history)
+  let rest = try Trainer(model: resumed, optimizer: resumedOptimizer, batchSize: 50, seed: 3)
+    .fit(train, validation: validation, epochs: 2, resuming: state)
+  XCTAssertEqual(rest.history.map(\.loss), full.history.map(\.loss), file: file, line: line)
+  XCTAssertEqual(
+    rest.history.map(\.valAccuracy), full.history.map(\.valAccuracy), file: file, line: line)
+  XCTAssert(
+    resumed.predict(validation) == unbroken.predict(validation), "predictions differ", file: file,
+    line: line)
+}
+
 final class TrainingTests: XCTestCase {
   func testSmallCNNLearnsRealMNIST() throws {
     let (train, test) = try mnistExamples(train: 4000, test: 1000)
@@ -63,29 +95,7 @@ final class TrainingTests: XCTestCase {
   }
 
   func testResumedRunMatchesUnbrokenRun() throws {
-    let (train, validation) = try mnistExamples(train: 300, test: 100)
-    let unbroken = try smallCNN(seed: 3)
-    let full = try Trainer(model: unbroken, optimizer: Adam(), batchSize: 50, seed: 3).fit(
-      train, validation: validation, epochs: 2)
-
-    let first = try smallCNN(seed: 3)
-    let firstOptimizer = Adam()
-    let half = try Trainer(model: first, optimizer: firstOptimizer, batchSize: 50, seed: 3).fit(
-      train, validation: validation, epochs: 1)
-    let weights = try SafeTensors.decode(SafeTensors.encode(first.weights())).tensors
-    let optimizerState = firstOptimizer.exportState()
-
-    let resumed = try smallCNN(seed: 99)
-    let resumedOptimizer = Adam()
-    try resumed.load(weights: weights)
-    try resumedOptimizer.importState(optimizerState)
-    let state = TrainingState(model: resumed, optimizer: resumedOptimizer, history: half.history)
-    let rest = try Trainer(model: resumed, optimizer: resumedOptimizer, batchSize: 50, seed: 3)
-      .fit(train, validation: validation, epochs: 2, resuming: state)
-    XCTAssertEqual(rest.history.map(\.loss), full.history.map(\.loss))
-    XCTAssert(
-      resumed.predict(validation) == unbroken.predict(validation),
-      "predictions differ")
+    try assertResumedRunMatchesUnbrokenRun(optimizer: { Adam() })
   }
 
   func testNonFiniteLossFailsTheRun() throws {

@@ -1,12 +1,13 @@
 import Foundation
 
 /// Random rotation, zoom and shift of images, equal to Keras's `ImageDataGenerator` with
-/// `rotation_range`, `zoom_range`, `width_shift_range`, `height_shift_range`, bilinear
-/// resampling (order 1) and `fill_mode="nearest"`.
+/// `rotation_range`, `zoom_range`, `width_shift_range`, `height_shift_range`,
+/// `horizontal_flip`, bilinear resampling (order 1) and `fill_mode="nearest"`.
 ///
 /// Per image: theta ~ U(-rotation, rotation) degrees, tx ~ U(-h, h) * height,
 /// ty ~ U(-w, w) * width, zx, zy ~ U(1 - zoom, 1 + zoom); the output-to-input map is
-/// rotation · shift · zoom about the image centre ((size - 1) / 2), in (row, column) order.
+/// rotation · shift · zoom about the image centre ((size - 1) / 2), in (row, column) order;
+/// with `horizontalFlip`, half the images (one more draw each) are then mirrored left to right.
 public struct RandomAffine: Codable, Equatable, Sendable {
   /// Maximum rotation in degrees.
   public var rotationDegrees: Float
@@ -16,20 +17,24 @@ public struct RandomAffine: Codable, Equatable, Sendable {
   public var widthShift: Float
   /// Maximum vertical shift as a fraction of the height.
   public var heightShift: Float
+  /// Mirror half the images left to right (for clothes, never for digits).
+  public var horizontalFlip: Bool
 
   /// An augmentation; all zero is the identity.
   public init(
-    rotationDegrees: Float = 0, zoom: Float = 0, widthShift: Float = 0, heightShift: Float = 0
+    rotationDegrees: Float = 0, zoom: Float = 0, widthShift: Float = 0, heightShift: Float = 0,
+    horizontalFlip: Bool = false
   ) {
     self.rotationDegrees = rotationDegrees
     self.zoom = zoom
     self.widthShift = widthShift
     self.heightShift = heightShift
+    self.horizontalFlip = horizontalFlip
   }
 
-  /// Whether every range is zero.
+  /// Whether every range is zero and nothing is flipped.
   public var isIdentity: Bool {
-    rotationDegrees == 0 && zoom == 0 && widthShift == 0 && heightShift == 0
+    rotationDegrees == 0 && zoom == 0 && widthShift == 0 && heightShift == 0 && !horizontalFlip
   }
 
   /// The 2x3 output-to-input affine map for one image, drawn from `generator`.
@@ -47,7 +52,12 @@ public struct RandomAffine: Codable, Equatable, Sendable {
     // offset(o) · A · offset(-o)
     let offsetX = a[2] + ox - a[0] * ox - a[1] * oy
     let offsetY = a[5] + oy - a[3] * ox - a[4] * oy
-    return [a[0], a[1], offsetX, a[3], a[4], offsetY].map(Float.init)
+    let map = [a[0], a[1], offsetX, a[3], a[4], offsetY]
+    guard horizontalFlip, generator.uniform(0, 1) < 0.5 else { return map.map(Float.init) }
+    // Output column c reads the transformed image's column (width - 1 - c).
+    let last = Double(width - 1)
+    return [map[0], -map[1], map[2] + map[1] * last, map[3], -map[4], map[5] + map[4] * last]
+      .map(Float.init)
   }
 
   /// Resamples `count` images [height, width, channels] from `source` into `target`, drawing the

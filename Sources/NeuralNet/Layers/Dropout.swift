@@ -34,12 +34,16 @@ public final class Dropout: StochasticLayer {
     let count = batch * size
     mask.reserve(count)
     output.reserve(count)
-    let keep = 1 / (1 - rate)
+    let (keep, rate) = (1 / (1 - rate), rate)
+    let (m, y) = (mask.pointer, output.pointer)
+    // A local copy of the stream: the same draws, without an exclusivity check per element.
+    var stream = generator
     for i in 0..<count {
-      mask.pointer[i] = generator.uniform(0, 1) < rate ? 0 : keep
-      output.pointer[i] = input[i] * mask.pointer[i]
+      m[i] = stream.uniform(0, 1) < rate ? 0 : keep
+      y[i] = input[i] * m[i]
     }
-    return UnsafePointer(output.pointer)
+    generator = stream
+    return UnsafePointer(y)
   }
 
   public func backward(_ outputGradient: UnsafePointer<Float>, batch: Int, needsInputGradient: Bool)
@@ -49,7 +53,8 @@ public final class Dropout: StochasticLayer {
     guard rate > 0 else { return outputGradient }
     let count = batch * size
     inputGradient.reserve(count)
-    for i in 0..<count { inputGradient.pointer[i] = outputGradient[i] * mask.pointer[i] }
-    return UnsafePointer(inputGradient.pointer)
+    let (m, dx) = (mask.pointer, inputGradient.pointer)
+    for i in 0..<count { dx[i] = outputGradient[i] * m[i] }
+    return UnsafePointer(dx)
   }
 }

@@ -16,6 +16,8 @@ public final class Adam: Optimizer {
   public var epsilon: Float
   /// Decoupled weight decay (AdamW): w -= lr * weightDecay * w before the Adam step; 0 is off.
   public var weightDecay: Float
+  /// The moving average of the weights, updated after every step, when set (`use_ema`).
+  public let weightAverage: WeightAverage?
 
   private var iterations = 0
   private let first = SlotBuffers()
@@ -24,13 +26,15 @@ public final class Adam: Optimizer {
   /// An Adam optimizer.
   public init(
     learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-7,
-    weightDecay: Float = 0
+    weightDecay: Float = 0,
+    weightAverage: WeightAverage? = nil
   ) {
     self.learningRate = learningRate
     self.beta1 = beta1
     self.beta2 = beta2
     self.epsilon = epsilon
     self.weightDecay = weightDecay
+    self.weightAverage = weightAverage
   }
 
   public func step(_ parameters: [Parameter]) {
@@ -53,12 +57,14 @@ public final class Adam: Optimizer {
         w[i] -= alpha * m[i] / (v[i].squareRoot() + epsilon)
       }
     }
+    weightAverage?.update(parameters)
   }
 
   public func exportState() -> [String: [Float]] {
     var state: [String: [Float]] = ["iterations": [Float(iterations)]]
     first.export(prefix: "m", into: &state)
     second.export(prefix: "v", into: &state)
+    weightAverage?.export(into: &state)
     return state
   }
 
@@ -69,5 +75,6 @@ public final class Adam: Optimizer {
     iterations = Int(count)
     try first.restore(prefix: "m", from: state)
     try second.restore(prefix: "v", from: state)
+    try weightAverage?.restore(from: state)
   }
 }

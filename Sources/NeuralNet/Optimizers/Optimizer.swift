@@ -8,6 +8,8 @@ public protocol Optimizer: AnyObject {
   func exportState() -> [String: [Float]]
   /// Restores what `exportState` returned.
   func importState(_ state: [String: [Float]]) throws
+  /// The moving average of the weights this optimizer keeps after every step, if any.
+  var weightAverage: WeightAverage? { get }
 }
 
 /// Moment buffers, one per parameter, created on the first step.

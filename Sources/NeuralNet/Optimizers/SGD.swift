@@ -9,17 +9,21 @@ public final class SGD: Optimizer {
   public var nesterov: Bool
   /// Decoupled weight decay: w -= lr * weightDecay * w; 0 is off.
   public var weightDecay: Float
+  /// The moving average of the weights, updated after every step, when set (`use_ema`).
+  public let weightAverage: WeightAverage?
 
   private let velocity = SlotBuffers()
 
   /// An SGD optimizer.
   public init(
-    learningRate: Float = 0.01, momentum: Float = 0, nesterov: Bool = false, weightDecay: Float = 0
+    learningRate: Float = 0.01, momentum: Float = 0, nesterov: Bool = false, weightDecay: Float = 0,
+    weightAverage: WeightAverage? = nil
   ) {
     self.learningRate = learningRate
     self.momentum = momentum
     self.nesterov = nesterov
     self.weightDecay = weightDecay
+    self.weightAverage = weightAverage
   }
 
   public func step(_ parameters: [Parameter]) {
@@ -35,15 +39,18 @@ public final class SGD: Optimizer {
         w[i] += nesterov ? momentum * v[i] - learningRate * g[i] : v[i]
       }
     }
+    weightAverage?.update(parameters)
   }
 
   public func exportState() -> [String: [Float]] {
     var state: [String: [Float]] = [:]
     velocity.export(prefix: "velocity", into: &state)
+    weightAverage?.export(into: &state)
     return state
   }
 
   public func importState(_ state: [String: [Float]]) throws {
     try velocity.restore(prefix: "velocity", from: state)
+    try weightAverage?.restore(from: state)
   }
 }

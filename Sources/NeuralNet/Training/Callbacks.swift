@@ -151,20 +151,3 @@ public final class ReduceLROnPlateau: TrainingCallback {
     tracker.resetWait()
   }
 }
-
-/// Sets the learning rate before each epoch to initial * rate^(epoch - 1) (Keras
-/// `ExponentialDecay` with staircase steps of one epoch).
-public final class ExponentialDecay: TrainingCallback {
-  public let initialLearningRate: Double
-  public let decayRate: Double
-
-  /// An exponential per-epoch schedule.
-  public init(initialLearningRate: Double, decayRate: Double) {
-    self.initialLearningRate = initialLearningRate
-    self.decayRate = decayRate
-  }
-
-  public func epochWillBegin(_ epoch: Int, state: TrainingState) {
-    state.optimizer.learningRate = Float(initialLearningRate * pow(decayRate, Double(epoch - 1)))
-  }
-}

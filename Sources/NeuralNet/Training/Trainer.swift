@@ -96,10 +96,15 @@ public final class Trainer {
     var totalLoss = 0.0
     var correct = 0
     var seen = 0
-    let learningRate = Double(optimizer.learningRate)
+    var learningRate = 0.0  // the rate of the epoch's first step, set below
     batchInputs.reserve(batchSize * size)
     let parameters = model.trainableParameters
+    optimizer.weightAverage?.useLiveWeights(parameters)
     for b in 0..<batches {
+      for callback in callbacks {
+        callback.batchWillBegin(b, of: batches, epoch: epoch, state: state)
+      }
+      if b == 0 { learningRate = Double(optimizer.learningRate) }
       let first = b * batchSize
       let n = min(batchSize, train.count - first)
       train.copy(order[first..<(first + n)], to: batchInputs.pointer)
@@ -132,6 +137,8 @@ public final class Trainer {
       }
     }
     let trainingSeconds = seconds(since: start)
+    // Validation, the callbacks and a finished run see the averaged weights when there are any.
+    optimizer.weightAverage?.useAverages(parameters)
     // Validating at the training batch size keeps every layer buffer at its training size.
     let validationResult = validation.map {
       Evaluation(model: model, examples: $0, loss: loss, batchSize: batchSize)

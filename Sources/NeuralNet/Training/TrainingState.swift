@@ -107,6 +107,8 @@ public protocol TrainingCallback: AnyObject {
   func trainingWillBegin(state: TrainingState)
   /// Before each epoch (1-based).
   func epochWillBegin(_ epoch: Int, state: TrainingState)
+  /// Before each batch (0-based, of `batches` in `epoch`): per-step learning-rate schedules.
+  func batchWillBegin(_ batch: Int, of batches: Int, epoch: Int, state: TrainingState)
   /// After each batch.
   func batchDidEnd(_ progress: BatchProgress, state: TrainingState)
   /// After each epoch, once its metrics are in `state.history`.
@@ -118,6 +120,7 @@ public protocol TrainingCallback: AnyObject {
 extension TrainingCallback {
   public func trainingWillBegin(state: TrainingState) {}
   public func epochWillBegin(_ epoch: Int, state: TrainingState) {}
+  public func batchWillBegin(_ batch: Int, of batches: Int, epoch: Int, state: TrainingState) {}
   public func batchDidEnd(_ progress: BatchProgress, state: TrainingState) {}
   public func epochDidEnd(_ metrics: EpochMetrics, state: TrainingState) {}
   public func trainingDidEnd(state: TrainingState) {}

@@ -6,6 +6,9 @@ public struct Comparison: Sendable {
   public var name: String
   public var title: String
   public var experiments: [String]
+  /// The experiments whose completed runs (all seeds of each one's newest configuration) are
+  /// averaged into one more entry, an ensemble, after training (`ensemble:`; empty when absent).
+  public var ensemble: [String] = []
 }
 
 extension ExperimentLibrary {
@@ -23,19 +26,30 @@ extension ExperimentLibrary {
     else {
       throw ConfigError.invalid(at: tree.location, "compare must list at least two experiments")
     }
-    let names = try items.map { item -> String in
-      guard case .scalar(let name, _) = item else {
-        throw ConfigError.invalid(at: item.location, "compare lists experiment names")
-      }
-      guard FileManager.default.fileExists(atPath: file(for: name)) else {
+    let names = try items.map { try experimentName($0, key: "compare") }
+    var ensemble: [String] = []
+    if let list = reader.tree("ensemble") {
+      guard case .sequence(let items, _) = list, items.count >= 2 else {
         throw ConfigError.invalid(
-          at: item.location,
-          "no experiment named '\(name)'; available: \(available().joined(separator: ", "))")
+          at: list.location, "ensemble must list at least two experiments to average")
       }
-      return name
+      ensemble = try items.map { try experimentName($0, key: "ensemble") }
     }
     try reader.finish()
-    return Comparison(name: defaultName, title: title, experiments: names)
+    return Comparison(name: defaultName, title: title, experiments: names, ensemble: ensemble)
+  }
+
+  /// The experiment name `item` of the list `key` gives, which must have a file.
+  private func experimentName(_ item: ConfigTree, key: String) throws -> String {
+    guard case .scalar(let name, _) = item else {
+      throw ConfigError.invalid(at: item.location, "\(key) lists experiment names")
+    }
+    guard FileManager.default.fileExists(atPath: file(for: name)) else {
+      throw ConfigError.invalid(
+        at: item.location,
+        "no experiment named '\(name)'; available: \(available().joined(separator: ", "))")
+    }
+    return name
   }
 }
 

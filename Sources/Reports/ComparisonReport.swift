@@ -17,6 +17,8 @@ public struct ComparisonReport {
     var runs: [RunRecord]
     var experiment: Experiment { runs[0].experiment }
     var testAccuracies: [Double] { runs.compactMap(\.summary.testAccuracy) }
+    /// An ensemble of other runs: no training of its own, so no curves or speed.
+    var isEnsemble: Bool { runs[0].summary.ensemble != nil }
   }
 
   public var title: String
@@ -87,8 +89,9 @@ public struct ComparisonReport {
         percentText(acc.mean)
           + (acc.count > 1 ? String(format: " (sd %.2f)", acc.standardDeviation * 100) : ""),
         acc.percentIntervalText,
-        percentText(val.mean), g.runs[0].summary.parameters.withThousandsSeparators,
-        RunReport.duration(seconds.mean), String(format: "%.0f", speed.mean),
+        val.count > 0 ? percentText(val.mean) : "–",
+        g.runs[0].summary.parameters.withThousandsSeparators, RunReport.duration(seconds.mean),
+        g.isEnsemble ? "–" : String(format: "%.0f", speed.mean),
       ]
     }
     var cells: [Cell] = [
@@ -133,7 +136,12 @@ public struct ComparisonReport {
       name: g.name, x: x, y: mean, band: g.runs.count > 1 ? (lower, upper) : nil)
   }
 
-  private func curvesSection(_ groups: [Group], _ directory: String) throws -> [Cell] {
+  private func curvesSection(_ all: [Group], _ directory: String) throws -> [Cell] {
+    let groups = all.filter { !$0.isEnsemble }
+    let ensembles = all.filter(\.isEnsemble).map {
+      Cell.prose([.text("\($0.name): no training curves: an ensemble.")])
+    }
+    guard !groups.isEmpty else { return [.heading("Curves")] + ensembles }
     var accuracy = LineChart(
       title: "Validation accuracy", yLabel: "accuracy",
       series: groups.map { meanCurve($0, \.valAccuracy) })
@@ -145,7 +153,7 @@ public struct ComparisonReport {
     loss.width = 700
     try accuracy.render(to: directory + "/val_accuracy.png")
     try loss.render(to: directory + "/val_loss.png")
-    let points = groups.map {
+    let points = all.map {
       (
         $0.name, SeedStatistics($0.testAccuracies).mean, Double($0.runs[0].summary.parameters),
         SeedStatistics($0.runs.map(\.summary.trainingSeconds)).mean
@@ -174,6 +182,7 @@ public struct ComparisonReport {
         ("val_accuracy.png", "Validation accuracy per epoch."),
         ("val_loss.png", "Validation loss per epoch."),
       ]),
+    ] + ensembles + [
       .heading("Accuracy, size and time"),
       .figureRow([
         ("accuracy_vs_parameters.png", "Test accuracy against parameters."),
@@ -188,14 +197,22 @@ public struct ComparisonReport {
       Set(flat.map { $0[key] ?? "–" }).count > 1 && key != "description" && key != "name"
     }
     let rows = keys.sorted().map { key in [key] + flat.map { $0[key] ?? "–" } }
+    let ensembles = groups.filter(\.isEnsemble).map {
+      Cell.prose([
+        .text(
+          "\($0.name) is an ensemble of \($0.runs[0].summary.ensemble?.members.count ?? 0) runs: "
+            + "its settings are its first member's.")
+      ])
+    }
     return [
-      .heading("Configuration differences"),
+      .heading("Configuration differences")
+    ] + ensembles + [
       rows.isEmpty
         ? .prose([.text("The experiments share every setting.")])
         : .table(
           Table(
             header: ["key"] + groups.map(\.name), rows: rows,
-            caption: "Only keys whose values differ.")),
+            caption: "Only keys whose values differ."))
     ]
   }
 
@@ -287,24 +304,11 @@ public struct ComparisonReport {
       let indices = labels.indices.filter {
         we.predictions[$0] == Int(labels[$0]) && le.predictions[$0] != Int(labels[$0])
       }
-      let tiles = indices.prefix(16).map { i in
-        ImageGrid.Tile(
-          pixels: data.test.image(i), rows: data.test.rows, columns: data.test.columns,
-          caption: ["Real \(classes[Int(labels[i])])", "\(loser): \(classes[le.predictions[i]])"],
-          highlighted: true)
-      }
-      var grid = ImageGrid(
-        tiles: Array(tiles), title: "\(winner) right, \(loser) wrong (\(indices.count) images)",
-        columns: 8)
-      grid.colormap = .binary
-      grid.imageSide = 84
+      let grid = TestDigits.gallery(
+        indices, data: data, title: "\(winner) right, \(loser) wrong (\(indices.count) images)"
+      ) { "\(loser): \(classes[le.predictions[$0]])" }
       // Group names may carry settings ("quick (training.epochs=1)"): keep file names plain.
-      let file =
-        String(
-          "right_\(winner)_wrong_\(loser)".map {
-            $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "_"
-          }
-        ) + ".png"
+      let file = TestDigits.fileName("right_\(winner)_wrong_\(loser)") + ".png"
       try grid.render(to: "\(directory)/\(file)")
       cells.append(
         .figure(

@@ -34,6 +34,13 @@ public struct HTMLRunReporter: RunReporter {
       report.notebook(), page: run.paths.report)
   }
 
+  public func writeEnsembleReport(for run: RunRecord, ensemble: Ensemble) throws {
+    let report = EnsembleReport(
+      run: run, ensemble: ensemble, data: try ExperimentData(run.experiment))
+    try PageWriter(format: format, singleFile: singleFile).write(
+      try report.notebook(), page: run.paths.report)
+  }
+
   public func writeIndex(outputRoot: String) throws {
     try RunIndexPage(outputRoot: outputRoot).write()
   }
@@ -65,8 +72,13 @@ public struct HTMLRunReporter: RunReporter {
     return String(decoding: data, as: UTF8.self).contains("http-equiv=\"refresh\"")
   }
 
-  /// Rebuilds a run's figures and report.html from its folder, without training.
+  /// Rebuilds a run's figures and report.html from its folder, without training (an
+  /// ensemble's from its members' recorded predictions).
   public func render(_ run: RunRecord) throws {
+    if let ensemble = try Ensemble(recordedIn: run) {
+      try writeEnsembleReport(for: run, ensemble: ensemble)
+      return
+    }
     let data = try ExperimentData(run.experiment)
     try writeReport(
       for: run, evaluation: try run.evaluation(), data: data, model: try run.makeModel())

@@ -37,7 +37,8 @@ struct RunIndexPage {
     let rows = entries.map { e -> [String] in
       let s = e.summary
       return [
-        s.experiment, s.runID, s.status.rawValue, percentText(s.bestValAccuracy),
+        s.experiment + (s.ensemble == nil ? "" : " (ensemble)"), s.runID, s.status.rawValue,
+        percentText(s.bestValAccuracy),
         percentText(s.testAccuracy), s.parameters.withThousandsSeparators,
         RunReport.duration(s.totalSeconds), s.startedAt,
       ]

@@ -35,7 +35,7 @@ struct RunColumn {
     RunColumn("config_hash", .text), RunColumn("cache_key", .text),
     RunColumn("directory", .text), RunColumn("group_hash", .text, nullable: true),
     RunColumn("sweep", .text, nullable: true), RunColumn("trial", .integer, nullable: true),
-    RunColumn("sweep_parameters", .text, nullable: true),
+    RunColumn("sweep_parameters", .text, nullable: true), RunColumn("kind", .text, nullable: true),
   ]
 
   /// The column names, comma-separated, in table order.

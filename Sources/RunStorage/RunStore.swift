@@ -24,6 +24,8 @@ public struct IndexedRun: Codable, Sendable {
   public var sweep: String?, trial: Int?
   /// The trial's swept values as compact JSON (`{"training.epochs":"2"}`).
   public var sweepParameters: String?
+  /// What made the run: nil for training, `ensemble` for an ensemble of other runs.
+  public var kind: String?
 
   enum CodingKeys: String, CodingKey {
     case runID = "run_id"
@@ -40,6 +42,7 @@ public struct IndexedRun: Codable, Sendable {
     case groupHash = "group_hash"
     case sweep, trial
     case sweepParameters = "sweep_parameters"
+    case kind
   }
 
   /// A row with every column given.
@@ -48,7 +51,7 @@ public struct IndexedRun: Codable, Sendable {
     testAccuracy: Double?, testLoss: Double?, parameters: Int, seconds: Double,
     startedAt: String, seed: Int64, configHash: String, cacheKey: String, directory: String,
     groupHash: String? = nil, sweep: String? = nil, trial: Int? = nil,
-    sweepParameters: String? = nil
+    sweepParameters: String? = nil, kind: String? = nil
   ) {
     (self.runID, self.experiment, self.status) = (runID, experiment, status)
     (self.valAccuracy, self.testAccuracy, self.testLoss) = (valAccuracy, testAccuracy, testLoss)
@@ -59,6 +62,7 @@ public struct IndexedRun: Codable, Sendable {
     (self.groupHash, self.sweep, self.trial, self.sweepParameters) = (
       groupHash, sweep, trial, sweepParameters
     )
+    self.kind = kind
   }
 }
 

@@ -12,6 +12,8 @@ public protocol RunReporter {
   /// none), its `data` and its `model`.
   func writeReport(
     for run: RunRecord, evaluation: Evaluation?, data: ExperimentData, model: Sequential) throws
+  /// Writes the figures and report of `run`, the ensemble `ensemble`.
+  func writeEnsembleReport(for run: RunRecord, ensemble: Ensemble) throws
   /// Rewrites the page listing every run under `outputRoot`.
   func writeIndex(outputRoot: String) throws
 }
@@ -371,7 +373,7 @@ public final class ExperimentRunner {
   }
 
   /// A new run id: the UTC time and four random hex digits.
-  private static func newRunID() -> String {
+  static func newRunID() -> String {
     let random = String(UInt16.random(in: 0...UInt16.max), radix: 16)
     return runIDStamp() + "-" + String(repeating: "0", count: 4 - random.count) + random
   }

@@ -20,6 +20,15 @@ public enum RunError: Error, CustomStringConvertible, Equatable {
   /// The run's process still trains it, so nothing else may write its folder; `process` is nil
   /// for runs recorded before heartbeats.
   case stillRunning(runID: String, process: ProcessIdentity?)
+  /// An ensemble needs at least two members; `count` were given.
+  case tooFewMembers(count: Int)
+  /// Run `runID` cannot be a member of an ensemble, for `reason`.
+  case unfitMember(runID: String, reason: String)
+  /// Run `runID`'s test predictions (at `path`, line included) differ from the first
+  /// member's test set, as `reason` says.
+  case differentTestSet(runID: String, path: String, reason: String)
+  /// An ensemble name that cannot name a folder under output/runs, or that ordinary runs use.
+  case badEnsembleName(name: String, reason: String)
 
   public var description: String {
     switch self {
@@ -34,6 +43,13 @@ public enum RunError: Error, CustomStringConvertible, Equatable {
     case .stillRunning(let runID, let process):
       return "cannot resume: run \(runID) is still running"
         + (process.map { " (process \($0.pid) on \($0.host))" } ?? "")
+    case .tooFewMembers(let count):
+      return "an ensemble needs at least two members; \(count) given"
+    case .unfitMember(let runID, let reason):
+      return "run \(runID) cannot be an ensemble member: \(reason)"
+    case .differentTestSet(let runID, let path, let reason):
+      return "\(path): run \(runID) was tested on another test set: \(reason)"
+    case .badEnsembleName(let name, let reason): return "ensemble name '\(name)': \(reason)"
     }
   }
 }
@@ -147,6 +163,9 @@ public struct RunSummary: Codable, Sendable {
   public var sweep: SweepTag?
   /// Where and why the sweep's early-termination rule stopped this run (status `pruned`).
   public var pruning: Pruning?
+  /// The members when this run is an ensemble (nil for a trained run, and in summaries written
+  /// before ensembles existed).
+  public var ensemble: EnsembleTag?
 
   enum CodingKeys: String, CodingKey {
     case runID = "run_id"
@@ -165,7 +184,7 @@ public struct RunSummary: Codable, Sendable {
     case configHash = "config_hash"
     case provenance, command
     case groupHash = "group_hash"
-    case sweep, pruning
+    case sweep, pruning, ensemble
   }
 }
 
@@ -222,7 +241,8 @@ extension RunSummary {
       testLoss: testLoss, parameters: parameters, seconds: totalSeconds, startedAt: startedAt,
       seed: Int64(bitPattern: seed),
       configHash: configHash, cacheKey: cacheKey, directory: directory, groupHash: groupHash,
-      sweep: sweep?.name, trial: sweep?.trial, sweepParameters: swept)
+      sweep: sweep?.name, trial: sweep?.trial, sweepParameters: swept,
+      kind: ensemble == nil ? nil : EnsembleTag.kind)
   }
 }
 

@@ -65,9 +65,11 @@ public struct RunRecord {
   public func evaluation() throws -> Evaluation? {
     guard FileManager.default.fileExists(atPath: paths.predictions) else { return nil }
     let recorded = try PredictionsFile.read(paths.predictions, classCount: classNames.count)
+    // An ensemble's loss is plain cross-entropy: its members' label smoothing is not its own.
     return Evaluation(
       probabilities: recorded.probabilities, labels: recorded.labels,
-      classCount: recorded.classCount, loss: experiment.training.loss)
+      classCount: recorded.classCount,
+      loss: summary.ensemble == nil ? experiment.training.loss : CategoricalCrossEntropy())
   }
 
   /// The model the definition declares, with fresh weights.
@@ -75,6 +77,11 @@ public struct RunRecord {
 
   /// The model with the run's final weights.
   public func trainedModel() throws -> Sequential {
+    guard summary.ensemble == nil else {
+      throw RunError.corruptRecord(
+        path: paths.weights,
+        reason: "run \(paths.runID) is an ensemble, with no weights of its own; use a member")
+    }
     guard let data = FileManager.default.contents(atPath: paths.weights) else {
       throw RunError.corruptRecord(
         path: paths.weights, reason: "no final weights: the run did not finish")

@@ -8,6 +8,7 @@ struct Report: ParsableCommand {
     abstract: "Train CNNs on handwritten digits and write notebook-style HTML reports.",
     subcommands: [
       Run.self, Resume.self, Render.self, List.self, Show.self, Reindex.self, Compare.self,
+      EnsembleCommand.self,
       Paper.self, Predict.self, Submit.self, Bench.self, Check.self,
     ])
 

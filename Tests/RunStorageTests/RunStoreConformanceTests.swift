@@ -79,7 +79,7 @@ final class RunStoreConformanceTests: XCTestCase {
   func testColumnsAreIndexedRunsCodingKeys() throws {
     var run = row("a")
     (run.valAccuracy, run.sweep, run.trial, run.sweepParameters) = (0.1, "s", 1, "{}")
-    run.groupHash = "g"
+    (run.groupHash, run.kind) = ("g", "ensemble")
     let encoded = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(run))
     let keys = try XCTUnwrap(encoded as? [String: Any]).keys.sorted()
     XCTAssertEqual(RunColumn.all.map(\.name).sorted(), keys)
@@ -88,9 +88,10 @@ final class RunStoreConformanceTests: XCTestCase {
   }
 
   func testAnOlderTableGainsMissingColumnsOnOpenAndKeepsItsRows() throws {
-    // An index created before sweeps (no group_hash, sweep, trial, sweep_parameters), holding a
-    // run, opens, gains them, and records and reads them; the old row reads them as nil.
-    let added: Set = ["group_hash", "sweep", "trial", "sweep_parameters"]
+    // An index created before sweeps and ensembles (no group_hash, sweep, trial,
+    // sweep_parameters, kind), holding a run, opens, gains them, and records and reads them; the
+    // old row reads them as nil.
+    let added: Set = ["group_hash", "sweep", "trial", "sweep_parameters", "kind"]
     let old = RunColumn.all.filter { !added.contains($0.name) }
     let oldRow =
       "INSERT INTO runs (\(old.map(\.name).joined(separator: ", "))) VALUES "
@@ -114,6 +115,7 @@ final class RunStoreConformanceTests: XCTestCase {
       (run.groupHash, run.sweep, run.trial, run.sweepParameters) = (
         "g", "s", 3, #"{"training.epochs":"2"}"#
       )
+      run.kind = "ensemble"
       try location.open().record(run)
       let rows = try location.open().runs(sort: .runID, descending: false)
       XCTAssertEqual(rows.map(\.runID), ["new", "old"], "\(location)")
@@ -122,6 +124,8 @@ final class RunStoreConformanceTests: XCTestCase {
       XCTAssertEqual(rows.first?.sweepParameters, #"{"training.epochs":"2"}"#, "\(location)")
       XCTAssertNil(rows.last?.groupHash, "\(location)")
       XCTAssertNil(rows.last?.trial, "\(location)")
+      XCTAssertEqual(rows.first?.kind, "ensemble", "\(location)")
+      XCTAssertNil(rows.last?.kind, "\(location)")
       XCTAssertEqual(rows.last?.testAccuracy, 0.9, "\(location)")
     }
   }

@@ -133,5 +133,6 @@ struct NoReporter: RunReporter {
   func writeReport(
     for run: RunRecord, evaluation: Evaluation?, data: ExperimentData, model: Sequential
   ) throws {}
+  func writeEnsembleReport(for run: RunRecord, ensemble: Ensemble) throws {}
   func writeIndex(outputRoot: String) throws {}
 }

@@ -46,7 +46,7 @@ extension Report {
         ]
         + rows.map { row in
           [
-            row.runID, row.experiment, row.status.rawValue,
+            row.runID, row.experiment + (row.kind.map { " (\($0))" } ?? ""), row.status.rawValue,
             percentText(row.valAccuracy, missing: "-"), percentText(row.testAccuracy, missing: "-"),
             String(row.parameters), String(format: "%.0f", row.seconds), row.startedAt,
             row.groupHash.map { String($0.prefix(8)) } ?? "-",

@@ -127,7 +127,13 @@ extension Report {
     private func runComparison(
       _ comparison: Comparison, library: ExperimentLibrary, runner: ExperimentRunner
     ) throws {
-      let experiments = try comparison.experiments.flatMap { name -> [Experiment] in
+      // Experiments only the ensemble names train too, without a column of their own.
+      let names =
+        comparison.experiments
+        + comparison.ensemble.filter {
+          !comparison.experiments.contains($0)
+        }
+      let experiments = try names.flatMap { name -> [Experiment] in
         let e = try library.load(name, overrides: overrides)
         return try (0..<(seeds ?? e.seeds)).map { try e.withSeed(index: $0) }
       }
@@ -145,8 +151,18 @@ extension Report {
               + "\(paths.runID)\n").utf8))
         groups[e.name, default: []].append(paths)
       }
+      var entries = comparison.experiments.map { (name: $0, runs: groups[$0] ?? []) }
+      if !comparison.ensemble.isEmpty {
+        let (ensemble, reused) = try runner.buildEnsemble(
+          try runner.ensembleMembers(comparison.ensemble))
+        FileHandle.standardError.write(
+          Data(
+            ("\(reused ? "reused" : "built") ensemble \(ensemble.experiment): "
+              + "\(ensemble.runID)\n").utf8))
+        entries.append((ensemble.experiment, [ensemble]))
+      }
       let page = try ComparisonReport(
-        title: comparison.title, groups: comparison.experiments.map { ($0, groups[$0] ?? []) },
+        title: comparison.title, groups: entries,
         singleFile: options.singleFile, format: options.format
       ).write(to: options.output + "/compare/" + comparison.name)
       print(page)

@@ -23,9 +23,7 @@ extension Experiment {
     report = try ReportSpec(&reportReader)
     try root.finish()
     resolved = tree
-    guard name.range(of: #"^[A-Za-z0-9][A-Za-z0-9_.-]*$"#, options: .regularExpression) != nil,
-      !name.contains("..")
-    else {
+    guard Experiment.isValidName(name) else {
       throw ConfigError.invalid(
         at: tree.location,
         "name '\(name)' may use only letters, digits, '-', '_' and '.' (it names a folder under "
@@ -36,6 +34,15 @@ extension Experiment {
       try LayerSpec.checkHead(
         model, items: items, classes: dataset.classNames.count, dataset: dataset.name)
     }
+  }
+}
+
+extension Experiment {
+  /// Whether `name` can name a folder under the output directory: letters, digits, '-', '_' and
+  /// '.', starting with a letter or digit, never "..".
+  public static func isValidName(_ name: String) -> Bool {
+    name.range(of: #"^[A-Za-z0-9][A-Za-z0-9_.-]*$"#, options: .regularExpression) != nil
+      && !name.contains("..")
   }
 }
 

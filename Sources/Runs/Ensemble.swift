@@ -198,9 +198,7 @@ public struct Ensemble {
 
   /// Throws unless `name` can name the ensemble's folder, by the rule experiment names follow.
   public static func validate(name: String) throws {
-    guard name.range(of: #"^[A-Za-z0-9][A-Za-z0-9_.-]*$"#, options: .regularExpression) != nil,
-      !name.contains("..")
-    else {
+    guard Experiment.isValidName(name) else {
       throw RunError.badEnsembleName(
         name: name,
         reason:

@@ -243,7 +243,6 @@ extension ExperimentRunner {
   public func buildEnsemble(_ members: [RunPaths], name: String? = nil) throws -> (
     paths: RunPaths, reused: Bool
   ) {
-    guard members.count >= 2 else { throw RunError.tooFewMembers(count: members.count) }
     let records = try members.map { try RunRecord(loading: $0) }
     let ensemble = try Ensemble(members: records)
     let name = name ?? Ensemble.defaultName(records)

@@ -153,8 +153,11 @@ extension Report {
       }
       var entries = comparison.experiments.map { (name: $0, runs: groups[$0] ?? []) }
       if !comparison.ensemble.isEmpty {
-        let (ensemble, reused) = try runner.buildEnsemble(
-          try runner.ensembleMembers(comparison.ensemble))
+        // Exactly the runs this comparison trained or reused, each experiment once.
+        var listed = Set<String>()
+        let members = comparison.ensemble.filter { listed.insert($0).inserted }
+          .flatMap { groups[$0] ?? [] }
+        let (ensemble, reused) = try runner.buildEnsemble(members)
         FileHandle.standardError.write(
           Data(
             ("\(reused ? "reused" : "built") ensemble \(ensemble.experiment): "

@@ -8,8 +8,9 @@ enum Gzip {
     data.count >= 2 && data[data.startIndex] == 0x1f && data[data.startIndex + 1] == 0x8b
   }
 
-  /// The decompressed bytes of a complete gzip stream; throws a reason on truncation or corruption.
-  static func decompress(_ data: Data) throws -> Data {
+  /// The decompressed bytes of a complete gzip stream; throws a reason on truncation, corruption,
+  /// or output beyond `limit` bytes (a few kilobytes of gzip can expand to terabytes).
+  static func decompress(_ data: Data, limit: Int) throws -> Data {
     var stream = z_stream()
     // 16 + MAX_WBITS: expect a gzip header (zlib manual, inflateInit2).
     guard
@@ -35,7 +36,12 @@ enum Gzip {
             throw DatasetError.unreadable(
               path: "", reason: "corrupt gzip data (zlib status \(status))")
           }
-          output.append(out.baseAddress!, count: chunk - Int(stream.avail_out))
+          let produced = chunk - Int(stream.avail_out)
+          guard produced <= limit - output.count else {
+            throw DatasetError.unreadable(
+              path: "", reason: "the gzip stream decompresses to more than \(limit) bytes")
+          }
+          output.append(out.baseAddress!, count: produced)
         }
       } while status != Z_STREAM_END && (stream.avail_in > 0 || stream.avail_out == 0)
     }

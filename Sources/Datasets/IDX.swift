@@ -6,16 +6,23 @@ import Foundation
 /// UInt32 per dimension, then the data. Images are 0x00000803 [count, rows, columns], labels
 /// 0x00000801 [count].
 public enum IDX {
-  /// The dimensions and bytes of one IDX file, decompressing it when it is gzip.
-  public static func read(_ path: String, expectedSHA256: String? = nil) throws -> (
-    dimensions: [Int], bytes: Data
-  ) {
+  /// The most decompressed bytes read from one gzip IDX file: 2 GiB, four times EMNIST's largest.
+  public static let maximumDecompressedBytes = 1 << 31
+
+  /// The dimensions and bytes of one IDX file, decompressing it when it is gzip (refusing more
+  /// than `maximumDecompressedBytes`).
+  public static func read(
+    _ path: String, expectedSHA256: String? = nil,
+    maximumDecompressedBytes: Int = maximumDecompressedBytes
+  ) throws -> (dimensions: [Int], bytes: Data) {
     guard let raw = FileManager.default.contents(atPath: path) else {
       throw DatasetError.unreadable(path: path, reason: "the file cannot be opened")
     }
     let content: Data
     do {
-      content = Gzip.isCompressed(raw) ? try Gzip.decompress(raw) : raw
+      content =
+        Gzip.isCompressed(raw)
+        ? try Gzip.decompress(raw, limit: maximumDecompressedBytes) : raw
     } catch DatasetError.unreadable(_, let reason) {
       throw DatasetError.unreadable(path: path, reason: reason)
     }

@@ -101,6 +101,17 @@ final class IDXTests: XCTestCase {
     }
   }
 
+  func testGzipExpandingPastTheLimitIsRefusedByName() throws {
+    // The MNIST test labels decompress to 10,008 bytes: one byte less is refused, that many reads.
+    let path = mnistDirectory + "/t10k-labels-idx1-ubyte.gz"
+    XCTAssertThrowsError(try IDX.read(path, maximumDecompressedBytes: 10_007)) { error in
+      XCTAssertEqual(
+        "\(error)",
+        "\(path): cannot read: the gzip stream decompresses to more than 10007 bytes")
+    }
+    XCTAssertEqual(try IDX.read(path, maximumDecompressedBytes: 10_008).dimensions, [10_000])
+  }
+
   func testChecksumMismatchNamesFileAndBothDigests() throws {
     let dir = try scratchDirectory()
     for name in ["train-images-idx3-ubyte", "t10k-images-idx3-ubyte"] {

@@ -102,6 +102,8 @@ public final class ExperimentRunner {
     }
     let (paths, named) = try createRunDirectory(experiment, summary: summary, runID: runID)
     summary = named
+    let lock = try RunLock(paths, process: .current)
+    defer { withExtendedLifetime(lock) {} }
     try store.record(summary.indexRow(directory: paths.directory))
     let optimizer = experiment.training.optimizer.make(ema: experiment.training.ema)
     let state = TrainingState(model: model, optimizer: optimizer)
@@ -117,6 +119,11 @@ public final class ExperimentRunner {
   public func resume(_ paths: RunPaths, trial: TrialContext? = nil) throws -> RunPaths {
     let started = Date()
     var record = try RunRecord(loading: paths)
+    // Held until this function returns: a second `resume` racing this one is refused here, and
+    // the folder is read again as it is now that no other process may write it.
+    let lock = try RunLock(paths, process: record.heartbeat?.process)
+    defer { withExtendedLifetime(lock) {} }
+    record = try RunRecord(loading: paths)
     switch record.summary.status {
     case .interrupted, .lost: break
     case .running:

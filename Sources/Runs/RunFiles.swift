@@ -85,6 +85,8 @@ public struct RunPaths: Sendable {
   public var weights: String { directory + "/weights.safetensors" }
   public var checkpoint: String { directory + "/checkpoint.safetensors" }
   public var heartbeat: String { directory + "/heartbeat.json" }
+  /// The lock the training process holds (`RunLock`).
+  public var lock: String { directory + "/.lock" }
   public var predictions: String { directory + "/predictions.csv" }
   public var report: String { directory + "/report.html" }
   public var figures: String { directory + "/figures" }

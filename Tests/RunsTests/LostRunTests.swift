@@ -126,6 +126,28 @@ final class LostRunTests: XCTestCase {
     }
     XCTAssertEqual(try runner.indexedRuns().count, 0, "nothing indexed yet")
   }
+
+  func testResumeOfALostRunIsRefusedWhileAnotherResumeHoldsItsLock() throws {
+    let dir = try scratch()
+    let paths = try runFolder(dir, status: .running)
+    var gone = ProcessIdentity.current
+    gone.startTicks = (gone.startTicks ?? 0) + 1
+    try RunHeartbeat(
+      process: gone, updatedAt: Timestamp.string(Date()), epochsFinished: 0, epochs: 2
+    ).write(to: paths)
+    let runner = ExperimentRunner(outputRoot: dir + "/out", reporter: NoReporter())
+    // The folder says lost, but a racing resume took the lock first (its own open file).
+    var holder: RunLock? = try RunLock(paths, process: nil)
+    XCTAssertThrowsError(try runner.resume(paths)) {
+      XCTAssertEqual($0 as? RunError, .stillRunning(runID: paths.runID, process: gone), "\($0)")
+    }
+    XCTAssertNotNil(holder)
+    // Released (as when that process ends, however it ends), the lost run goes on to its checks.
+    holder = nil
+    XCTAssertThrowsError(try runner.resume(paths)) {
+      guard case .noCheckpoint? = $0 as? RunError else { return XCTFail("\($0)") }
+    }
+  }
 }
 
 /// A reporter that writes nothing, for runners that never reach a report.

@@ -100,18 +100,65 @@ public struct ScatterChart: Figure {
     let xAxis = Axis(covering: shown.map(\.x), logarithmic: logX)
     let yAxis = Axis(covering: shown.map(\.y))
     area.drawAxes(on: canvas, x: xAxis, y: yAxis, xLabel: xLabel, yLabel: yLabel)
-    for (i, p) in shown.enumerated() {
-      let x = area.x(xAxis.fraction(p.x))
-      let y = area.y(yAxis.fraction(p.y))
-      canvas.circle(x: x, y: y, radius: 5, color: Palette.color(i), outline: .white)
-      let right = x + 8 + canvas.textWidth(p.label, size: 10) < area.right
+    let centers = shown.map { (x: area.x(xAxis.fraction($0.x)), y: area.y(yAxis.fraction($0.y))) }
+    for (i, center) in centers.enumerated() {
+      canvas.circle(x: center.x, y: center.y, radius: 5, color: Palette.color(i), outline: .white)
+    }
+    let labels = Self.placeLabels(
+      centers.map { ($0.x, $0.y) }, widths: shown.map { canvas.textWidth($0.label, size: 10) },
+      plotRight: area.right, canvasWidth: width)
+    for (p, label) in zip(shown, labels) {
       canvas.text(
-        p.label, x: right ? x + 8 : x - 8, y: y - 7, size: 10, align: right ? .left : .right)
+        p.label, x: label.x, y: label.baseline, size: 10, align: label.align,
+        maxWidth: label.maxWidth)
     }
     if shown.count < points.count {
       canvas.text(
         "\(points.count - shown.count) point(s) with non-finite values not drawn", x: area.right,
         y: height - 8, size: 9, color: .error, align: .right)
     }
+  }
+
+  /// Where a point's 10-point label goes: beside it, `align`ed at `x` on `baseline`, at most
+  /// `maxWidth` wide (the canvas shrinks a longer one).
+  struct LabelPlacement: Equatable {
+    var x: Double, baseline: Double, align: TextAlignment, maxWidth: Double
+  }
+
+  /// Labels for points at `centers` (pixels) with natural `widths`: right of the point when the
+  /// label fits inside the plot, else left when it fits on the canvas, else on the roomier side,
+  /// shrunk to fit; a label that would overlap one placed before moves down below it.
+  static func placeLabels(
+    _ centers: [(x: Double, y: Double)], widths: [Double], plotRight: Double,
+    canvasWidth: Double
+  ) -> [LabelPlacement] {
+    let gap = 8.0
+    let edge = 4.0
+    let lineHeight = 12.0
+    var placed: [(left: Double, right: Double, baseline: Double)] = []
+    var labels: [LabelPlacement] = []
+    for (center, width) in zip(centers, widths) {
+      let roomRight = canvasWidth - edge - (center.x + gap)
+      let roomLeft = center.x - gap - edge
+      let right =
+        center.x + gap + width < plotRight || (width > roomLeft && roomRight >= roomLeft)
+      let maxWidth = right ? roomRight : roomLeft
+      let drawn = min(width, maxWidth)
+      let left = right ? center.x + gap : center.x - gap - drawn
+      var baseline = center.y - 7
+      // Rows of labels never overlap: move below each one this label would cover.
+      for other in placed.sorted(by: { $0.baseline < $1.baseline })
+      where other.left < left + drawn && left < other.right
+        && abs(other.baseline - baseline) < lineHeight
+      {
+        baseline = other.baseline + lineHeight
+      }
+      placed.append((left, left + drawn, baseline))
+      labels.append(
+        LabelPlacement(
+          x: right ? center.x + gap : center.x - gap, baseline: baseline,
+          align: right ? .left : .right, maxWidth: maxWidth))
+    }
+    return labels
   }
 }

@@ -184,6 +184,9 @@ public final class Canvas {
   /// A filled circle.
   func circle(x: Double, y: Double, radius: Double, color: Color, outline: Color? = nil) {
     setColor(color)
+    // Without a fresh path, cairo_arc joins the current point left by earlier text to the
+    // circle with a line (stray white strokes across the plot, once outlined).
+    cairo_new_path(context)
     cairo_arc(context, x, y, radius, 0, 2 * .pi)
     if let outline {
       cairo_fill_preserve(context)

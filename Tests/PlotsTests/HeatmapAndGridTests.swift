@@ -172,6 +172,25 @@ final class HeatmapAndGridTests: XCTestCase {
     XCTAssertEqual(12.withThousandsSeparators, "12")
   }
 
+  func testScatterLabelsStayOnTheCanvasAndNeverOverlap() {
+    // Canvas 640 wide, plot area ending at 620: a 300-wide label fits right of a point at 100,
+    // and left of a point at 600; a 700-wide one fits nowhere and shrinks into the roomier side.
+    let labels = ScatterChart.placeLabels(
+      [(100, 50), (600, 200), (150, 300), (500, 300)], widths: [300, 300, 700, 700],
+      plotRight: 620, canvasWidth: 640)
+    XCTAssertEqual(labels[0], .init(x: 108, baseline: 43, align: .left, maxWidth: 528))
+    XCTAssertEqual(labels[1], .init(x: 592, baseline: 193, align: .right, maxWidth: 588))
+    XCTAssertEqual(labels[2], .init(x: 158, baseline: 293, align: .left, maxWidth: 478))
+    // The last two share a row and would cross: the later one moves a line down.
+    XCTAssertEqual(labels[3], .init(x: 492, baseline: 305, align: .right, maxWidth: 488))
+    // Three runs at one spot (seeds with equal accuracy): their labels stack 12 points apart.
+    let stacked = ScatterChart.placeLabels(
+      Array(repeating: (300, 100), count: 3), widths: [90, 90, 90], plotRight: 620,
+      canvasWidth: 640)
+    XCTAssertEqual(stacked.map(\.baseline), [93, 105, 117])
+    XCTAssertEqual(Set(stacked.map(\.x)), [308])
+  }
+
   func testUnreadablePNGIsAnError() throws {
     let path = try figurePath("not-a-png.png")
     try Data("hello".utf8).write(to: URL(fileURLWithPath: path))

@@ -106,7 +106,7 @@ public struct ScatterChart: Figure {
     }
     let labels = Self.placeLabels(
       centers.map { ($0.x, $0.y) }, widths: shown.map { canvas.textWidth($0.label, size: 10) },
-      plotRight: area.right, canvasWidth: width)
+      plotTop: area.top, plotRight: area.right, canvasWidth: width)
     for (p, label) in zip(shown, labels) {
       canvas.text(
         p.label, x: label.x, y: label.baseline, size: 10, align: label.align,
@@ -127,10 +127,11 @@ public struct ScatterChart: Figure {
 
   /// Labels for points at `centers` (pixels) with natural `widths`: right of the point when the
   /// label fits inside the plot, else left when it fits on the canvas, else on the roomier side,
-  /// shrunk to fit; a label that would overlap one placed before moves down below it.
+  /// shrunk to fit; never above the plot's top; a label that would overlap one placed before
+  /// moves down below it.
   static func placeLabels(
-    _ centers: [(x: Double, y: Double)], widths: [Double], plotRight: Double,
-    canvasWidth: Double
+    _ centers: [(x: Double, y: Double)], widths: [Double], plotTop: Double,
+    plotRight: Double, canvasWidth: Double
   ) -> [LabelPlacement] {
     let gap = 8.0
     let edge = 4.0
@@ -145,7 +146,8 @@ public struct ScatterChart: Figure {
       let maxWidth = right ? roomRight : roomLeft
       let drawn = min(width, maxWidth)
       let left = right ? center.x + gap : center.x - gap - drawn
-      var baseline = center.y - 7
+      // Inside the plot: a point on its top edge must not put its label in the title.
+      var baseline = max(center.y - 7, plotTop + 10)
       // Rows of labels never overlap: move below each one this label would cover.
       for other in placed.sorted(by: { $0.baseline < $1.baseline })
       where other.left < left + drawn && left < other.right

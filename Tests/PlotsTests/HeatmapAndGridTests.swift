@@ -177,7 +177,7 @@ final class HeatmapAndGridTests: XCTestCase {
     // and left of a point at 600; a 700-wide one fits nowhere and shrinks into the roomier side.
     let labels = ScatterChart.placeLabels(
       [(100, 50), (600, 200), (150, 300), (500, 300)], widths: [300, 300, 700, 700],
-      plotRight: 620, canvasWidth: 640)
+      plotTop: 0, plotRight: 620, canvasWidth: 640)
     XCTAssertEqual(labels[0], .init(x: 108, baseline: 43, align: .left, maxWidth: 528))
     XCTAssertEqual(labels[1], .init(x: 592, baseline: 193, align: .right, maxWidth: 588))
     XCTAssertEqual(labels[2], .init(x: 158, baseline: 293, align: .left, maxWidth: 478))
@@ -185,10 +185,14 @@ final class HeatmapAndGridTests: XCTestCase {
     XCTAssertEqual(labels[3], .init(x: 492, baseline: 305, align: .right, maxWidth: 488))
     // Three runs at one spot (seeds with equal accuracy): their labels stack 12 points apart.
     let stacked = ScatterChart.placeLabels(
-      Array(repeating: (300, 100), count: 3), widths: [90, 90, 90], plotRight: 620,
+      Array(repeating: (300, 100), count: 3), widths: [90, 90, 90], plotTop: 0, plotRight: 620,
       canvasWidth: 640)
     XCTAssertEqual(stacked.map(\.baseline), [93, 105, 117])
     XCTAssertEqual(Set(stacked.map(\.x)), [308])
+    // A point on the plot's top edge (40) keeps its label inside the plot, clear of the title.
+    let top = ScatterChart.placeLabels(
+      [(300, 40)], widths: [90], plotTop: 40, plotRight: 620, canvasWidth: 640)
+    XCTAssertEqual(top.map(\.baseline), [50])
   }
 
   func testUnreadablePNGIsAnError() throws {

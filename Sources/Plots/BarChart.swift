@@ -105,7 +105,7 @@ public struct ScatterChart: Figure {
       canvas.circle(x: center.x, y: center.y, radius: 5, color: Palette.color(i), outline: .white)
     }
     let labels = Self.placeLabels(
-      centers.map { ($0.x, $0.y) }, widths: shown.map { canvas.textWidth($0.label, size: 10) },
+      centers, widths: shown.map { canvas.textWidth($0.label, size: 10) },
       plotTop: area.top, plotRight: area.right, canvasWidth: width)
     for (p, label) in zip(shown, labels) {
       canvas.text(

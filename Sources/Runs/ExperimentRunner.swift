@@ -118,12 +118,12 @@ public final class ExperimentRunner {
   @discardableResult
   public func resume(_ paths: RunPaths, trial: TrialContext? = nil) throws -> RunPaths {
     let started = Date()
-    var record = try RunRecord(loading: paths)
-    // Held until this function returns: a second `resume` racing this one is refused here, and
-    // the folder is read again as it is now that no other process may write it.
-    let lock = try RunLock(paths, process: record.heartbeat?.process)
+    // Taken before the folder is read and held until this function returns: a second `resume`
+    // racing this one is refused here, and the record is what the folder says while no other
+    // process may write it. (`locate` found the folder, so it exists.)
+    let lock = try RunLock(paths, process: (try? RunHeartbeat.read(from: paths))??.process)
     defer { withExtendedLifetime(lock) {} }
-    record = try RunRecord(loading: paths)
+    var record = try RunRecord(loading: paths)
     switch record.summary.status {
     case .interrupted, .lost: break
     case .running:

@@ -59,6 +59,16 @@ public final class ExperimentRunner {
   /// The command that starts a run of an experiment again, kept in its summary for when it is
   /// lost before its first checkpoint (the command line sets it).
   public var startCommand: ((Experiment) -> String)?
+  /// Worker threads chosen on the command line (`--threads`). They win over `training.threads`
+  /// and, when a run resumes, over the count it started with.
+  public var threads: Int?
+
+  /// Sets the engine's worker threads for `experiment`: the command line's, else the
+  /// experiment's `training.threads`, else the count a resumed run started with (so that it
+  /// computes what an unbroken run would, bit for bit), else all cores.
+  private func useThreads(for experiment: Experiment, startedWith recorded: Int? = nil) {
+    if let count = threads ?? experiment.training.threads ?? recorded { Parallel.workers = count }
+  }
 
   /// A runner writing under `outputRoot`, reporting through `reporter`.
   public init(outputRoot: String = "output", reporter: RunReporter) {
@@ -77,7 +87,7 @@ public final class ExperimentRunner {
   ) throws -> RunPaths {
     let started = Date()
     reusedCachedRun = false
-    if let threads = experiment.training.threads { Parallel.workers = threads }
+    useThreads(for: experiment)
     try Self.checkPrecision(experiment)
     let data = try ExperimentData(experiment)
     let model = try experiment.makeModel()
@@ -145,7 +155,7 @@ public final class ExperimentRunner {
     try AtomicFile.writeJSON(record.summary, to: paths.summary)
     let experiment = record.experiment
     try Self.checkPrecision(experiment)
-    if let threads = experiment.training.threads { Parallel.workers = threads }
+    useThreads(for: experiment, startedWith: record.summary.provenance.threads)
     let data = try ExperimentData(experiment)
     let model = try record.makeModel()
     let optimizer = experiment.training.optimizer.make(ema: experiment.training.ema)

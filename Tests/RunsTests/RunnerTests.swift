@@ -88,10 +88,14 @@ final class RunnerTests: XCTestCase {
       tinyExperimentYAML(epochs: 3, extra: "  augmentation: {rotation: 10, width_shift: 0.1}"),
       to: dir + "/tiny.yaml")
     let experiment = try ExperimentLibrary(directory: dir).load("tiny")
-    let unbroken = try ExperimentRunner(outputRoot: dir + "/a", reporter: HTMLRunReporter()).run(
-      experiment)
+    // Both train on a thread count that is not this machine's default, as `--threads` gives.
+    let startingThreads = ProcessInfo.processInfo.activeProcessorCount + 1
+    let first = ExperimentRunner(outputRoot: dir + "/a", reporter: HTMLRunReporter())
+    first.threads = startingThreads
+    let unbroken = try first.run(experiment)
 
     let runner = ExperimentRunner(outputRoot: dir + "/b", reporter: HTMLRunReporter())
+    runner.threads = startingThreads
     var batches = 0
     runner.isCancelled = {
       batches += 1
@@ -136,7 +140,11 @@ final class RunnerTests: XCTestCase {
     XCTAssert(lost.isResumable)
     runner.isCancelled = { false }
     runner.callbacks = []
+    // A new process starts on all cores; `resume` goes back to the count the run started with.
+    runner.threads = nil
+    Parallel.workers = 1
     try runner.resume(interrupted)
+    XCTAssertEqual(Parallel.workers, startingThreads, "resume trains on the run's thread count")
     XCTAssertFalse(FileManager.default.fileExists(atPath: abandoned), "the abandoned file stays")
     let a = try String(contentsOfFile: unbroken.metricsCSV, encoding: .utf8).split(separator: "\n")
       .map { $0.split(separator: ",").prefix(6) }
@@ -170,6 +178,20 @@ final class RunnerTests: XCTestCase {
     XCTAssertFalse(
       try String(contentsOfFile: interrupted.report, encoding: .utf8).contains(
         "Confusions over training"))
+  }
+
+  func testCommandLineThreadsWinOverTheExperiments() throws {
+    let dir = try scratch()
+    try write(tinyExperimentYAML(epochs: 1, extra: "  threads: 1"), to: dir + "/tiny.yaml")
+    let experiment = try ExperimentLibrary(directory: dir).load("tiny")
+    let runner = ExperimentRunner(outputRoot: dir, reporter: HTMLRunReporter())
+    runner.threads = 2
+    let paths = try runner.run(experiment)
+    XCTAssertEqual(Parallel.workers, 2)
+    XCTAssertEqual(try RunRecord(loading: paths).summary.provenance.threads, 2)
+    runner.threads = nil
+    try runner.run(experiment, force: true)
+    XCTAssertEqual(Parallel.workers, 1, "without --threads, training.threads applies")
   }
 
   func testDivergingRunFailsWithTheReasonInTheReport() throws {

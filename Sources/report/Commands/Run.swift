@@ -1,7 +1,6 @@
 import ArgumentParser
 import ExperimentDefinitions
 import Foundation
-import NeuralNet
 import Reports
 import Runs
 
@@ -68,14 +67,11 @@ extension Report {
       }
       if let trial, trial < 0 { throw ValidationError("--trial must be 0 or more") }
       if !(1...256).contains(jobs) { throw ValidationError("--jobs must be between 1 and 256") }
-      if let threads, !(1...256).contains(threads) {
-        throw ValidationError("--threads must be between 1 and 256")
-      }
+      try validateThreads(threads)
     }
 
     func run() throws {
       let library = ExperimentLibrary(directory: options.experiments)
-      if let threads { Parallel.workers = threads }
       let comparison = try library.comparison(name)
       if comparison == nil,
         let sweep = try library.sweep(name, overrides: overrides, seeds: seeds, allowLarge: yes)
@@ -88,7 +84,7 @@ extension Report {
           "\(name) declares no sweep: --trial, --jobs and --executor need a `sweep:` block in its "
             + "file or a grid such as --set training.epochs=1,2")
       }
-      let runner = plan ? options.runner() : options.trainingRunner()
+      let runner = plan ? options.runner() : options.trainingRunner(threads: threads)
       if let comparison {
         try runComparison(comparison, library: library, runner: runner)
         return
@@ -205,10 +201,20 @@ extension Report {
 
     @OptionGroup var target: RunReference
 
+    @Option(
+      help: ArgumentHelp(
+        "Worker threads for training (default: training.threads, else the count the run started "
+          + "with, so it computes what an unbroken run would)."))
+    var threads: Int?
+
     @OptionGroup var options: OutputOptions
 
+    func validate() throws {
+      try validateThreads(threads)
+    }
+
     func run() throws {
-      let runner = options.trainingRunner()
+      let runner = options.trainingRunner(threads: threads)
       let paths = try runner.resume(try target.paths(in: runner))
       try finish(paths, pages: options.pages)
     }

@@ -70,8 +70,9 @@ struct OutputOptions: ParsableArguments {
   }
 
   /// A runner that shows progress and stops cleanly on Ctrl-C.
-  func trainingRunner() -> ExperimentRunner {
+  func trainingRunner(threads: Int? = nil) -> ExperimentRunner {
     let runner = runner()
+    runner.threads = threads
     runner.callbacks = [ProgressDisplay()]
     Interruption.install()
     runner.isCancelled = { Interruption.isRequested }
@@ -86,4 +87,11 @@ struct RunReference: ParsableArguments {
 
   /// The run's folder under `runner`'s output.
   func paths(in runner: ExperimentRunner) throws -> RunPaths { try runner.locate(reference) }
+}
+
+/// Refuses a `--threads` count outside 1...256.
+func validateThreads(_ threads: Int?) throws {
+  if let threads, !(1...256).contains(threads) {
+    throw ValidationError("--threads must be between 1 and 256")
+  }
 }

@@ -50,7 +50,7 @@ struct SweepCommand {
   /// Trains trial `index` in this process and prints its report's path. An interrupted run of
   /// the trial continues from its last finished epoch instead of starting over.
   private func runTrial(_ index: Int) throws {
-    let runner = request.options.trainingRunner()
+    let runner = request.options.trainingRunner(threads: request.threads)
     let experiment = try sweep.experiment(trial: index)
     let context = try TrialContext(sweep: sweep, index: index)
     let stopped = SweepRuns.latest(

@@ -20,13 +20,29 @@ extension Provenance {
     #endif
   }
 
+  /// The paths, from the repository's top, whose content builds `report`.
+  static let codePaths = ["Sources", "Package.swift"]
+
+  /// Whether the code that ran is exactly a commit's, so the commit says what ran.
+  public var isCommittedCode: Bool {
+    codeTree != nil ? codeDirty == false : gitCommit != nil && gitDirty == false
+  }
+
   /// Facts about this process, machine and working tree.
   static func current(datasetChecksums: [String: String]) -> Provenance {
     let commit = run("git", ["rev-parse", "HEAD"])
     let status =
       commit == nil ? nil : run("git", ["status", "--porcelain", "--untracked-files=no"])
+    // Git's own hashes of the committed code, and whether the working tree's code differs from
+    // them (new files included: they compile too).
+    let codeTree = commit == nil ? nil : run("git", ["rev-parse"] + codePaths.map { "HEAD:" + $0 })
+    let codeStatus =
+      codeTree == nil
+      ? nil : run("git", ["status", "--porcelain", "--"] + codePaths.map { ":/" + $0 })
     return Provenance(
-      gitCommit: commit, gitDirty: status.map { !$0.isEmpty }, binaryVersion: binaryVersion,
+      gitCommit: commit, gitDirty: status.map { !$0.isEmpty },
+      codeTree: codeTree?.split(separator: "\n").joined(separator: " "),
+      codeDirty: codeStatus.map { !$0.isEmpty }, binaryVersion: binaryVersion,
       swiftVersion: swiftVersion,
       blas: "\(BLASInfo.configuration) (kernels: \(BLASInfo.coreName))",
       machine: machineDescription(),

@@ -214,21 +214,24 @@ public struct Pruning: Codable, Sendable, Equatable {
 }
 
 extension RunSummary {
-  /// The run cache's key (like DVC's): the resolved config, dataset checksums, git commit and
-  /// dirty flag, binary version and seed. Equal keys mean the same computation.
+  /// The run cache's key (like DVC's): the resolved config, dataset checksums, the code's git
+  /// hashes and dirty flag (the commit's, in runs recorded before those), binary version, seed
+  /// and engine. Equal keys mean the same computation.
   public var cacheKey: String {
     let checksums = provenance.datasetChecksums.sorted { $0.key < $1.key }.map {
       "\($0.key)=\($0.value)"
     }.joined(separator: ";")
+    let code = provenance.codeTree ?? provenance.gitCommit ?? "no-git"
+    let dirty = provenance.codeTree == nil ? provenance.gitDirty : provenance.codeDirty
     let parts = [
-      configHash, checksums, provenance.gitCommit ?? "no-git", String(provenance.gitDirty ?? true),
-      provenance.binaryVersion, String(seed), provenance.engine ?? "reference fp32",
+      configHash, checksums, code, String(dirty ?? true), provenance.binaryVersion, String(seed),
+      provenance.engine ?? "reference fp32",
     ]
     return SHA256.hex(Data(parts.joined(separator: "\n").utf8))
   }
 
   /// Only runs of committed code are reused: a dirty tree's commit does not say what ran.
-  public var isReusable: Bool { provenance.gitCommit != nil && provenance.gitDirty == false }
+  public var isReusable: Bool { provenance.isCommittedCode }
 
   /// The index row for this run, kept in `directory`.
   func indexRow(directory: String) -> IndexedRun {
@@ -250,8 +253,17 @@ extension RunSummary {
 
 /// What makes a run reproducible and where it ran.
 public struct Provenance: Codable, Sendable {
+  /// The working tree's commit (nil outside a git checkout).
   public var gitCommit: String?
+  /// Whether tracked files differed from that commit.
   public var gitDirty: Bool?
+  /// Git's hashes of the committed `Sources` tree and `Package.swift`, the code that builds
+  /// `report` (nil outside this repository, and in runs recorded before it). The run cache keys
+  /// on them rather than on the commit, so a commit that changes only documentation or
+  /// experiment files keeps finished runs reusable, as DVC keys a stage on its dependencies.
+  public var codeTree: String?
+  /// Whether that code, untracked files included, differed from the commit.
+  public var codeDirty: Bool?
   public var binaryVersion: String
   public var swiftVersion: String
   public var blas: String
@@ -267,6 +279,8 @@ public struct Provenance: Codable, Sendable {
   enum CodingKeys: String, CodingKey {
     case gitCommit = "git_commit"
     case gitDirty = "git_dirty"
+    case codeTree = "code_tree"
+    case codeDirty = "code_dirty"
     case binaryVersion = "binary_version"
     case swiftVersion = "swift_version"
     case blas, machine, threads, engine, isa

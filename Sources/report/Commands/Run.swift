@@ -185,8 +185,8 @@ extension Report {
         return "cached  \(experiment.name) seed \(experiment.seed): run \(cached.runID)"
       }
       let dirty =
-        runner.provenance([:]).gitDirty != false
-        ? " (uncommitted changes or no git: runs are not reused)" : ""
+        runner.provenance([:]).isCommittedCode
+        ? "" : " (uncommitted code changes or no git: runs are not reused)"
       return
         "train   \(experiment.name) seed \(experiment.seed): up to \(experiment.training.epochs) "
         + "epochs, batch \(experiment.training.batchSize), config "

@@ -199,6 +199,50 @@ final class CommandLineTests: XCTestCase {
     XCTAssert(wrong.error.contains("fp16"), wrong.error)
   }
 
+  /// A Slurm task whose node died is requeued: its trial continues the lost run, not a new one.
+  func testAKilledSweepTrialContinuesFromItsCheckpoint() throws {
+    let dir = try scratch()
+    let yaml = """
+      dataset: {name: mnist, directory: \(root)/data/mnist, subset: 4000, test_subset: 100}
+      model: [{conv2d: {filters: 4, kernel: 3, activation: relu}}, flatten, {dense: {units: 10, activation: softmax}}]
+      training: {epochs: 3, batch_size: 50}
+      """
+    try yaml.write(toFile: dir + "/tiny.yaml", atomically: true, encoding: .utf8)
+    let trial = [
+      "run", dir + "/tiny.yaml", "--output", dir + "/out",
+      "--set", "training.optimizer.learning_rate=0.003,0.001", "--trial", "0",
+    ]
+    let process = Process()
+    process.executableURL = reportExecutable
+    process.arguments = trial
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let runs = dir + "/out/runs/tiny"
+    func checkpointed() -> String? {
+      ((try? FileManager.default.contentsOfDirectory(atPath: runs)) ?? []).first {
+        FileManager.default.fileExists(atPath: "\(runs)/\($0)/checkpoint.safetensors")
+      }
+    }
+    let deadline = Date().addingTimeInterval(120)
+    while checkpointed() == nil && Date() < deadline && process.isRunning { usleep(20_000) }
+    kill(process.processIdentifier, SIGKILL)
+    process.waitUntilExit()
+    let runID = try XCTUnwrap(checkpointed(), "the trial saved no checkpoint before the kill")
+
+    let again = try report(trial)
+    XCTAssertEqual(again.status, 0, again.error)
+    XCTAssert(again.error.contains("continuing tiny trial 0 of 2"), again.error)
+    XCTAssert(again.error.contains("from run \(runID)"), again.error)
+    XCTAssertEqual(
+      try FileManager.default.contentsOfDirectory(atPath: runs).filter { !$0.hasPrefix(".") },
+      [runID], "the lost run was continued, not trained again beside it")
+    let shown = try report(["show", runID, "--output", dir + "/out"])
+    XCTAssert(
+      shown.output.contains("\"status\" : \"completed\"")
+        && shown.output.contains("\"epochs_run\" : 3"), shown.output)
+  }
+
   func testATinySweepRunsTwoTrialsAtOnceThroughChildProcesses() throws {
     let dir = try scratch()
     let yaml = """

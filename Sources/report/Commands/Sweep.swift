@@ -48,7 +48,8 @@ struct SweepCommand {
   }
 
   /// Trains trial `index` in this process and prints its report's path. An interrupted run of
-  /// the trial continues from its last finished epoch instead of starting over.
+  /// the trial, or a lost one (its process killed, its node gone), continues from its last
+  /// finished epoch instead of starting over.
   private func runTrial(_ index: Int) throws {
     let runner = request.options.trainingRunner(threads: request.threads)
     let experiment = try sweep.experiment(trial: index)
@@ -59,8 +60,7 @@ struct SweepCommand {
     )[experiment.configHash]
     // A Slurm task (--run-id) continues only its own run (a requeued task): its queued row is
     // the one its run must replace.
-    if !request.force, let stopped, stopped.summary.status == .interrupted,
-      FileManager.default.fileExists(atPath: stopped.paths.checkpoint),
+    if !request.force, let stopped, (try? RunRecord(loading: stopped.paths))?.isResumable == true,
       request.executor.runID.map({ $0 == stopped.paths.runID }) ?? true
     {
       say(

@@ -115,8 +115,9 @@ final class CommandLineTests: XCTestCase {
     XCTAssert(shown.output.contains("\"test_accuracy\""), shown.output)
   }
 
-  func testCtrlCKeepsTheRunAsInterruptedAndResumeFinishesIt() throws {
-    let dir = try scratch()
+  /// Starts `report run` of a 3-epoch experiment `dir/tiny.yaml` (written here) with `extra`
+  /// arguments, output in `dir/out`, in the background: long enough to stop during its run.
+  private func startSlowTinyRun(in dir: String, _ extra: [String] = []) throws -> Process {
     let yaml = """
       dataset: {name: mnist, directory: \(root)/data/mnist, subset: 4000, test_subset: 100}
       model: [{conv2d: {filters: 4, kernel: 3, activation: relu}}, flatten, {dense: {units: 10, activation: softmax}}]
@@ -125,10 +126,16 @@ final class CommandLineTests: XCTestCase {
     try yaml.write(toFile: dir + "/tiny.yaml", atomically: true, encoding: .utf8)
     let process = Process()
     process.executableURL = reportExecutable
-    process.arguments = ["run", dir + "/tiny.yaml", "--output", dir + "/out"]
+    process.arguments = ["run", dir + "/tiny.yaml", "--output", dir + "/out"] + extra
     process.standardOutput = FileHandle.nullDevice
     process.standardError = FileHandle.nullDevice
     try process.run()
+    return process
+  }
+
+  func testCtrlCKeepsTheRunAsInterruptedAndResumeFinishesIt() throws {
+    let dir = try scratch()
+    let process = try startSlowTinyRun(in: dir)
     // Interrupt as soon as the first epoch is on disk.
     let deadline = Date().addingTimeInterval(120)
     func firstEpochWritten() -> Bool {
@@ -202,22 +209,8 @@ final class CommandLineTests: XCTestCase {
   /// A Slurm task whose node died is requeued: its trial continues the lost run, not a new one.
   func testAKilledSweepTrialContinuesFromItsCheckpoint() throws {
     let dir = try scratch()
-    let yaml = """
-      dataset: {name: mnist, directory: \(root)/data/mnist, subset: 4000, test_subset: 100}
-      model: [{conv2d: {filters: 4, kernel: 3, activation: relu}}, flatten, {dense: {units: 10, activation: softmax}}]
-      training: {epochs: 3, batch_size: 50}
-      """
-    try yaml.write(toFile: dir + "/tiny.yaml", atomically: true, encoding: .utf8)
-    let trial = [
-      "run", dir + "/tiny.yaml", "--output", dir + "/out",
-      "--set", "training.optimizer.learning_rate=0.003,0.001", "--trial", "0",
-    ]
-    let process = Process()
-    process.executableURL = reportExecutable
-    process.arguments = trial
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
-    try process.run()
+    let sweep = ["--set", "training.optimizer.learning_rate=0.003,0.001", "--trial", "0"]
+    let process = try startSlowTinyRun(in: dir, sweep)
     let runs = dir + "/out/runs/tiny"
     func checkpointed() -> String? {
       ((try? FileManager.default.contentsOfDirectory(atPath: runs)) ?? []).first {
@@ -230,7 +223,7 @@ final class CommandLineTests: XCTestCase {
     process.waitUntilExit()
     let runID = try XCTUnwrap(checkpointed(), "the trial saved no checkpoint before the kill")
 
-    let again = try report(trial)
+    let again = try report(["run", dir + "/tiny.yaml", "--output", dir + "/out"] + sweep)
     XCTAssertEqual(again.status, 0, again.error)
     XCTAssert(again.error.contains("continuing tiny trial 0 of 2"), again.error)
     XCTAssert(again.error.contains("from run \(runID)"), again.error)

@@ -97,8 +97,9 @@ public struct ScatterChart: Figure {
       title, x: width / 2, y: 24, size: 15, align: .center, bold: true, maxWidth: width - 20)
     let area = PlotArea(left: 72, top: 40, width: width - 92, height: height - 98)
     let shown = points.filter { $0.x.isFinite && $0.y.isFinite && (!logX || $0.x > 0) }
-    let xAxis = Axis(covering: shown.map(\.x), logarithmic: logX)
-    let yAxis = Axis(covering: shown.map(\.y))
+    let xAxis = Axis(
+      covering: Self.withMargins(shown.map(\.x), logarithmic: logX), logarithmic: logX)
+    let yAxis = Axis(covering: Self.withMargins(shown.map(\.y)))
     area.drawAxes(on: canvas, x: xAxis, y: yAxis, xLabel: xLabel, yLabel: yLabel)
     let centers = shown.map { (x: area.x(xAxis.fraction($0.x)), y: area.y(yAxis.fraction($0.y))) }
     for (i, center) in centers.enumerated() {
@@ -117,6 +118,16 @@ public struct ScatterChart: Figure {
         "\(points.count - shown.count) point(s) with non-finite values not drawn", x: area.right,
         y: height - 8, size: 9, color: .error, align: .right)
     }
+  }
+
+  /// `values` and two more, 4% of their span beyond each end (of their logarithms on a log
+  /// axis): an axis covering them keeps every point off the plot's frame.
+  static func withMargins(_ values: [Double], logarithmic: Bool = false) -> [Double] {
+    let scaled = values.filter { $0.isFinite && (!logarithmic || $0 > 0) }
+      .map { logarithmic ? log10($0) : $0 }
+    guard let low = scaled.min(), let high = scaled.max(), high > low else { return values }
+    let margin = (high - low) * 0.04
+    return values + [low - margin, high + margin].map { logarithmic ? pow(10, $0) : $0 }
   }
 
   /// Where a point's 10-point label goes: beside it, `align`ed at `x` on `baseline`, at most

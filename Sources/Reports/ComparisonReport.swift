@@ -196,7 +196,7 @@ public struct ComparisonReport {
     let keys = Set(flat.flatMap(\.keys)).filter { key in
       Set(flat.map { $0[key] ?? "–" }).count > 1 && key != "description" && key != "name"
     }
-    let rows = keys.sorted().map { key in [key] + flat.map { $0[key] ?? "–" } }
+    let rows = Self.keyOrder(keys).map { key in [key] + flat.map { $0[key] ?? "–" } }
     let ensembles = groups.filter(\.isEnsemble).map {
       Cell.prose([
         .text(
@@ -214,6 +214,12 @@ public struct ComparisonReport {
             header: ["key"] + groups.map(\.name), rows: rows,
             caption: "Only keys whose values differ."))
     ]
+  }
+
+  /// Configuration keys in reading order: numbers inside compare as numbers, so `model[2]`
+  /// comes before `model[10]`.
+  static func keyOrder(_ keys: Set<String>) -> [String] {
+    keys.sorted { $0.compare($1, options: .numeric) == .orderedAscending }
   }
 
   /// Each experiment's first run as one row of validation confusion matrices, the rows aligned

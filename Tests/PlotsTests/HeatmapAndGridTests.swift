@@ -195,6 +195,19 @@ final class HeatmapAndGridTests: XCTestCase {
     XCTAssertEqual(top.map(\.baseline), [50])
   }
 
+  func testScatterAxesKeepEveryPointOffTheFrame() {
+    // The architectures comparison: 99.60% is a nice tick, so the axis used to end on it.
+    let y = Axis(covering: ScatterChart.withMargins([0.9881, 0.996, 0.9945]))
+    XCTAssertLessThan(y.lower, 0.9881)
+    XCTAssertGreaterThan(y.upper, 0.996)
+    let x = Axis(
+      covering: ScatterChart.withMargins([1_000, 100_000], logarithmic: true), logarithmic: true)
+    XCTAssertEqual(x.lower, 100, accuracy: 1e-9)
+    XCTAssertEqual(x.upper, 1_000_000, accuracy: 1e-6)
+    // One point, or points all alike, are left to the axis's own widening.
+    XCTAssertEqual(ScatterChart.withMargins([0.5, 0.5]), [0.5, 0.5])
+  }
+
   func testUnreadablePNGIsAnError() throws {
     let path = try figurePath("not-a-png.png")
     try Data("hello".utf8).write(to: URL(fileURLWithPath: path))

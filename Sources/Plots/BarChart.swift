@@ -108,10 +108,11 @@ public struct ScatterChart: Figure {
     let labels = Self.placeLabels(
       centers, widths: shown.map { canvas.textWidth($0.label, size: 10) },
       plotTop: area.top, plotRight: area.right, canvasWidth: width)
-    for (p, label) in zip(shown, labels) {
+    // Each label in its point's colour: in a cluster, a label may sit nearer another point.
+    for (i, (p, label)) in zip(shown, labels).enumerated() {
       canvas.text(
-        p.label, x: label.x, y: label.baseline, size: 10, align: label.align,
-        maxWidth: label.maxWidth)
+        p.label, x: label.x, y: label.baseline, size: 10, color: Palette.color(i),
+        align: label.align, maxWidth: label.maxWidth)
     }
     if shown.count < points.count {
       canvas.text(

@@ -122,13 +122,15 @@ public struct ScatterChart: Figure {
   }
 
   /// `values` and two more, 4% of their span beyond each end (of their logarithms on a log
-  /// axis): an axis covering them keeps every point off the plot's frame.
+  /// axis): an axis covering them keeps every point off the plot's frame. Values that are all
+  /// zero or more (seconds, counts) get no margin below zero.
   static func withMargins(_ values: [Double], logarithmic: Bool = false) -> [Double] {
     let scaled = values.filter { $0.isFinite && (!logarithmic || $0 > 0) }
       .map { logarithmic ? log10($0) : $0 }
     guard let low = scaled.min(), let high = scaled.max(), high > low else { return values }
     let margin = (high - low) * 0.04
-    return values + [low - margin, high + margin].map { logarithmic ? pow(10, $0) : $0 }
+    let below = low >= 0 && !logarithmic ? max(0, low - margin) : low - margin
+    return values + [below, high + margin].map { logarithmic ? pow(10, $0) : $0 }
   }
 
   /// Where a point's 10-point label goes: beside it, `align`ed at `x` on `baseline`, at most

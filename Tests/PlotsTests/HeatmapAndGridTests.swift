@@ -204,6 +204,8 @@ final class HeatmapAndGridTests: XCTestCase {
       covering: ScatterChart.withMargins([1_000, 100_000], logarithmic: true), logarithmic: true)
     XCTAssertEqual(x.lower, 100, accuracy: 1e-9)
     XCTAssertEqual(x.upper, 1_000_000, accuracy: 1e-6)
+    // Seconds never go below zero.
+    XCTAssertEqual(Axis(covering: ScatterChart.withMargins([266, 9_185])).lower, 0)
     // One point, or points all alike, are left to the axis's own widening.
     XCTAssertEqual(ScatterChart.withMargins([0.5, 0.5]), [0.5, 0.5])
   }

@@ -65,9 +65,10 @@ public final class ExperimentRunner {
 
   /// Sets the engine's worker threads for `experiment`: the command line's, else the
   /// experiment's `training.threads`, else the count a resumed run started with (so that it
-  /// computes what an unbroken run would, bit for bit), else all cores.
+  /// computes what an unbroken run would, bit for bit), else all cores (not whatever the last
+  /// run in this process chose).
   private func useThreads(for experiment: Experiment, startedWith recorded: Int? = nil) {
-    if let count = threads ?? experiment.training.threads ?? recorded { Parallel.workers = count }
+    Parallel.workers = threads ?? experiment.training.threads ?? recorded ?? Parallel.allCores
   }
 
   /// A runner writing under `outputRoot`, reporting through `reporter`.

@@ -192,6 +192,10 @@ final class RunnerTests: XCTestCase {
     runner.threads = nil
     try runner.run(experiment, force: true)
     XCTAssertEqual(Parallel.workers, 1, "without --threads, training.threads applies")
+    // The next experiment, without training.threads, is back on every core.
+    try write(tinyExperimentYAML(epochs: 1), to: dir + "/plain.yaml")
+    try runner.run(try ExperimentLibrary(directory: dir).load("plain"))
+    XCTAssertEqual(Parallel.workers, Parallel.allCores, "a member's threads outlived its run")
   }
 
   func testDivergingRunFailsWithTheReasonInTheReport() throws {

@@ -17,12 +17,14 @@ public enum Parallel {
     }
   }
 
+  /// One worker per active processor: the count when nothing chooses another.
+  public static var allCores: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+
   private static func defaultWorkers() -> Int {
     // Each worker calls sgemm on its own chunk; nested OpenBLAS threads would oversubscribe.
     openblas_set_num_threads(1)
-    let count = max(1, ProcessInfo.processInfo.activeProcessorCount)
-    DNNL.setThreads(count)
-    return count
+    DNNL.setThreads(allCores)
+    return allCores
   }
 
   /// Runs `body(chunk, worker)` for every chunk in `0..<chunks`, spread over the workers.

@@ -354,6 +354,8 @@ public final class ExperimentRunner {
 
   /// Rebuilds the SQLite index and index.html from the run folders, the source of truth, and
   /// removes the temporary files and folders killed processes left; returns the number of runs.
+  /// Queued trials (submitted to Slurm, no folder yet) keep their rows: no folder can restore
+  /// them.
   @discardableResult
   public func reindex() throws -> Int {
     let runs = outputRoot + "/runs"
@@ -377,7 +379,11 @@ public final class ExperimentRunner {
       }
       return summary.indexRow(directory: directory)
     }
-    try openStore(outputRoot).replaceAll(with: rows)
+    let store = try openStore(outputRoot)
+    let found = Set(rows.map(\.runID))
+    // An index too damaged to read is rebuilt from the folders alone.
+    let queued = ((try? store.runs(status: .queued)) ?? []).filter { !found.contains($0.runID) }
+    try store.replaceAll(with: rows + queued)
     try reporter.writeIndex(outputRoot: outputRoot)
     return rows.count
   }

@@ -12,22 +12,51 @@ import XCTest
 /// recorded metrics, finished (and pruned) trials reused, the sweep page; and comparisons that
 /// never average different configurations.
 final class SweepTrackingTests: XCTestCase {
-  func testTrialsAreTaggedPrunedByTheMedianReusedAndShownOnTheSweepPage() throws {
-    let dir = try scratch()
-    // Two trials learn; the third, at a learning rate of 1e-7, is interrupted after epoch 1,
-    // continues, and cannot beat the others' median at epoch 2 (the first the rule judges).
+  /// A sweep of `dir/tiny.yaml` over `learningRates` (a YAML list) with an optional early
+  /// termination `rule`, and a runner into `dir/out` whose runs the cache may reuse.
+  private func tinySweep(
+    in dir: String, epochs: Int, learningRates: String, rule: String = ""
+  ) throws -> (Sweep, ExperimentRunner) {
     try write(
       tinyExperimentYAML(
-        epochs: 3,
+        epochs: epochs,
         extra: """
           sweep:
             parameters:
-              training.optimizer.learning_rate: [0.003, 0.002, 0.0000001]
-            early_termination: {method: median, min_epochs: 2, min_trials: 2}
+              training.optimizer.learning_rate: \(learningRates)
+            \(rule)
           """), to: dir + "/tiny.yaml")
     let sweep = try XCTUnwrap(try ExperimentLibrary(directory: dir).sweep("tiny"))
     let runner = ExperimentRunner(outputRoot: dir + "/out", reporter: HTMLRunReporter())
     runner.provenance = cleanProvenance
+    return (sweep, runner)
+  }
+
+  /// `report reindex` rebuilds the index from the run folders; a trial queued on Slurm has a row
+  /// and no folder yet, and keeps its row.
+  func testReindexKeepsQueuedTrialsThatHaveNoFolderYet() throws {
+    let dir = try scratch()
+    let (sweep, runner) = try tinySweep(in: dir, epochs: 1, learningRates: "[0.003, 0.002]")
+    let finished = try runner.run(
+      try sweep.experiment(trial: 0), trial: try TrialContext(sweep: sweep, index: 0))
+    let queued = try runner.queuedRow(
+      try sweep.experiment(trial: 1), trial: try TrialContext(sweep: sweep, index: 1),
+      runID: "20260101-000000-q001")
+    try SQLiteRunStore(outputRoot: dir + "/out").record(queued)
+
+    XCTAssertEqual(try runner.reindex(), 1, "one run folder")
+    let rows = try SQLiteRunStore(outputRoot: dir + "/out").runs()
+    XCTAssertEqual(Set(rows.map(\.runID)), [finished.runID, queued.runID])
+    XCTAssertEqual(rows.first { $0.runID == queued.runID }?.status, .queued)
+  }
+
+  func testTrialsAreTaggedPrunedByTheMedianReusedAndShownOnTheSweepPage() throws {
+    let dir = try scratch()
+    // Two trials learn; the third, at a learning rate of 1e-7, is interrupted after epoch 1,
+    // continues, and cannot beat the others' median at epoch 2 (the first the rule judges).
+    let (sweep, runner) = try tinySweep(
+      in: dir, epochs: 3, learningRates: "[0.003, 0.002, 0.0000001]",
+      rule: "early_termination: {method: median, min_epochs: 2, min_trials: 2}")
     var paths = try (0..<2).map {
       try runner.run(
         try sweep.experiment(trial: $0), trial: try TrialContext(sweep: sweep, index: $0))

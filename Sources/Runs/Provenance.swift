@@ -23,10 +23,14 @@ extension Provenance {
   /// The paths, from the repository's top, whose content builds `report`.
   static let codePaths = ["Sources", "Package.swift"]
 
-  /// Whether the code that ran is exactly a commit's, so the commit says what ran.
-  public var isCommittedCode: Bool {
-    codeTree != nil ? codeDirty == false : gitCommit != nil && gitDirty == false
+  /// What names the code that ran, and whether it differed from that name: the code's git
+  /// hashes, or, in runs recorded before those, the commit.
+  var codeVersion: (id: String?, dirty: Bool?) {
+    codeTree != nil ? (codeTree, codeDirty) : (gitCommit, gitDirty)
   }
+
+  /// Whether the code that ran is exactly a commit's, so the commit says what ran.
+  public var isCommittedCode: Bool { codeVersion.id != nil && codeVersion.dirty == false }
 
   /// Facts about this process, machine and working tree.
   static func current(datasetChecksums: [String: String]) -> Provenance {

@@ -221,11 +221,10 @@ extension RunSummary {
     let checksums = provenance.datasetChecksums.sorted { $0.key < $1.key }.map {
       "\($0.key)=\($0.value)"
     }.joined(separator: ";")
-    let code = provenance.codeTree ?? provenance.gitCommit ?? "no-git"
-    let dirty = provenance.codeTree == nil ? provenance.gitDirty : provenance.codeDirty
+    let code = provenance.codeVersion
     let parts = [
-      configHash, checksums, code, String(dirty ?? true), provenance.binaryVersion, String(seed),
-      provenance.engine ?? "reference fp32",
+      configHash, checksums, code.id ?? "no-git", String(code.dirty ?? true),
+      provenance.binaryVersion, String(seed), provenance.engine ?? "reference fp32",
     ]
     return SHA256.hex(Data(parts.joined(separator: "\n").utf8))
   }

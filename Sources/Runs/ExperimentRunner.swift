@@ -32,10 +32,10 @@ public final class ExperimentRunner {
   public var openStore: (_ outputRoot: String) throws -> RunStore = {
     try SQLiteRunStore(outputRoot: $0)
   }
-  /// Where a run's provenance comes from (tests give a fixed one).
-  public var provenance: (_ datasetChecksums: [String: String]) -> Provenance = {
-    Provenance.current(datasetChecksums: $0)
-  }
+  /// Where a run's provenance comes from (tests give a fixed one); git is asked about the code
+  /// once per runner.
+  public var provenance: (_ datasetChecksums: [String: String]) -> Provenance =
+    Provenance.recorder()
   /// The provenance of a run of `experiment` here, with the engine and ISA it computes with.
   private func provenance(of experiment: Experiment, datasetChecksums: [String: String])
     -> Provenance

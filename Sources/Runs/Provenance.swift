@@ -32,8 +32,18 @@ extension Provenance {
   /// Whether the code that ran is exactly a commit's, so the commit says what ran.
   public var isCommittedCode: Bool { codeVersion.id != nil && codeVersion.dirty == false }
 
-  /// Facts about this process, machine and working tree.
-  static func current(datasetChecksums: [String: String]) -> Provenance {
+  /// What git says about the code in the working tree.
+  struct CodeState {
+    var commit: String?
+    var dirty: Bool?
+    /// Git's hashes of `codePaths` at the commit, space-separated.
+    var tree: String?
+    /// Whether the working tree's `codePaths` differ from them (new files included).
+    var treeDirty: Bool?
+  }
+
+  /// Asks git (four processes) about the working tree's code.
+  static func currentCode() -> CodeState {
     let commit = run("git", ["rev-parse", "HEAD"])
     let status =
       commit == nil ? nil : run("git", ["status", "--porcelain", "--untracked-files=no"])
@@ -43,14 +53,32 @@ extension Provenance {
     let codeStatus =
       codeTree == nil
       ? nil : run("git", ["status", "--porcelain", "--"] + codePaths.map { ":/" + $0 })
+    return CodeState(
+      commit: commit, dirty: status.map { !$0.isEmpty },
+      tree: codeTree?.split(separator: "\n").joined(separator: " "),
+      treeDirty: codeStatus.map { !$0.isEmpty })
+  }
+
+  /// Facts about this process, machine and working tree (`code`, else what git says now).
+  static func current(datasetChecksums: [String: String], code: CodeState? = nil) -> Provenance {
+    let code = code ?? currentCode()
     return Provenance(
-      gitCommit: commit, gitDirty: status.map { !$0.isEmpty },
-      codeTree: codeTree?.split(separator: "\n").joined(separator: " "),
-      codeDirty: codeStatus.map { !$0.isEmpty }, binaryVersion: binaryVersion,
-      swiftVersion: swiftVersion,
+      gitCommit: code.commit, gitDirty: code.dirty, codeTree: code.tree,
+      codeDirty: code.treeDirty, binaryVersion: binaryVersion, swiftVersion: swiftVersion,
       blas: "\(BLASInfo.configuration) (kernels: \(BLASInfo.coreName))",
       machine: machineDescription(),
       threads: Parallel.workers, datasetChecksums: datasetChecksums)
+  }
+
+  /// `current`, asking git about the code at the first call only: every run of one process is
+  /// trained by the same binary, and a sweep plans thousands of trials.
+  static func recorder() -> (_ datasetChecksums: [String: String]) -> Provenance {
+    var code: CodeState?
+    return { datasetChecksums in
+      let state = code ?? currentCode()
+      code = state
+      return current(datasetChecksums: datasetChecksums, code: state)
+    }
   }
 
   private static func machineDescription() -> String {

@@ -74,12 +74,26 @@ final class ProvenanceTests: XCTestCase {
       provenance: provenance)
   }
 
-  /// `Provenance.current` as seen from a subfolder of the repository.
-  private func provenanceHere() throws -> Provenance {
+  /// A runner's provenance names the code its process started from: a commit made while a long
+  /// sweep plans or trains its trials does not change what that binary is.
+  func testARecorderAsksGitAboutTheCodeOnce() throws {
+    let record = Provenance.recorder()
+    let first = try provenanceHere(record)
+    try write("let answer = 43\n", to: repository + "/Sources/report/main.swift")
+    try commitAll("code change")
+    XCTAssertEqual(try provenanceHere(record).codeTree, first.codeTree)
+    XCTAssertEqual(try provenanceHere(record).gitCommit, first.gitCommit)
+    XCTAssertNotEqual(try provenanceHere().codeTree, first.codeTree, "git itself moved on")
+  }
+
+  /// `Provenance.current` (or `record`) as seen from a subfolder of the repository.
+  private func provenanceHere(
+    _ record: ([String: String]) -> Provenance = { Provenance.current(datasetChecksums: $0) }
+  ) throws -> Provenance {
     let previous = FileManager.default.currentDirectoryPath
     defer { FileManager.default.changeCurrentDirectoryPath(previous) }
     XCTAssert(FileManager.default.changeCurrentDirectoryPath(repository + "/Sources"))
-    return Provenance.current(datasetChecksums: [:])
+    return record([:])
   }
 
   private func commitAll(_ message: String) throws {

@@ -16,13 +16,19 @@ public struct TrialContext: Sendable {
 
   /// The context of trial `index` of `sweep` (whose every trial is resolved once, here).
   public init(sweep: Sweep, index: Int) throws {
+    try self.init(sweep: sweep, index: index, configHashes: SweepRuns.configHashes(of: sweep))
+  }
+
+  /// The context of trial `index` of `sweep`, whose trials' config hashes are `configHashes`
+  /// (`SweepRuns.configHashes`, resolved once for a loop over trials).
+  public init(sweep: Sweep, index: Int, configHashes: [String]) throws {
     let experiment = try sweep.experiment(trial: index)
     tag = SweepTag(
       name: experiment.name, trial: index, parameters: sweep.trials[index].values)
     metric = sweep.metric
     maximize = sweep.maximizes
     earlyTermination = sweep.earlyTermination
-    configHashes = try SweepRuns.configHashes(of: sweep)
+    self.configHashes = configHashes
   }
 }
 

@@ -145,9 +145,11 @@ struct SlurmSweep {
       try AtomicFile.write(pageScript.text, to: pagePath)
       let pageJob = try slurm.submit(pagePath, dependency: "afterany:\(job)")
       submitted.append(pageJob)
+      let configHashes = try SweepRuns.configHashes(of: sweep)
       for index in pending {
         let row = try runner.queuedRow(
-          try sweep.experiment(trial: index), trial: try TrialContext(sweep: sweep, index: index),
+          try sweep.experiment(trial: index),
+          trial: try TrialContext(sweep: sweep, index: index, configHashes: configHashes),
           runID: Self.runID(stamp: stamp, job: job, trial: index))
         try store.record(row)
         queued.append(row)

@@ -206,6 +206,14 @@ final class CommandLineTests: XCTestCase {
     XCTAssert(wrong.error.contains("fp16"), wrong.error)
   }
 
+  func testBenchTakesTheThreadCountsRunTakes() throws {
+    for threads in ["0", "257"] {
+      let result = try report(["bench", "--threads", threads, "--steps", "1", "--repeats", "1"])
+      XCTAssertNotEqual(result.status, 0)
+      XCTAssert(result.error.contains("--threads must be between 1 and 256"), result.error)
+    }
+  }
+
   /// A Slurm task whose node died is requeued: its trial continues the lost run, not a new one.
   func testAKilledSweepTrialContinuesFromItsCheckpoint() throws {
     let dir = try scratch()

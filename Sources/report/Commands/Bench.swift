@@ -40,7 +40,7 @@ extension Report {
       guard steps > 0, batchSize > 0, repeats > 0 else {
         throw ValidationError("--steps, --batch-size and --repeats must be positive")
       }
-      if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+      try validateThreads(threads)
       guard precision.isSupported else {
         throw ValidationError(
           "--precision \(precision.rawValue) needs an AVX-512 CPU; oneDNN reports \(ComputeEngine.isa) here"

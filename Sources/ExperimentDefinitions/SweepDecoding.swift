@@ -302,7 +302,7 @@ extension EarlyTermination {
 extension ConfigTree {
   /// One line of YAML that parses back to this value: `0.001`, `{rotation: 10, zoom: 0.1}`,
   /// `[1, 2]`.
-  var oneLine: String {
+  public var oneLine: String {
     switch self {
     case .scalar, .null: return yaml()
     case .sequence(let items, _): return "[" + items.map(\.oneLine).joined(separator: ", ") + "]"

@@ -84,6 +84,8 @@ public struct ScatterChart: Figure {
   public var points: [Point]
   public var title: String, xLabel: String, yLabel: String
   public var logX = false
+  /// Names of the x positions 0, 1, ...: a categorical x axis, each name under its tick.
+  public var xCategories: [String]?
   public var width = 640.0, height = 400.0
 
   public init(points: [Point], title: String, xLabel: String, yLabel: String) {
@@ -97,10 +99,18 @@ public struct ScatterChart: Figure {
       title, x: width / 2, y: 24, size: 15, align: .center, bold: true, maxWidth: width - 20)
     let area = PlotArea(left: 72, top: 40, width: width - 92, height: height - 98)
     let shown = points.filter { $0.x.isFinite && $0.y.isFinite && (!logX || $0.x > 0) }
-    let xAxis = Axis(
-      covering: Self.withMargins(shown.map(\.x), logarithmic: logX), logarithmic: logX)
+    let xAxis =
+      xCategories.map { Axis(categories: $0.count) }
+      ?? Axis(covering: Self.withMargins(shown.map(\.x), logarithmic: logX), logarithmic: logX)
     let yAxis = Axis(covering: Self.withMargins(shown.map(\.y)))
-    area.drawAxes(on: canvas, x: xAxis, y: yAxis, xLabel: xLabel, yLabel: yLabel)
+    area.drawAxes(
+      on: canvas, x: xAxis, y: yAxis, xLabel: xLabel, yLabel: yLabel,
+      showXTickLabels: xCategories == nil)
+    for (i, name) in (xCategories ?? []).enumerated() {
+      canvas.text(
+        name, x: area.x(xAxis.fraction(Double(i))), y: area.bottom + 15, size: 10, color: .axis,
+        align: .center, maxWidth: area.width / Double(max(xCategories?.count ?? 1, 1)) - 4)
+    }
     let centers = shown.map { (x: area.x(xAxis.fraction($0.x)), y: area.y(yAxis.fraction($0.y))) }
     for (i, center) in centers.enumerated() {
       canvas.circle(x: center.x, y: center.y, radius: 5, color: Palette.color(i), outline: .white)

@@ -21,9 +21,10 @@ public struct ParallelCoordinates: Figure {
       )
     }
 
-    /// A categorical axis: each line's value is one of `categories`, evenly spaced.
-    public init(name: String, labels: [String]) {
-      var categories: [String] = []
+    /// A categorical axis: each line's value is one of the categories, evenly spaced, which
+    /// are `order` (bottom to top) and then any other label in order of appearance.
+    public init(name: String, labels: [String], order: [String] = []) {
+      var categories = order
       for label in labels where !categories.contains(label) { categories.append(label) }
       self.name = name
       self.values = labels.map { label in Double(categories.firstIndex(of: label) ?? 0) }

@@ -55,6 +55,15 @@ public struct Axis: Sendable {
     ticks = ticks.filter { $0 >= lower - 1e-9 && $0 <= upper + 1e-9 }
   }
 
+  /// A categorical axis: a tick at each of the positions 0..<`count`, with half a step of room
+  /// beyond the first and the last.
+  public init(categories count: Int) {
+    logarithmic = false
+    lower = -0.5
+    upper = Double(max(count, 1)) - 0.5
+    ticks = (0..<count).map(Double.init)
+  }
+
   /// The smallest of 1, 2, 5 x 10^k that is at least `raw`.
   static func niceStep(_ raw: Double) -> Double {
     guard raw > 0, raw.isFinite else { return 1 }

@@ -185,20 +185,59 @@ public struct SweepReport {
     return high / low >= 20
   }
 
+  /// A categorical parameter's values, in the order the sweep declares them, and the names its
+  /// axes show: the values themselves when short, else `#1`, `#2`, ... which `key` explains.
+  struct Categories {
+    var values: [String]
+    var names: [String]
+    /// `#1 = value; #2 = value ...`, when the names are numbers.
+    var key: String?
+
+    /// The longest value an axis shows as it is.
+    static let longestName = 12
+
+    init(_ parameter: Sweep.Parameter, seen: [String]) {
+      var values: [String] = []
+      if case .values(let declared) = parameter.domain { values = declared.map(\.oneLine) }
+      for value in seen where !values.contains(value) { values.append(value) }
+      self.values = values
+      if values.allSatisfy({ $0.count <= Self.longestName }) {
+        names = values
+      } else {
+        names = values.indices.map { "#\($0 + 1)" }
+        key = zip(names, values).map { "\($0) = \($1)" }.joined(separator: "; ")
+      }
+    }
+
+    /// The axis name of `value`.
+    func name(_ value: String) -> String { names[values.firstIndex(of: value) ?? 0] }
+  }
+
   private func figuresSection(_ trials: [Trial]) throws -> [Cell] {
     let measured = trials.filter { $0.value != nil }
     guard !measured.isEmpty else {
       return [.heading("Trials"), .prose([.text("No trial has recorded an epoch yet.")])]
     }
+    let categories = sweep.parameters.map { parameter -> Categories? in
+      numbers(parameter.key, measured) != nil
+        ? nil
+        : Categories(parameter, seen: measured.map { $0.trial.values[parameter.key] ?? "" })
+    }
+    let keys = zip(sweep.parameters, categories).compactMap { parameter, categories in
+      categories?.key.map { "\(parameter.key): \($0)." }
+    }
     let dimensions =
-      sweep.parameters.map { parameter -> ParallelCoordinates.Dimension in
-        if let values = numbers(parameter.key, measured) {
+      zip(sweep.parameters, categories).map {
+        parameter, categories -> ParallelCoordinates.Dimension in
+        guard let categories else {
+          let values = numbers(parameter.key, measured) ?? []
           return .init(
-            name: parameter.key, values: values,
-            logarithmic: isLogarithmic(parameter, values))
+            name: parameter.key, values: values, logarithmic: isLogarithmic(parameter, values))
         }
         return .init(
-          name: parameter.key, labels: measured.map { $0.trial.values[parameter.key] ?? "" })
+          name: parameter.key,
+          labels: measured.map { categories.name($0.trial.values[parameter.key] ?? "") },
+          order: categories.names)
       } + [.init(name: sweep.metric, values: measured.compactMap(\.value))]
     var chart = ParallelCoordinates(
       dimensions: dimensions, colorValues: measured.compactMap(\.value),
@@ -206,22 +245,27 @@ public struct SweepReport {
     chart.dashed = measured.map { $0.run?.summary.status == .pruned }
     try chart.render(to: directory + "/parallel_coordinates.png")
     var scatter: [(path: String, caption: String)] = []
-    for (i, parameter) in sweep.parameters.enumerated() {
+    for (i, (parameter, categories)) in zip(sweep.parameters, categories).enumerated() {
       let file = "metric_vs_parameter_\(i).png"
       let numeric = numbers(parameter.key, measured)
-      let categories = Array(Set(measured.map { $0.trial.values[parameter.key] ?? "" })).sorted()
       let points = measured.enumerated().map { j, trial -> ScatterChart.Point in
-        let text = trial.trial.values[parameter.key] ?? ""
-        return .init(
-          x: numeric?[j] ?? Double(categories.firstIndex(of: text) ?? 0), y: trial.value ?? .nan,
-          label: numeric == nil ? text : "trial \(trial.trial.index)")
+        let x =
+          numeric?[j]
+          ?? Double(categories?.values.firstIndex(of: trial.trial.values[parameter.key] ?? "") ?? 0)
+        return .init(x: x, y: trial.value ?? .nan, label: "trial \(trial.trial.index)")
       }
       var chart = ScatterChart(
         points: points, title: "\(sweep.metric) against \(parameter.key)",
-        xLabel: parameter.key + (numeric == nil ? " (categories)" : ""), yLabel: sweep.metric)
+        xLabel: parameter.key, yLabel: sweep.metric)
       chart.logX = numeric.map { isLogarithmic(parameter, $0) } ?? false
+      chart.xCategories = categories?.names
       try chart.render(to: "\(directory)/\(file)")
-      scatter.append((file, "Best \(sweep.metric) of each trial against \(parameter.key)."))
+      scatter.append(
+        (
+          file,
+          "Best \(sweep.metric) of each trial against \(parameter.key)."
+            + (categories?.key.map { " " + $0 + "." } ?? "")
+        ))
     }
     return [
       .heading("Every trial"),
@@ -229,7 +273,7 @@ public struct SweepReport {
         path: "parallel_coordinates.png",
         caption:
           "One line per trial across its parameters and its best \(sweep.metric) (the colour); "
-          + "dashed lines are pruned trials.",
+          + "dashed lines are pruned trials." + keys.map { " " + $0 }.joined(),
         alt: "parallel coordinates of the trials"),
       .heading("The metric against each parameter"),
       .figureRow(scatter),

@@ -113,4 +113,12 @@ final class LineChartTests: XCTestCase {
     XCTAssertEqual(Axis.format(0.25), "0.25")
     XCTAssertEqual(Axis.format(1e-5), "1e-05")
   }
+
+  func testACategoricalAxisHasATickAtEachCategoryAndHalfAStepOfRoom() {
+    let axis = Axis(categories: 4)
+    XCTAssertEqual(axis.ticks, [0, 1, 2, 3])
+    XCTAssertEqual(axis.fraction(-0.5), 0, accuracy: 1e-12)
+    XCTAssertEqual(axis.fraction(1.5), 0.5, accuracy: 1e-12)
+    XCTAssertEqual(axis.fraction(3.5), 1, accuracy: 1e-12)
+  }
 }

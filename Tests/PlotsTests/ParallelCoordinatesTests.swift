@@ -37,4 +37,11 @@ final class ParallelCoordinatesTests: XCTestCase {
     XCTAssert(rows(of: top, in: image, x: 359).contains { abs($0 - 62) <= 4 })
     XCTAssertFalse(rows(of: top, in: image, x: 359).contains { abs($0 - 370) <= 4 })
   }
+
+  func testCategoriesFollowTheGivenOrderThenAppearance() {
+    let axis = ParallelCoordinates.Dimension(
+      name: "augmentation", labels: ["#3", "#1", "#4"], order: ["#1", "#2", "#3"])
+    XCTAssertEqual(axis.categories, ["#1", "#2", "#3", "#4"])
+    XCTAssertEqual(axis.values, [2, 0, 3])
+  }
 }

@@ -50,6 +50,32 @@ final class SweepTrackingTests: XCTestCase {
     XCTAssertEqual(rows.first { $0.runID == queued.runID }?.status, .queued)
   }
 
+  /// The sweep page's axes show short categorical values as they are and long ones (a whole
+  /// augmentation setting) as #1, #2... in the order the sweep declares them, with a key.
+  func testCategoricalValuesAreNamedInDeclaredOrder() throws {
+    let dir = try scratch()
+    try write(
+      tinyExperimentYAML(
+        extra: """
+          sweep:
+            parameters:
+              training.augmentation:
+                - {rotation: 25, zoom: 0.1}
+                - {rotation: 0}
+              model.0.conv2d.activation: [relu, linear]
+          """), to: dir + "/tiny.yaml")
+    let sweep = try XCTUnwrap(try ExperimentLibrary(directory: dir).sweep("tiny"))
+    let augmentation = SweepReport.Categories(sweep.parameters[0], seen: ["{rotation: 0}"])
+    XCTAssertEqual(augmentation.values, ["{rotation: 25, zoom: 0.1}", "{rotation: 0}"])
+    XCTAssertEqual(augmentation.names, ["#1", "#2"])
+    XCTAssertEqual(augmentation.name("{rotation: 0}"), "#2")
+    XCTAssertEqual(augmentation.key, "#1 = {rotation: 25, zoom: 0.1}; #2 = {rotation: 0}")
+    XCTAssertEqual(sweep.trials[1].values["training.augmentation"], "{rotation: 25, zoom: 0.1}")
+    let activation = SweepReport.Categories(sweep.parameters[1], seen: ["linear"])
+    XCTAssertEqual(activation.names, ["relu", "linear"])
+    XCTAssertNil(activation.key)
+  }
+
   func testTrialsAreTaggedPrunedByTheMedianReusedAndShownOnTheSweepPage() throws {
     let dir = try scratch()
     // Two trials learn; the third, at a learning rate of 1e-7, is interrupted after epoch 1,

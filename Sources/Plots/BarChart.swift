@@ -106,10 +106,12 @@ public struct ScatterChart: Figure {
     area.drawAxes(
       on: canvas, x: xAxis, y: yAxis, xLabel: xLabel, yLabel: yLabel,
       showXTickLabels: xCategories == nil)
-    for (i, name) in (xCategories ?? []).enumerated() {
-      canvas.text(
-        name, x: area.x(xAxis.fraction(Double(i))), y: area.bottom + 15, size: 10, color: .axis,
-        align: .center, maxWidth: area.width / Double(max(xCategories?.count ?? 1, 1)) - 4)
+    if let xCategories {
+      for (i, name) in xCategories.enumerated() {
+        canvas.text(
+          name, x: area.x(xAxis.fraction(Double(i))), y: area.bottom + 15, size: 10,
+          color: .axis, align: .center, maxWidth: area.width / Double(xCategories.count) - 4)
+      }
     }
     let centers = shown.map { (x: area.x(xAxis.fraction($0.x)), y: area.y(yAxis.fraction($0.y))) }
     for (i, center) in centers.enumerated() {

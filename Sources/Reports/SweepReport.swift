@@ -218,8 +218,10 @@ public struct SweepReport {
     guard !measured.isEmpty else {
       return [.heading("Trials"), .prose([.text("No trial has recorded an epoch yet.")])]
     }
-    let categories = sweep.parameters.map { parameter -> Categories? in
-      numbers(parameter.key, measured) != nil
+    // Each parameter's values over the measured trials when all are numbers, else categories.
+    let numeric = sweep.parameters.map { numbers($0.key, measured) }
+    let categories = zip(sweep.parameters, numeric).map { parameter, numeric -> Categories? in
+      numeric != nil
         ? nil
         : Categories(parameter, seen: measured.map { $0.trial.values[parameter.key] ?? "" })
     }
@@ -227,10 +229,10 @@ public struct SweepReport {
       categories?.key.map { "\(parameter.key): \($0)." }
     }
     let dimensions =
-      zip(sweep.parameters, categories).map {
-        parameter, categories -> ParallelCoordinates.Dimension in
-        guard let categories else {
-          let values = numbers(parameter.key, measured) ?? []
+      sweep.parameters.indices.map { p -> ParallelCoordinates.Dimension in
+        let parameter = sweep.parameters[p]
+        guard let categories = categories[p] else {
+          let values = numeric[p] ?? []
           return .init(
             name: parameter.key, values: values, logarithmic: isLogarithmic(parameter, values))
         }
@@ -245,9 +247,9 @@ public struct SweepReport {
     chart.dashed = measured.map { $0.run?.summary.status == .pruned }
     try chart.render(to: directory + "/parallel_coordinates.png")
     var scatter: [(path: String, caption: String)] = []
-    for (i, (parameter, categories)) in zip(sweep.parameters, categories).enumerated() {
+    for (i, parameter) in sweep.parameters.enumerated() {
       let file = "metric_vs_parameter_\(i).png"
-      let numeric = numbers(parameter.key, measured)
+      let (numeric, categories) = (numeric[i], categories[i])
       let points = measured.enumerated().map { j, trial -> ScatterChart.Point in
         let x =
           numeric?[j]

@@ -15,6 +15,8 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
   ],
   targets: [
     .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
@@ -26,7 +28,8 @@ let package = Package(
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
     .target(name: "NeuralNet", dependencies: ["CBLAS", "CDNNL"]),
     .target(name: "AtomicFiles"),
-    .target(name: "Datasets", dependencies: ["CZlib"]),
+    .target(
+      name: "Datasets", dependencies: ["CZlib", .product(name: "Crypto", package: "swift-crypto")]),
     .target(name: "Plots", dependencies: ["AtomicFiles", "CCairo"]),
     .target(name: "Notebook"),
     .target(
@@ -47,15 +50,21 @@ let package = Package(
       ]
     ),
     .target(
+      name: "Sweeps",
+      dependencies: [
+        "AtomicFiles", "ExperimentDefinitions", "Reports", "Runs", "RunStorage", "Slurm",
+        .product(name: "Logging", package: "swift-log"),
+      ]),
+    .target(
       name: "Benchmarks",
       dependencies: ["Reports", "Runs", "ExperimentDefinitions", "NeuralNet", "Datasets"]),
     .executableTarget(
       name: "report",
       dependencies: [
-        "Benchmarks", "Reports", "Runs", "RunStorage", "Slurm", "ExperimentDefinitions",
-        "NeuralNet",
-        "Datasets",
+        "Benchmarks", "Reports", "Runs", "RunStorage", "Slurm", "Sweeps", "ExperimentDefinitions",
+        "NeuralNet", "Datasets",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
       ]
     ),
     .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -74,6 +83,9 @@ let package = Package(
         "Reports", "Runs", "RunStorage", "Plots", "Datasets", "Notebook", "TestSupport",
       ]),
     .testTarget(name: "SlurmTests", dependencies: ["Slurm", "TestSupport"]),
+    .testTarget(
+      name: "SweepsTests",
+      dependencies: ["Sweeps", "Runs", "Reports", "RunStorage", "Slurm", "TestSupport"]),
     .testTarget(name: "reportTests", dependencies: ["report", "NeuralNet", "TestSupport"]),
   ]
 )

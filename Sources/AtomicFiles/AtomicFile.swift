@@ -84,6 +84,18 @@ public enum Directory {
       throw FileError.unwritable(path: path, reason: (error as NSError).localizedDescription)
     }
   }
+
+  /// The folders `create(path)` would make: `path` and those of its parents that do not exist
+  /// yet, innermost first (to remove again when what filled them fails).
+  public static func missingAncestors(of path: String) -> [String] {
+    var missing: [String] = []
+    var folder = path
+    while !folder.isEmpty, folder != "/", !FileManager.default.fileExists(atPath: folder) {
+      missing.append(folder)
+      folder = (folder as NSString).deletingLastPathComponent
+    }
+    return missing
+  }
 }
 
 /// A file or directory that cannot be written.

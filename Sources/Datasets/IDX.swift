@@ -27,7 +27,7 @@ public enum IDX {
       throw DatasetError.unreadable(path: path, reason: reason)
     }
     if let expectedSHA256 {
-      let actual = SHA256.hex(content)
+      let actual = Checksum.sha256(content)
       guard actual == expectedSHA256 else {
         throw DatasetError.checksumMismatch(path: path, expected: expectedSHA256, actual: actual)
       }

@@ -18,8 +18,24 @@ public enum ConfigError: Error, CustomStringConvertible, Equatable {
   case noSuchTrial(sweep: String, index: Int, count: Int)
   /// A sweep lists more trials than `limit` without confirmation.
   case tooManyTrials(at: SourceLocation, count: Int, limit: Int)
-  /// `KEY=a,b,c` where only one value is taken (a sweep is run by `report run`).
+  /// `KEY=a,b,c` where only one value is taken (a sweep is run by `report sweep`).
   case gridOutsideSweep(String)
+
+  /// How an error names an override (`--set KEY=VALUE` on the command line) as its place.
+  public static let overridePlace = "override "
+
+  /// Whether the error is about an override rather than a file, so that the command line can
+  /// name its own flag.
+  public var isAboutOverride: Bool {
+    switch self {
+    case .badOverride, .gridOutsideSweep: return true
+    case .syntax(let file, _): return file.hasPrefix(Self.overridePlace)
+    case .unknownKey(let at, _, _, _), .missingKey(let at, _, _), .invalid(let at, _),
+      .tooManyTrials(let at, _, _):
+      return at.line == 0 && at.file.hasPrefix(Self.overridePlace)
+    case .unknownExperiment, .cyclicExtends, .noSuchTrial: return false
+    }
+  }
 
   public var description: String {
     switch self {
@@ -36,14 +52,14 @@ public enum ConfigError: Error, CustomStringConvertible, Equatable {
     case .cyclicExtends(let chain):
       return "experiments extend each other in a loop: \(chain.joined(separator: " -> "))"
     case .badOverride(let text):
-      return "override '\(text)': expected KEY=VALUE, for example training.epochs=2"
+      return "\(Self.overridePlace)'\(text)': expected KEY=VALUE, for example training.epochs=2"
     case .noSuchTrial(let sweep, let index, let count):
       return "sweep \(sweep) has \(count) trials (0...\(count - 1)); there is no trial \(index)"
     case .tooManyTrials(let at, let count, let limit):
       let number = count == Int.max ? "too many" : String(count)
       return "\(at): the sweep has \(number) trials, more than \(limit)"
     case .gridOutsideSweep(let text):
-      return "override '\(text)' lists several values (a sweep); only one is taken here"
+      return "\(Self.overridePlace)'\(text)' lists several values (a sweep); only one is taken here"
     }
   }
 }

@@ -192,10 +192,10 @@ extension ConfigTree {
   /// `description`, so runs of one configuration at different seeds share it.
   public var groupHash: String {
     guard case .mapping(let entries, let location) = self else {
-      return SHA256.hex(Data(yaml().utf8))
+      return Checksum.sha256(Data(yaml().utf8))
     }
     let kept = ConfigTree.mapping(
       entries.filter { !ConfigTree.ungroupedKeys.contains($0.key) }, location)
-    return SHA256.hex(Data(kept.yaml().utf8))
+    return Checksum.sha256(Data(kept.yaml().utf8))
   }
 }

@@ -29,7 +29,7 @@ public struct Experiment: Sendable {
   }
 
   /// SHA-256 of the resolved definition's canonical YAML: equal configs, equal hashes.
-  public var configHash: String { SHA256.hex(Data(resolved.yaml().utf8)) }
+  public var configHash: String { Checksum.sha256(Data(resolved.yaml().utf8)) }
 
   /// SHA-256 of the resolved definition without `seed`, `seeds` and `description`: runs that
   /// differ only by seed share it, and are grouped (means over seeds) by it.

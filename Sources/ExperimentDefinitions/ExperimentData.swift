@@ -32,7 +32,7 @@ public struct ExperimentData: Sendable {
       full = try KaggleCSV.load(trainPath, labelled: true)
       submission = try testPath.map { try KaggleCSV.load($0, labelled: false) }
       checksums = [
-        (trainPath as NSString).lastPathComponent: SHA256.hex(
+        (trainPath as NSString).lastPathComponent: Checksum.sha256(
           FileManager.default.contents(atPath: trainPath) ?? Data())
       ]
       test = full

@@ -104,7 +104,7 @@ public struct ExperimentLibrary: Sendable {
       let value = String(text[text.index(after: equals)...])
       func parse(_ value: String) throws -> ConfigTree {
         try ConfigTree.parse(
-          value.isEmpty ? "null" : value, file: "override \(text)", positions: false)
+          value.isEmpty ? "null" : value, file: ConfigError.overridePlace + text, positions: false)
       }
       if let values = gridValues(key: key, value: value) {
         grids.removeAll { $0.key == key }

@@ -4,8 +4,8 @@ import NeuralNet
 import Notebook
 import Runs
 
-/// Writes a run's figures and notebook-style `report.html` (and or `report.ipynb`), and
-/// `index.html` listing every run.
+/// Writes a run's figures and notebook-style `report.html` and or `report.ipynb` (as `format`
+/// says), and `index.html` listing every run.
 public struct HTMLRunReporter: RunReporter {
   /// Embed figures in report.html so it is one mailable file.
   public var singleFile: Bool
@@ -41,8 +41,8 @@ public struct HTMLRunReporter: RunReporter {
       try report.notebook(), page: run.paths.report)
   }
 
-  public func writeIndex(outputRoot: String) throws {
-    try RunIndexPage(outputRoot: outputRoot).write()
+  public func writeIndex(of catalog: RunCatalog) throws {
+    try RunIndexPage(outputRoot: catalog.workspace.outputRoot).write(try catalog.entries())
   }
 
   /// Rewrites the report of every lost run whose page is missing or still shows it training
@@ -51,17 +51,17 @@ public struct HTMLRunReporter: RunReporter {
   /// whose reports were rewritten. A killed process cannot do this itself, so the commands that
   /// read runs do it.
   @discardableResult
-  public func settleLostRuns(outputRoot: String) throws -> [RunPaths] {
-    let page = RunIndexPage(outputRoot: outputRoot)
-    let entries = page.entries()
+  public func settleLostRuns(in catalog: RunCatalog) throws -> [RunPaths] {
+    let entries = try catalog.entries()
     var settled: [RunPaths] = []
-    for entry in entries where entry.summary.status == .lost && Self.isLive(entry.paths.report) {
+    for entry in entries where entry.row.status == .lost && Self.isLive(entry.paths.report) {
       try render(try RunRecord(loading: entry.paths))
       settled.append(entry.paths)
     }
-    let training = entries.contains { $0.summary.status == .running }
+    let outputRoot = catalog.workspace.outputRoot
+    let training = entries.contains { $0.row.status == .running }
     if !settled.isEmpty || (!training && Self.isLive(outputRoot + "/index.html")) {
-      try page.write(entries)
+      try RunIndexPage(outputRoot: outputRoot).write(entries)
     }
     return settled
   }

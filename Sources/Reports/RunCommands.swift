@@ -4,9 +4,6 @@ import Runs
 /// The commands a page or a message gives for doing something with a run, exactly as a user
 /// types them from where they ran `report`.
 public enum RunCommands {
-  /// The output root `report` uses when `--output` is not given.
-  static let defaultOutput = "output"
-
   /// `report resume RUN`, with `--output` when the run is not under the default output root.
   public static func resume(_ paths: RunPaths) -> String {
     shellJoined(["report", "resume", paths.runID] + outputOption(paths))
@@ -21,7 +18,7 @@ public enum RunCommands {
 
   private static func outputOption(_ paths: RunPaths) -> [String] {
     let root = paths.outputRoot
-    return root == defaultOutput || root.isEmpty ? [] : ["--output", root]
+    return root == RunWorkspace.defaultOutputRoot || root.isEmpty ? [] : ["--output", root]
   }
 
   /// `words` as one shell command line: each word single-quoted when it holds anything but

@@ -4,43 +4,20 @@ import Notebook
 import Plots
 import Runs
 
-/// `output/index.html`: every run in the output folder, newest first, with the progress of those
-/// training; it reloads itself while any run trains, and lists what continues a lost run.
+/// `output/index.html`: every run the catalog lists (the rows `report list` prints), newest
+/// first, with the progress of those training; it reloads itself while any run trains, and
+/// lists what continues a lost run.
 struct RunIndexPage {
   let outputRoot: String
 
-  /// One run as the page shows it: the summary with its status derived now (`lost` when its
-  /// process is gone), and its heartbeat.
-  struct Entry {
-    var paths: RunPaths
-    var summary: RunSummary
-    var heartbeat: RunHeartbeat?
-  }
-
-  /// Every run folder whose summary reads, newest first.
-  func entries(now: Date = Date()) -> [Entry] {
-    RunFolders.all(outputRoot: outputRoot).compactMap { directory -> Entry? in
-      let paths = RunPaths(directory: directory)
-      guard var summary = try? readJSON(RunSummary.self, from: paths.summary) else { return nil }
-      let heartbeat = try? RunHeartbeat.read(from: paths)
-      summary.status =
-        (try? RunLiveness.status(recorded: summary.status, paths: paths, now: now))
-        ?? summary.status
-      return Entry(paths: paths, summary: summary, heartbeat: heartbeat)
-    }
-    .sorted { $0.summary.startedAt > $1.summary.startedAt }
-  }
-
-  func write() throws { try write(entries()) }
-
-  func write(_ entries: [Entry]) throws {
+  func write(_ entries: [CatalogEntry]) throws {
     let rows = entries.map { e -> [String] in
-      let s = e.summary
+      let row = e.row
       return [
-        s.experiment + (s.ensemble == nil ? "" : " (ensemble)"), s.runID, s.status.rawValue,
-        percentText(s.bestValAccuracy),
-        percentText(s.testAccuracy), s.parameters.withThousandsSeparators,
-        RunReport.duration(s.totalSeconds), s.startedAt,
+        row.experiment + (row.kind.map { " (\($0))" } ?? ""), row.runID, row.status.rawValue,
+        percentText(row.valAccuracy),
+        percentText(row.testAccuracy), row.parameters.withThousandsSeparators,
+        RunReport.duration(row.seconds), row.startedAt,
       ]
     }
     var cells: [Cell] = [
@@ -49,7 +26,7 @@ struct RunIndexPage {
         .code("runs/<experiment>/<run>/report.html"), .text("."),
       ])
     ]
-    let running = entries.filter { $0.summary.status == .running }
+    let running = entries.filter { $0.row.status == .running }
     if !running.isEmpty {
       cells.append(.heading("Training now"))
       cells.append(
@@ -57,16 +34,16 @@ struct RunIndexPage {
           .text("This page reloads every \(RunReport.refreshSeconds) seconds while a run trains.")
         ]))
       cells += running.map { e in
-        let done = e.heartbeat?.epochsFinished ?? e.summary.epochsRun
+        let done = e.heartbeat?.epochsFinished ?? 0
         let total = e.heartbeat?.epochs ?? done
         return .progress(
           [
-            .link("\(e.summary.experiment) / \(e.summary.runID)", href: link(e.paths)),
+            .link(name(e), href: link(e.paths)),
             .text(": epoch \(done) of \(total) finished"),
           ], done: done, total: total)
       }
     }
-    let lost = entries.filter { $0.summary.status == .lost }
+    let lost = entries.filter { $0.row.status == .lost }
     if !lost.isEmpty {
       cells.append(.heading("Lost runs"))
       cells.append(
@@ -76,18 +53,20 @@ struct RunIndexPage {
               + "\(Int(RunLiveness.staleAfter / 60)) minutes on another machine).")
         ]))
       cells += lost.map { e in
-        let name = "\(e.summary.experiment) / \(e.summary.runID)"
+        guard let record = try? RunRecord(loading: e.paths) else {
+          return .prose([.text(name(e) + ": lost; its folder \(e.paths.directory) does not read")])
+        }
         guard FileManager.default.fileExists(atPath: e.paths.checkpoint) else {
           return .prose([
-            .link(name, href: link(e.paths)),
+            .link(name(e), href: link(e.paths)),
             .text(": lost before its first epoch finished; start it again with "),
-            .code(RunCommands.startAgain(e.summary, paths: e.paths)),
+            .code(RunCommands.startAgain(record.summary, paths: e.paths)),
           ])
         }
         return .prose([
-          .link(name, href: link(e.paths)),
+          .link(name(e), href: link(e.paths)),
           .text(
-            ": lost after epoch \(max(e.heartbeat?.epochsFinished ?? 0, e.summary.epochsRun)); "
+            ": lost after epoch \(max(e.heartbeat?.epochsFinished ?? 0, record.log.epochs.count)); "
               + "continue it with "),
           .code(RunCommands.resume(e.paths)),
         ])
@@ -101,8 +80,8 @@ struct RunIndexPage {
             "experiment", "run", "status", "best val accuracy", "test accuracy", "parameters",
             "duration", "started",
           ], rows: rows, numericColumns: [3, 4, 5, 6])))
-    cells += entries.map { e in
-      .prose([.link("\(e.summary.experiment) / \(e.summary.runID)", href: link(e.paths))])
+    cells += entries.filter { $0.row.status != .queued }.map { e in
+      .prose([.link(name(e), href: link(e.paths))])
     }
     let html = try HTMLRenderer().render(
       Notebook(
@@ -111,8 +90,15 @@ struct RunIndexPage {
     try AtomicFile.write(html, to: outputRoot + "/index.html")
   }
 
-  /// The run's report, relative to the page.
+  /// "experiment / run-id".
+  private func name(_ entry: CatalogEntry) -> String {
+    "\(entry.row.experiment) / \(entry.row.runID)"
+  }
+
+  /// The run's report, relative to the page when the run is under its output root.
   private func link(_ paths: RunPaths) -> String {
-    String(paths.directory.dropFirst(outputRoot.count + 1)) + "/report.html"
+    let report = paths.report
+    return report.hasPrefix(outputRoot + "/")
+      ? String(report.dropFirst(outputRoot.count + 1)) : report
   }
 }

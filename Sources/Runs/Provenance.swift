@@ -110,3 +110,40 @@ extension Provenance {
     return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
   }
 }
+
+/// What makes a run reproducible and where it ran.
+public struct Provenance: Codable, Sendable {
+  /// The working tree's commit (nil outside a git checkout).
+  public var gitCommit: String?
+  /// Whether tracked files differed from that commit.
+  public var gitDirty: Bool?
+  /// Git's hashes of the committed `Sources` tree and `Package.swift`, the code that builds
+  /// `report` (nil outside this repository, and in runs recorded before it). The run cache keys
+  /// on them rather than on the commit, so a commit that changes only documentation or
+  /// experiment files keeps finished runs reusable, as DVC keys a stage on its dependencies.
+  public var codeTree: String?
+  /// Whether that code, untracked files included, differed from the commit.
+  public var codeDirty: Bool?
+  public var binaryVersion: String
+  public var swiftVersion: String
+  public var blas: String
+  public var machine: String
+  public var threads: Int
+  /// SHA-256 of each dataset file's content.
+  public var datasetChecksums: [String: String]
+  /// What computed the layers, e.g. "oneDNN bf16" (nil in runs recorded before oneDNN).
+  public var engine: String?
+  /// The instruction set oneDNN dispatched to, e.g. "avx512_core_bf16".
+  public var isa: String?
+
+  enum CodingKeys: String, CodingKey {
+    case gitCommit = "git_commit"
+    case gitDirty = "git_dirty"
+    case codeTree = "code_tree"
+    case codeDirty = "code_dirty"
+    case binaryVersion = "binary_version"
+    case swiftVersion = "swift_version"
+    case blas, machine, threads, engine, isa
+    case datasetChecksums = "dataset_checksums"
+  }
+}

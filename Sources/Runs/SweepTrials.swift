@@ -62,17 +62,12 @@ public enum SweepRuns {
   {
     let wanted = Set(configHashes)
     var found: [String: TrialProgress] = [:]
-    let fm = FileManager.default
-    let root = "\(outputRoot)/runs/\(name)"
-    let folders = ((try? fm.contentsOfDirectory(atPath: root)) ?? []).sorted()
-    for folder in folders {
-      let paths = RunPaths(directory: "\(root)/\(folder)")
-      guard let summary = try? readJSON(RunSummary.self, from: paths.summary),
+    for folder in RunFolders.of(experiment: name, outputRoot: outputRoot) {
+      let paths = RunPaths(directory: folder)
+      guard let summary = try? RunSummary.read(from: paths),
         wanted.contains(summary.configHash), summary.status != .failed
       else { continue }
-      let log =
-        (try? readJSON(TrainingLog.self, from: paths.metricsJSON))
-        ?? TrainingLog(epochs: [], events: [])
+      let log = (try? TrainingLog.read(from: paths)) ?? TrainingLog(epochs: [], events: [])
       let progress = TrialProgress(paths: paths, summary: summary, log: log)
       if let previous = found[summary.configHash], previous.isFinished, !progress.isFinished {
         continue

@@ -13,34 +13,22 @@ struct AdvisedError: Error, CustomStringConvertible {
 /// The command line's words for library errors: the libraries state facts (file, key, value);
 /// only the command line knows its flags and where its output goes.
 enum Advice {
-  /// How the library names an override's place in its messages.
-  private static let overridePrefix = "override "
-
-  /// The output root the command line names (`--output DIR` or `--output=DIR`), else `output`.
-  static func outputRoot(in arguments: [String]) -> String {
-    for (index, argument) in arguments.enumerated() {
-      if argument == "--output", index + 1 < arguments.count { return arguments[index + 1] }
-      if argument.hasPrefix("--output=") { return String(argument.dropFirst("--output=".count)) }
-    }
-    return "output"
-  }
-
-  /// `error` with what the user can do about it, or `error` itself when there is nothing to add.
-  static func adding(to error: Error, arguments: [String] = CommandLine.arguments) -> Error {
+  /// `error` with what the user can do about it, or `error` itself when there is nothing to add;
+  /// `outputRoot` is the command's `--output`.
+  static func adding(to error: Error, outputRoot: String) -> Error {
     switch error {
     case FileError.unwritable:
       return AdvisedError(description: "\(error). Choose a writable place with --output DIR.")
     case RunError.missingRun(let name):
       return AdvisedError(
         description: "no run '\(name)': give a run directory, a run id, or an experiment name with"
-          + " finished runs (see \(outputRoot(in: arguments))/index.html)")
+          + " finished runs (see \(outputRoot)/index.html)")
     case RunError.noCheckpoint(_, let experiment, let command):
       let again =
         command
         ?? RunCommands.shellJoined(
           ["report", "run", experiment]
-            + (outputRoot(in: arguments) == "output"
-              ? [] : ["--output", outputRoot(in: arguments)]))
+            + (outputRoot == RunWorkspace.defaultOutputRoot ? [] : ["--output", outputRoot]))
       return AdvisedError(description: "\(error). Start it again with `\(again)`.")
     case RunError.stillRunning(_, let process?) where process.isOnThisMachine:
       return AdvisedError(
@@ -55,9 +43,10 @@ enum Advice {
           + "--executor slurm to run the trials here.")
     case ConfigError.tooManyTrials:
       return AdvisedError(description: "\(error); pass --yes to run them all")
-    case let error as ConfigError where "\(error)".hasPrefix(overridePrefix):
+    case let error as ConfigError where error.isAboutOverride:
       // Overrides come from --set here; the library calls them overrides.
-      return AdvisedError(description: "--set " + "\(error)".dropFirst(overridePrefix.count))
+      return AdvisedError(
+        description: "--set " + "\(error)".dropFirst(ConfigError.overridePlace.count))
     default:
       return error
     }

@@ -1,12 +1,17 @@
 import Foundation
 import NeuralNet
 
-/// Shows training progress: a live bar on a terminal, one plain line per epoch otherwise.
+/// Shows training progress on standard error: a live bar on a terminal, one plain line per
+/// epoch otherwise; nothing with `--quiet`.
 final class ProgressDisplay: TrainingCallback {
   private let interactive = isatty(STDERR_FILENO) == 1
   private var lastDraw = Date.distantPast
 
-  private func write(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }
+  /// The bar redraws itself with carriage returns, so it is written as it is, not logged.
+  private func write(_ text: String) {
+    guard PlainStandardErrorLogHandler.level.value <= .info else { return }
+    FileHandle.standardError.write(Data(text.utf8))
+  }
 
   func batchDidEnd(_ p: BatchProgress, state: TrainingState) {
     guard interactive, Date().timeIntervalSince(lastDraw) > 0.1 || p.batch == p.batches else {

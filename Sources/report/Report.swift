@@ -1,4 +1,6 @@
 import ArgumentParser
+import Logging
+import Runs
 
 /// The `report` command line: train convolutional networks from experiment files and turn every
 /// run into a notebook-style HTML report.
@@ -7,18 +9,26 @@ struct Report: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Train CNNs on handwritten digits and write notebook-style HTML reports.",
     subcommands: [
-      Run.self, Resume.self, Render.self, List.self, Show.self, Reindex.self, Compare.self,
-      EnsembleCommand.self,
-      Paper.self, Predict.self, Submit.self, Bench.self, Check.self,
+      Run.self, Sweep.self, Resume.self, Render.self, List.self, Show.self, Reindex.self,
+      Compare.self, EnsembleCommand.self, Paper.self, Predict.self, Submit.self, Bench.self,
+      Check.self,
     ])
 
   static func main() {
     KernelSelection.restartWithPreferredKernelsIfNeeded()
+    LoggingSystem.bootstrap { _ in PlainStandardErrorLogHandler() }
+    var outputRoot = RunWorkspace.defaultOutputRoot
     do {
       var command = try parseAsRoot()
+      if let options = (command as? OutputCommand)?.options { outputRoot = options.output }
       try command.run()
     } catch {
-      exit(withError: Advice.adding(to: error))
+      exit(withError: Advice.adding(to: error, outputRoot: outputRoot))
     }
   }
+}
+
+/// A command that reads or writes runs under `--output`: the advice on its errors names it.
+protocol OutputCommand {
+  var options: OutputOptions { get }
 }

@@ -12,12 +12,14 @@ final class EnsembleReportTests: XCTestCase {
   func testAnEnsembleIsRecordedListedAndReportedLikeARun() throws {
     let root = try scratch() + "/out"
     let (b, a) = try EnsembleFixtures.knownPair(outputRoot: root)
-    let runner = ExperimentRunner(outputRoot: root, reporter: HTMLRunReporter(format: .both))
-    try runner.reindex()
+    let runner = RunTrainer(
+      workspace: RunWorkspace(outputRoot: root, reporter: HTMLRunReporter(format: .both)))
+    try runner.workspace.catalog.reindex()
     // An experiment name: all its completed runs of its newest configuration, oldest first.
-    let members = try runner.ensembleMembers(["tiny", "20261125-100000-000a"])
+    let members = try runner.workspace.catalog.ensembleMembers(["tiny", "20261125-100000-000a"])
     XCTAssertEqual(members.map(\.directory), [a, b])
-    let (paths, reused) = try runner.buildEnsemble(members)
+    let built = try EnsembleBuilder(workspace: runner.workspace).build(members)
+    let (paths, reused) = (built.paths, built.reused)
     XCTAssertFalse(reused)
     XCTAssert(paths.directory.hasPrefix(root + "/runs/ensemble-tiny/"), paths.directory)
 
@@ -35,7 +37,7 @@ final class EnsembleReportTests: XCTestCase {
       try XCTUnwrap(try record.evaluation()).loss, try XCTUnwrap(record.summary.testLoss),
       accuracy: 1e-6)
 
-    let rows = try runner.indexedRuns()
+    let rows = try runner.workspace.catalog.runs()
     XCTAssertEqual(rows.filter { $0.kind == EnsembleTag.kind }.map(\.runID), [paths.runID])
     XCTAssertEqual(rows.filter { $0.kind == nil }.count, 2)
     let index = try String(contentsOfFile: root + "/index.html", encoding: .utf8)
@@ -58,7 +60,7 @@ final class EnsembleReportTests: XCTestCase {
     }
 
     // The same members under the same name: the ensemble already built.
-    let again = try runner.buildEnsemble(members)
+    let again = try EnsembleBuilder(workspace: runner.workspace).build(members)
     XCTAssertEqual(again.paths.directory, paths.directory)
     XCTAssert(again.reused)
     // Rendering again redraws the ensemble's page, not a trained run's.
@@ -68,23 +70,29 @@ final class EnsembleReportTests: XCTestCase {
       try String(contentsOfFile: paths.report, encoding: .utf8).contains(
         EnsembleReport.selectionNote))
     // Reindexing keeps it an ensemble.
-    try runner.reindex()
+    try runner.workspace.catalog.reindex()
     XCTAssertEqual(
-      try runner.indexedRuns().filter { $0.kind == EnsembleTag.kind }.map(\.runID), [paths.runID])
+      try runner.workspace.catalog.runs().filter { $0.kind == EnsembleTag.kind }.map(\.runID),
+      [paths.runID])
   }
 
   func testANameThatOrdinaryRunsUseIsRefusedBeforeAnythingIsWritten() throws {
     let root = try scratch() + "/out"
     let (b, a) = try EnsembleFixtures.knownPair(outputRoot: root)
-    let runner = ExperimentRunner(outputRoot: root, reporter: HTMLRunReporter())
-    try runner.reindex()
+    let runner = RunTrainer(workspace: RunWorkspace(outputRoot: root, reporter: HTMLRunReporter()))
+    try runner.workspace.catalog.reindex()
     let members = [RunPaths(directory: b), RunPaths(directory: a)]
-    XCTAssertThrowsError(try runner.buildEnsemble(members, name: "tiny")) {
+    XCTAssertThrowsError(
+      try EnsembleBuilder(workspace: runner.workspace).build(members, name: "tiny")
+    ) {
       XCTAssertEqual(
         "\($0)", "ensemble name 'tiny': runs of the experiment 'tiny' are recorded under it")
     }
-    XCTAssertThrowsError(try runner.buildEnsemble(members, name: "../x"))
-    XCTAssertThrowsError(try runner.buildEnsemble([RunPaths(directory: b)])) {
+    XCTAssertThrowsError(
+      try EnsembleBuilder(workspace: runner.workspace).build(members, name: "../x"))
+    XCTAssertThrowsError(
+      try EnsembleBuilder(workspace: runner.workspace).build([RunPaths(directory: b)])
+    ) {
       XCTAssertEqual($0 as? RunError, .tooFewMembers(count: 1))
     }
     XCTAssertEqual(

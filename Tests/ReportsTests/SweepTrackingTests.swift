@@ -16,7 +16,7 @@ final class SweepTrackingTests: XCTestCase {
   /// termination `rule`, and a runner into `dir/out` whose runs the cache may reuse.
   private func tinySweep(
     in dir: String, epochs: Int, learningRates: String, rule: String = ""
-  ) throws -> (Sweep, ExperimentRunner) {
+  ) throws -> (Sweep, RunTrainer) {
     try write(
       tinyExperimentYAML(
         epochs: epochs,
@@ -27,8 +27,9 @@ final class SweepTrackingTests: XCTestCase {
             \(rule)
           """), to: dir + "/tiny.yaml")
     let sweep = try XCTUnwrap(try ExperimentLibrary(directory: dir).sweep("tiny"))
-    let runner = ExperimentRunner(outputRoot: dir + "/out", reporter: HTMLRunReporter())
-    runner.provenance = cleanProvenance
+    let runner = RunTrainer(
+      workspace: RunWorkspace(outputRoot: dir + "/out", reporter: HTMLRunReporter()))
+    runner.workspace.provenance = cleanProvenance
     return (sweep, runner)
   }
 
@@ -37,14 +38,15 @@ final class SweepTrackingTests: XCTestCase {
   func testReindexKeepsQueuedTrialsThatHaveNoFolderYet() throws {
     let dir = try scratch()
     let (sweep, runner) = try tinySweep(in: dir, epochs: 1, learningRates: "[0.003, 0.002]")
-    let finished = try runner.run(
-      try sweep.experiment(trial: 0), trial: try TrialContext(sweep: sweep, index: 0))
-    let queued = try runner.queuedRow(
+    let finished = try runner.start(
+      try sweep.experiment(trial: 0), trial: try TrialContext(sweep: sweep, index: 0)
+    ).paths
+    let queued = try RunSummary.queuedRow(
       try sweep.experiment(trial: 1), trial: try TrialContext(sweep: sweep, index: 1),
-      runID: "20260101-000000-q001")
+      runID: "20260101-000000-q001", workspace: runner.workspace)
     try SQLiteRunStore(outputRoot: dir + "/out").record(queued)
 
-    XCTAssertEqual(try runner.reindex(), 1, "one run folder")
+    XCTAssertEqual(try runner.workspace.catalog.reindex(), 1, "one run folder")
     let rows = try SQLiteRunStore(outputRoot: dir + "/out").runs()
     XCTAssertEqual(Set(rows.map(\.runID)), [finished.runID, queued.runID])
     XCTAssertEqual(rows.first { $0.runID == queued.runID }?.status, .queued)
@@ -84,14 +86,15 @@ final class SweepTrackingTests: XCTestCase {
       in: dir, epochs: 3, learningRates: "[0.003, 0.002, 0.0000001]",
       rule: "early_termination: {method: median, min_epochs: 2, min_trials: 2}")
     var paths = try (0..<2).map {
-      try runner.run(
-        try sweep.experiment(trial: $0), trial: try TrialContext(sweep: sweep, index: $0))
+      try runner.start(
+        try sweep.experiment(trial: $0), trial: try TrialContext(sweep: sweep, index: $0)
+      ).paths
     }
     let stopper = StopAfterFirstEpoch()
     runner.callbacks = [stopper]
     runner.isCancelled = { stopper.stop }
     let context = try TrialContext(sweep: sweep, index: 2)
-    let interrupted = try runner.run(try sweep.experiment(trial: 2), trial: context)
+    let interrupted = try runner.start(try sweep.experiment(trial: 2), trial: context).paths
     XCTAssertEqual(try RunRecord(loading: interrupted).summary.status, .interrupted)
     runner.callbacks = []
     runner.isCancelled = { false }
@@ -118,15 +121,16 @@ final class SweepTrackingTests: XCTestCase {
     // Finished trials, the pruned one included, are not trained again.
     for index in sweep.trials.indices {
       XCTAssertEqual(
-        try runner.plan(try sweep.experiment(trial: index), isTrial: true)?.runID,
+        try RunCache(workspace: runner.workspace).plan(
+          try sweep.experiment(trial: index), isTrial: true)?.runID,
         paths[index].runID)
     }
-    let again = try runner.run(
+    let again = try runner.start(
       try sweep.experiment(trial: 2), trial: try TrialContext(sweep: sweep, index: 2))
-    XCTAssert(runner.reusedCachedRun, "the pruned trial trained again")
-    XCTAssertEqual(again.runID, paths[2].runID)
+    XCTAssert(again.reused, "the pruned trial trained again")
+    XCTAssertEqual(again.paths.runID, paths[2].runID)
     XCTAssertNil(
-      try runner.plan(try sweep.experiment(trial: 2)),
+      try RunCache(workspace: runner.workspace).plan(try sweep.experiment(trial: 2)),
       "outside its sweep a pruned run is not a finished run of its configuration")
     // The page: ranked configurations, the pruned trial and where it stopped, every figure,
     // and a working link to each trial's report.
@@ -160,10 +164,12 @@ final class SweepTrackingTests: XCTestCase {
     let dir = try scratch()
     try write(tinyExperimentYAML(epochs: 1), to: dir + "/tiny.yaml")
     let library = ExperimentLibrary(directory: dir)
-    let runner = ExperimentRunner(outputRoot: dir + "/out", reporter: HTMLRunReporter())
+    let runner = RunTrainer(
+      workspace: RunWorkspace(outputRoot: dir + "/out", reporter: HTMLRunReporter()))
     let one = try library.load("tiny")
     let runs = try [
-      runner.run(one), runner.run(try library.load("tiny", overrides: ["training.epochs=2"])),
+      runner.start(one).paths,
+      runner.start(try library.load("tiny", overrides: ["training.epochs=2"])).paths,
     ]
     let records = try runs.map { try RunRecord(loading: $0) }
     XCTAssertEqual(records[0].summary.groupHash, try one.withSeed(index: 1).groupHash)
@@ -183,7 +189,7 @@ final class SweepTrackingTests: XCTestCase {
     var old = records[1].summary
     old.groupHash = nil
     try JSONEncoder().encode(old).write(to: URL(fileURLWithPath: runs[1].summary))
-    XCTAssertEqual(try runner.reindex(), 2)
+    XCTAssertEqual(try runner.workspace.catalog.reindex(), 2)
     let row = try SQLiteRunStore(outputRoot: dir + "/out").runs().first {
       $0.runID == runs[1].runID
     }

@@ -41,34 +41,39 @@ final class TrackingTests: XCTestCase {
       tinyExperimentYAML(epochs: 1).replacingOccurrences(of: "filters: 4", with: "filters: 2"),
       to: dir + "/narrow.yaml")
     let library = ExperimentLibrary(directory: dir)
-    let runner = ExperimentRunner(outputRoot: dir + "/out", reporter: HTMLRunReporter())
-    runner.provenance = cleanProvenance
+    let runner = RunTrainer(
+      workspace: RunWorkspace(outputRoot: dir + "/out", reporter: HTMLRunReporter()))
+    runner.workspace.provenance = cleanProvenance
     let tiny = try library.load("tiny")
-    XCTAssertNil(try runner.plan(tiny), "nothing is cached yet")
-    let first = try runner.run(tiny)
-    XCTAssertFalse(runner.reusedCachedRun)
+    XCTAssertNil(try RunCache(workspace: runner.workspace).plan(tiny), "nothing is cached yet")
+    let started = try runner.start(tiny)
+    let first = started.paths
+    XCTAssertFalse(started.reused)
     // The same configuration, data and commit: reused, not trained again.
-    XCTAssertEqual(try runner.plan(tiny)?.runID, first.runID)
-    XCTAssertEqual(try runner.run(tiny).runID, first.runID)
-    XCTAssert(runner.reusedCachedRun)
-    XCTAssertNotEqual(try runner.run(tiny, force: true).runID, first.runID)
+    XCTAssertEqual(try RunCache(workspace: runner.workspace).plan(tiny)?.runID, first.runID)
+    let again = try runner.start(tiny)
+    XCTAssertEqual(again.paths.runID, first.runID)
+    XCTAssert(again.reused)
+    XCTAssertNotEqual(try runner.start(tiny, force: true).paths.runID, first.runID)
     XCTAssertNil(
-      try runner.plan(try library.load("tiny", overrides: ["seed=11"])),
+      try RunCache(workspace: runner.workspace).plan(
+        try library.load("tiny", overrides: ["seed=11"])),
       "another seed is another computation")
     // A dirty tree is never reused.
-    let dirty = ExperimentRunner(outputRoot: dir + "/out", reporter: HTMLRunReporter())
-    dirty.provenance = {
+    let dirty = RunTrainer(
+      workspace: RunWorkspace(outputRoot: dir + "/out", reporter: HTMLRunReporter()))
+    dirty.workspace.provenance = {
       var p = cleanProvenance($0)
       p.gitDirty = true
       return p
     }
-    XCTAssertNil(try dirty.plan(tiny))
+    XCTAssertNil(try RunCache(workspace: dirty.workspace).plan(tiny))
 
     let second = try tiny.withSeed(index: 1)
     XCTAssertEqual(second.seed, tiny.seed + 1)
     XCTAssertNotEqual(second.configHash, tiny.configHash)
-    try runner.run(second)
-    try runner.run(try library.load("narrow"))
+    try runner.start(second).paths
+    try runner.start(try library.load("narrow")).paths
 
     let database = try SQLiteRunStore(outputRoot: dir + "/out")
     XCTAssertEqual(try database.runs().count, 4)
@@ -78,7 +83,7 @@ final class TrackingTests: XCTestCase {
     XCTAssertEqual(byAccuracy, byAccuracy.sorted(by: >))
     // The folders are the truth: a lost index is rebuilt from them.
     try FileManager.default.removeItem(atPath: dir + "/out/runs.sqlite")
-    XCTAssertEqual(try runner.reindex(), 4)
+    XCTAssertEqual(try runner.workspace.catalog.reindex(), 4)
     XCTAssertEqual(try SQLiteRunStore(outputRoot: dir + "/out").runs(status: .completed).count, 4)
 
     let tinyRuns = try database.runs(experiment: "tiny").filter { $0.runID != first.runID }.map {

@@ -18,8 +18,11 @@ final class UsingModelsTests: XCTestCase {
     try write(
       tinyExperimentYAML(epochs: 3).replacingOccurrences(of: "subset: 600", with: "subset: 3000"),
       to: dir + "/tiny.yaml")
-    let paths = try ExperimentRunner(outputRoot: dir + "/out", reporter: HTMLRunReporter()).run(
-      try ExperimentLibrary(directory: dir).load("tiny"))
+    let paths = try RunTrainer(
+      workspace: RunWorkspace(outputRoot: dir + "/out", reporter: HTMLRunReporter())
+    ).start(
+      try ExperimentLibrary(directory: dir).load("tiny")
+    ).paths
     Self.trained = (dir, paths)
     return (dir, paths)
   }

@@ -104,7 +104,8 @@ final class LostRunTests: XCTestCase {
     let dir = try scratch()
     let paths = try runFolder(dir, status: .running)
     try RunHeartbeat(epochsFinished: 0, epochs: 2).write(to: paths)
-    let runner = ExperimentRunner(outputRoot: dir + "/out", reporter: NoReporter())
+    let runner = RunTrainer(
+      workspace: RunWorkspace(outputRoot: dir + "/out", reporter: NoReporter()))
     XCTAssertThrowsError(try runner.resume(paths)) {
       XCTAssertEqual(
         $0 as? RunError, .stillRunning(runID: paths.runID, process: .current), "\($0)")
@@ -124,7 +125,7 @@ final class LostRunTests: XCTestCase {
           runID: paths.runID, experiment: "tiny", command: "report run tiny --set seed=3"),
         "\($0)")
     }
-    XCTAssertEqual(try runner.indexedRuns().count, 0, "nothing indexed yet")
+    XCTAssertEqual(try runner.workspace.catalog.runs().count, 0, "nothing indexed yet")
   }
 
   func testResumeOfALostRunIsRefusedWhileAnotherResumeHoldsItsLock() throws {
@@ -135,7 +136,8 @@ final class LostRunTests: XCTestCase {
     try RunHeartbeat(
       process: gone, updatedAt: Timestamp.string(Date()), epochsFinished: 0, epochs: 2
     ).write(to: paths)
-    let runner = ExperimentRunner(outputRoot: dir + "/out", reporter: NoReporter())
+    let runner = RunTrainer(
+      workspace: RunWorkspace(outputRoot: dir + "/out", reporter: NoReporter()))
     // The folder says lost, but a racing resume took the lock first (its own open file).
     var holder: RunLock? = try RunLock(paths, process: nil)
     XCTAssertThrowsError(try runner.resume(paths)) {
@@ -156,5 +158,5 @@ struct NoReporter: RunReporter {
     for run: RunRecord, evaluation: Evaluation?, data: ExperimentData, model: Sequential
   ) throws {}
   func writeEnsembleReport(for run: RunRecord, ensemble: Ensemble) throws {}
-  func writeIndex(outputRoot: String) throws {}
+  func writeIndex(of catalog: RunCatalog) throws {}
 }

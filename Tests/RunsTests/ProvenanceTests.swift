@@ -63,7 +63,7 @@ final class ProvenanceTests: XCTestCase {
     let parts = ["cfg", "test=bb;train=aa", "0123456789abcdef", "false", "0.1.0", "7"]
     XCTAssertEqual(
       summary(old).cacheKey,
-      SHA256.hex(Data((parts + ["reference fp32"]).joined(separator: "\n").utf8)))
+      Checksum.sha256(Data((parts + ["reference fp32"]).joined(separator: "\n").utf8)))
     XCTAssert(summary(old).isReusable)
   }
 

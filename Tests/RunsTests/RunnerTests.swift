@@ -15,8 +15,9 @@ final class RunnerTests: XCTestCase {
     let dir = try scratch()
     try write(tinyExperimentYAML(), to: dir + "/tiny.yaml")
     let experiment = try ExperimentLibrary(directory: dir).load("tiny")
-    let runner = ExperimentRunner(outputRoot: dir + "/out", reporter: HTMLRunReporter())
-    let paths = try runner.run(experiment)
+    let runner = RunTrainer(
+      workspace: RunWorkspace(outputRoot: dir + "/out", reporter: HTMLRunReporter()))
+    let paths = try runner.start(experiment).paths
     XCTAssert(paths.directory.hasPrefix(dir + "/out/runs/tiny/"))
     for file in [
       paths.config, paths.summary, paths.metricsCSV, paths.metricsJSON, paths.weights,
@@ -70,14 +71,16 @@ final class RunnerTests: XCTestCase {
     let before = files.map { FileManager.default.contents(atPath: $0) }
     try FileManager.default.removeItem(atPath: paths.figures)
     try FileManager.default.removeItem(atPath: paths.report)
-    try HTMLRunReporter().render(try RunRecord(loading: try runner.locate(paths.runID)))
+    try HTMLRunReporter().render(
+      try RunRecord(loading: try runner.workspace.catalog.run(paths.runID)))
     for (file, content) in zip(files, before) {
       XCTAssertNotNil(content, file)
       XCTAssertEqual(
         FileManager.default.contents(atPath: file), content, "\(file) differs after render")
     }
     // A single file embeds its figures.
-    try HTMLRunReporter(singleFile: true).render(try RunRecord(loading: try runner.locate("tiny")))
+    try HTMLRunReporter(singleFile: true).render(
+      try RunRecord(loading: try runner.workspace.catalog.run("tiny")))
     XCTAssert(
       try String(contentsOfFile: paths.report, encoding: .utf8).contains("data:image/png;base64,"))
   }
@@ -90,11 +93,13 @@ final class RunnerTests: XCTestCase {
     let experiment = try ExperimentLibrary(directory: dir).load("tiny")
     // Both train on a thread count that is not this machine's default, as `--threads` gives.
     let startingThreads = ProcessInfo.processInfo.activeProcessorCount + 1
-    let first = ExperimentRunner(outputRoot: dir + "/a", reporter: HTMLRunReporter())
+    let first = RunTrainer(
+      workspace: RunWorkspace(outputRoot: dir + "/a", reporter: HTMLRunReporter()))
     first.threads = startingThreads
-    let unbroken = try first.run(experiment)
+    let unbroken = try first.start(experiment).paths
 
-    let runner = ExperimentRunner(outputRoot: dir + "/b", reporter: HTMLRunReporter())
+    let runner = RunTrainer(
+      workspace: RunWorkspace(outputRoot: dir + "/b", reporter: HTMLRunReporter()))
     runner.threads = startingThreads
     var batches = 0
     runner.isCancelled = {
@@ -105,7 +110,7 @@ final class RunnerTests: XCTestCase {
     // themselves; each epoch's validation confusion matrix is on disk.
     let watcher = LivePagesWatcher(outputRoot: dir + "/b")
     runner.callbacks = [watcher]
-    let interrupted = try runner.run(experiment)
+    let interrupted = try runner.start(experiment).paths
     XCTAssertEqual(watcher.epochsSeen, 1)
     XCTAssertFalse(
       try String(contentsOfFile: interrupted.report, encoding: .utf8).contains("http-equiv"),
@@ -184,17 +189,17 @@ final class RunnerTests: XCTestCase {
     let dir = try scratch()
     try write(tinyExperimentYAML(epochs: 1, extra: "  threads: 1"), to: dir + "/tiny.yaml")
     let experiment = try ExperimentLibrary(directory: dir).load("tiny")
-    let runner = ExperimentRunner(outputRoot: dir, reporter: HTMLRunReporter())
+    let runner = RunTrainer(workspace: RunWorkspace(outputRoot: dir, reporter: HTMLRunReporter()))
     runner.threads = 2
-    let paths = try runner.run(experiment)
+    let paths = try runner.start(experiment).paths
     XCTAssertEqual(Parallel.workers, 2)
     XCTAssertEqual(try RunRecord(loading: paths).summary.provenance.threads, 2)
     runner.threads = nil
-    try runner.run(experiment, force: true)
+    try runner.start(experiment, force: true).paths
     XCTAssertEqual(Parallel.workers, 1, "without --threads, training.threads applies")
     // The next experiment, without training.threads, is back on every core.
     try write(tinyExperimentYAML(epochs: 1), to: dir + "/plain.yaml")
-    try runner.run(try ExperimentLibrary(directory: dir).load("plain"))
+    try runner.start(try ExperimentLibrary(directory: dir).load("plain")).paths
     XCTAssertEqual(Parallel.workers, Parallel.allCores, "a member's threads outlived its run")
   }
 
@@ -209,8 +214,11 @@ final class RunnerTests: XCTestCase {
     // run that diverges.
     var experiment = try ExperimentLibrary(directory: dir).load("tiny")
     experiment.model[3] = .dense(units: 10, activation: .linear)
-    let paths = try ExperimentRunner(outputRoot: dir + "/out", reporter: HTMLRunReporter()).run(
-      experiment)
+    let paths = try RunTrainer(
+      workspace: RunWorkspace(outputRoot: dir + "/out", reporter: HTMLRunReporter())
+    ).start(
+      experiment
+    ).paths
     let summary =
       try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: paths.summary)))
       as! [String: Any]
@@ -225,8 +233,10 @@ final class RunnerTests: XCTestCase {
       tinyExperimentYAML().replacingOccurrences(
         of: "\(repositoryRoot)/data/mnist", with: dir + "/nowhere"), to: dir + "/tiny.yaml")
     XCTAssertThrowsError(
-      try ExperimentRunner(outputRoot: dir + "/out", reporter: HTMLRunReporter()).run(
-        try ExperimentLibrary(directory: dir).load("tiny"))
+      try RunTrainer(workspace: RunWorkspace(outputRoot: dir + "/out", reporter: HTMLRunReporter()))
+        .start(
+          try ExperimentLibrary(directory: dir).load("tiny")
+        ).paths
     ) { error in
       XCTAssert(
         "\(error)".contains("\(dir)/nowhere/train-images-idx3-ubyte[.gz]: file not found"),
@@ -237,8 +247,11 @@ final class RunnerTests: XCTestCase {
     try write(tinyExperimentYAML(), to: dir + "/tiny.yaml")
     try write("not a directory", to: dir + "/file")
     XCTAssertThrowsError(
-      try ExperimentRunner(outputRoot: dir + "/file", reporter: HTMLRunReporter()).run(
-        try ExperimentLibrary(directory: dir).load("tiny"))
+      try RunTrainer(
+        workspace: RunWorkspace(outputRoot: dir + "/file", reporter: HTMLRunReporter())
+      ).start(
+        try ExperimentLibrary(directory: dir).load("tiny")
+      ).paths
     ) { error in
       XCTAssert("\(error)".contains("cannot write"), "\(error)")
     }
@@ -246,7 +259,9 @@ final class RunnerTests: XCTestCase {
 
   func testLocateRejectsUnknownRuns() throws {
     XCTAssertThrowsError(
-      try ExperimentRunner(outputRoot: try scratch(), reporter: HTMLRunReporter()).locate("nope")
+      try RunTrainer(
+        workspace: RunWorkspace(outputRoot: try scratch(), reporter: HTMLRunReporter())
+      ).workspace.catalog.run("nope")
     ) { XCTAssert("\($0)".hasPrefix("no run 'nope'"), "\($0)") }
   }
 }
@@ -275,8 +290,11 @@ final class KaggleRunTests: XCTestCase {
     XCTAssertEqual(
       data.test.labels, data.validation.labels,
       "Kaggle's test.csv has no labels: metrics use the validation split")
-    let paths = try ExperimentRunner(outputRoot: dir + "/out", reporter: HTMLRunReporter()).run(
-      experiment)
+    let paths = try RunTrainer(
+      workspace: RunWorkspace(outputRoot: dir + "/out", reporter: HTMLRunReporter())
+    ).start(
+      experiment
+    ).paths
     let record = try RunRecord(loading: paths)
     XCTAssertEqual(record.summary.status, .completed)
     XCTAssertEqual(try record.evaluation()?.predictions.count, data.test.count)

@@ -117,7 +117,11 @@ final class CommandLineTests: XCTestCase {
 
   /// Starts `report run` of a 3-epoch experiment `dir/tiny.yaml` (written here) with `extra`
   /// arguments, output in `dir/out`, in the background: long enough to stop during its run.
-  private func startSlowTinyRun(in dir: String, _ extra: [String] = []) throws -> Process {
+  /// Starts `report COMMAND tiny.yaml` (a run, or with `--trial` a sweep's trial) that trains
+  /// long enough to be killed mid-run.
+  private func startSlowTinyRun(in dir: String, command: String = "run", _ extra: [String] = [])
+    throws -> Process
+  {
     let yaml = """
       dataset: {name: mnist, directory: \(root)/data/mnist, subset: 4000, test_subset: 100}
       model: [{conv2d: {filters: 4, kernel: 3, activation: relu}}, flatten, {dense: {units: 10, activation: softmax}}]
@@ -126,7 +130,7 @@ final class CommandLineTests: XCTestCase {
     try yaml.write(toFile: dir + "/tiny.yaml", atomically: true, encoding: .utf8)
     let process = Process()
     process.executableURL = reportExecutable
-    process.arguments = ["run", dir + "/tiny.yaml", "--output", dir + "/out"] + extra
+    process.arguments = [command, dir + "/tiny.yaml", "--output", dir + "/out"] + extra
     process.standardOutput = FileHandle.nullDevice
     process.standardError = FileHandle.nullDevice
     try process.run()
@@ -218,7 +222,7 @@ final class CommandLineTests: XCTestCase {
   func testAKilledSweepTrialContinuesFromItsCheckpoint() throws {
     let dir = try scratch()
     let sweep = ["--set", "training.optimizer.learning_rate=0.003,0.001", "--trial", "0"]
-    let process = try startSlowTinyRun(in: dir, sweep)
+    let process = try startSlowTinyRun(in: dir, command: "sweep", sweep)
     let runs = dir + "/out/runs/tiny"
     func checkpointed() -> String? {
       ((try? FileManager.default.contentsOfDirectory(atPath: runs)) ?? []).first {
@@ -231,7 +235,7 @@ final class CommandLineTests: XCTestCase {
     process.waitUntilExit()
     let runID = try XCTUnwrap(checkpointed(), "the trial saved no checkpoint before the kill")
 
-    let again = try report(["run", dir + "/tiny.yaml", "--output", dir + "/out"] + sweep)
+    let again = try report(["sweep", dir + "/tiny.yaml", "--output", dir + "/out"] + sweep)
     XCTAssertEqual(again.status, 0, again.error)
     XCTAssert(again.error.contains("continuing tiny trial 0 of 2"), again.error)
     XCTAssert(again.error.contains("from run \(runID)"), again.error)
@@ -254,7 +258,7 @@ final class CommandLineTests: XCTestCase {
       """
     try yaml.write(toFile: dir + "/tiny.yaml", atomically: true, encoding: .utf8)
     let sweep = [
-      "run", dir + "/tiny.yaml", "--output", dir + "/out",
+      "sweep", dir + "/tiny.yaml", "--output", dir + "/out",
       "--set", "training.optimizer.learning_rate=0.003,0.001", "--jobs", "2",
     ]
     let plan = try report(sweep + ["--plan"])
@@ -276,20 +280,20 @@ final class CommandLineTests: XCTestCase {
     XCTAssertEqual(Set(rows.compactMap { $0["group_hash"] as? String }).count, 2)
     // One trial by index, as a Slurm array task runs it; a trial out of range is an error.
     let missing = try report([
-      "run", dir + "/tiny.yaml", "--output", dir + "/out",
+      "sweep", dir + "/tiny.yaml", "--output", dir + "/out",
       "--set", "training.optimizer.learning_rate=0.003,0.001", "--trial", "2",
     ])
     XCTAssertNotEqual(missing.status, 0)
     XCTAssert(missing.error.contains("sweep tiny has 2 trials (0...1); there is no trial 2"))
     // Bad input writes nothing.
     let bad = try report([
-      "run", dir + "/tiny.yaml", "--output", dir + "/bad",
+      "sweep", dir + "/tiny.yaml", "--output", dir + "/bad",
       "--set", "training.optimizr.learning_rate=0.1,0.2",
     ])
     XCTAssertNotEqual(bad.status, 0)
     XCTAssert(bad.error.contains("unknown key 'optimizr' in training"), bad.error)
     let huge = try report([
-      "run", dir + "/tiny.yaml", "--output", dir + "/bad",
+      "sweep", dir + "/tiny.yaml", "--output", dir + "/bad",
       "--set", "training.epochs=" + (1...101).map(String.init).joined(separator: ","),
       "--set", "training.batch_size=" + (1...100).map(String.init).joined(separator: ","),
     ])

@@ -40,7 +40,7 @@ final class SlurmCommandLineTests: XCTestCase {
     let store = try TestServices.postgreSQLSchema(#function)
     let out = try scratch() + "/out"
     let submitted = try runReport([
-      "run", "sweep_demo", "--executor", "slurm", "--store", store, "--output", out,
+      "sweep", "sweep_demo", "--executor", "slurm", "--store", store, "--output", out,
       "--time-limit", "20", "--array-throttle", "2", "--cpus-per-trial", "1",
     ])
     XCTAssertEqual(submitted.status, 0, submitted.error)
@@ -78,7 +78,7 @@ final class SlurmCommandLineTests: XCTestCase {
     // Data the nodes cannot read: each task stops before it records its run.
     let submitted = try runReport(
       [
-        "run", try sweepFile(in: dir, dataDirectory: dir + "/no-data"), "--executor", "slurm",
+        "sweep", try sweepFile(in: dir, dataDirectory: dir + "/no-data"), "--executor", "slurm",
         "--store", store, "--output", out,
       ], in: dir)
     XCTAssertEqual(submitted.status, 0, submitted.error)
@@ -95,7 +95,7 @@ final class SlurmCommandLineTests: XCTestCase {
     let dir = try scratch()
     let out = dir + "/out"
     let sweep = try sweepFile(in: dir)
-    let base = ["run", sweep, "--executor", "slurm", "--output", out]
+    let base = ["sweep", sweep, "--executor", "slurm", "--output", out]
     let cases: [(arguments: [String], environment: [String: String], message: String)] = [
       (
         base + ["--store", store], ["PATH": "/nonexistent"],
@@ -124,8 +124,13 @@ final class SlurmCommandLineTests: XCTestCase {
       XCTAssertEqual(try rows(store).count, 0, "rows were recorded by: \(message)")
     }
     let notASweep = try runReport(
-      ["run", "quick", "--executor", "slurm", "--output", out], in: repositoryRoot)
+      ["sweep", "quick", "--executor", "slurm", "--output", out], in: repositoryRoot)
     XCTAssertNotEqual(notASweep.status, 0)
     XCTAssert(notASweep.error.contains("quick declares no sweep"), notASweep.error)
+    // `report run` trains single runs; given a sweep it names the command that runs it.
+    let aSweep = try runReport(["run", sweep, "--output", out], in: dir)
+    XCTAssertNotEqual(aSweep.status, 0)
+    XCTAssert(aSweep.error.contains("run it with `report sweep \(sweep)`"), aSweep.error)
+    XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/runs"))
   }
 }

@@ -51,6 +51,8 @@ extension Report {
       }
     }
 
+    @OptionGroup var logging: LoggingOptions
+
     func run() throws {
       if let threads { Parallel.workers = threads }
       let result = try Benchmark.run(

@@ -20,6 +20,8 @@ extension Report {
         "Layer arithmetic to check: auto, bf16 or fp32 (default: auto, what training uses here).")
     var precision: Precision = .auto
 
+    @OptionGroup var logging: LoggingOptions
+
     func validate() throws {
       guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
       guard precision.isSupported else {
@@ -48,10 +50,10 @@ extension Report {
       }
       let failures = check.failures(tolerance: tolerance)
       guard failures.isEmpty else {
-        FileHandle.standardError.write(
-          Data(
-            ("\(failures.count) result(s) differ from the reference by more than \(tolerance): "
-              + failures.map(\.name).joined(separator: ", ") + "\n").utf8))
+        let names = failures.map(\.name).joined(separator: ", ")
+        logger.error(
+          "\(failures.count) result(s) differ from the reference by more than \(tolerance): \(names)"
+        )
         throw ExitCode.failure
       }
       print("all \(check.quantities.count) results within \(tolerance) of the reference")

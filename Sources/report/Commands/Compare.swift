@@ -1,12 +1,11 @@
 import ArgumentParser
 import Foundation
 import Reports
-import RunStorage
 import Runs
 
 extension Report {
   /// `report compare A B C ...`: one page comparing experiments or runs.
-  struct Compare: ParsableCommand {
+  struct Compare: ParsableCommand, OutputCommand {
     static let configuration = CommandConfiguration(
       abstract:
         "Compare experiments (their completed runs, one per seed) or run ids on one HTML page; "
@@ -25,26 +24,7 @@ extension Report {
     }
 
     func run() throws {
-      let runner = options.runner()
-      let store = try options.storeLocation().open()
-      let groups = try references.map { reference -> (name: String, runs: [RunPaths]) in
-        // An experiment name: its newest completed run for each configuration (without the
-        // seed) and seed; the report splits the configurations apart. Otherwise one run.
-        let completed = try store.runs(experiment: reference, status: .completed)
-        if !completed.isEmpty {
-          var newest: [String: IndexedRun] = [:]
-          for row in completed {
-            let paths = RunPaths(directory: row.directory)
-            let group = row.groupHash ?? (try? RunRecord.experiment(of: paths).groupHash) ?? ""
-            let key = "\(group) \(row.seed)"
-            if newest[key] == nil { newest[key] = row }
-          }
-          let rows = newest.values.sorted { ($0.startedAt, $0.seed) < ($1.startedAt, $1.seed) }
-          return (reference, rows.map { RunPaths(directory: $0.directory) })
-        }
-        let paths = try runner.locate(reference)
-        return (reference, [paths])
-      }
+      let groups = try options.catalog().comparisonGroups(references)
       guard groups.count >= 2 || groups.reduce(0, { $0 + $1.runs.count }) >= 2 else {
         throw ValidationError(
           "\(references[0]) has one completed run: compare it with another experiment, or train "

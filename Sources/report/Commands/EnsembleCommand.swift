@@ -6,7 +6,7 @@ import Runs
 extension Report {
   /// `report ensemble RUN... [--name N]`: average completed runs' test probabilities into an
   /// ensemble, recorded and reported like a run.
-  struct EnsembleCommand: ParsableCommand {
+  struct EnsembleCommand: ParsableCommand, OutputCommand {
     static let configuration = CommandConfiguration(
       commandName: "ensemble",
       abstract:
@@ -33,22 +33,18 @@ extension Report {
     }
 
     func run() throws {
-      let runner = options.runner()
-      let paths = try runner.ensembleMembers(members)
-      let (ensemble, reused) = try runner.buildEnsemble(paths, name: name)
-      if reused {
-        FileHandle.standardError.write(
-          Data("reusing ensemble \(ensemble.runID): same name and members\n".utf8))
+      let workspace = options.workspace()
+      let members = try workspace.catalog.ensembleMembers(self.members)
+      let ensemble = try EnsembleBuilder(workspace: workspace).build(members, name: name)
+      if ensemble.reused {
+        logger.info("reusing ensemble \(ensemble.paths.runID): same name and members")
       }
-      let summary = try RunRecord(loading: ensemble).summary
-      if let accuracy = summary.testAccuracy {
-        FileHandle.standardError.write(
-          Data(
-            String(
-              format: "ensemble of %d runs: test accuracy %.2f%%\n", paths.count, accuracy * 100
-            ).utf8))
+      if let accuracy = try RunRecord(loading: ensemble.paths).summary.testAccuracy {
+        logger.info(
+          "\(String(format: "ensemble of %d runs: test accuracy %.2f%%", members.count, accuracy * 100))"
+        )
       }
-      print(options.pages.mainPath(forPage: ensemble.report))
+      print(options.pages.mainPath(forPage: ensemble.paths.report))
     }
   }
 }

@@ -9,7 +9,7 @@ extension RunSortColumn: ExpressibleByArgument {}
 
 extension Report {
   /// `report list`: the run index as a table or JSON.
-  struct List: ParsableCommand {
+  struct List: ParsableCommand, OutputCommand {
     static let configuration = CommandConfiguration(
       abstract: "List recorded runs from the run index.")
 
@@ -26,9 +26,7 @@ extension Report {
     @OptionGroup var options: OutputOptions
 
     func run() throws {
-      let store = try options.storeLocation()
-      let runner = options.runner()
-      let rows = try runner.indexedRuns(
+      let rows = try options.catalog().runs(
         experiment: experiment, status: status, sort: sort, descending: !ascending)
       if json {
         let encoder = JSONEncoder()
@@ -37,14 +35,12 @@ extension Report {
         return
       }
       // Runs that differ only by seed share a group (the configuration without the seed).
-      let table =
-        [
-          [
-            "run", "experiment", "status", "val acc", "test acc", "params", "seconds", "started",
-            "group", "trial",
-          ]
-        ]
-        + rows.map { row in
+      let lines = TextTable.lines(
+        header: [
+          "run", "experiment", "status", "val acc", "test acc", "params", "seconds", "started",
+          "group", "trial",
+        ],
+        rows: rows.map { row -> [String] in
           [
             row.runID, row.experiment + (row.kind.map { " (\($0))" } ?? ""), row.status.rawValue,
             percentText(row.valAccuracy, missing: "-"), percentText(row.testAccuracy, missing: "-"),
@@ -52,62 +48,57 @@ extension Report {
             row.groupHash.map { String($0.prefix(8)) } ?? "-",
             row.trial.map { "\(row.sweep ?? "")#\($0)" } ?? "-",
           ]
-        }
-      let widths = (0..<table[0].count).map { c in table.map { $0[c].count }.max() ?? 0 }
-      for row in table {
-        print(
-          row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }
-            .joined(separator: "  "))
-      }
+        })
+      for line in lines { print(line) }
       if rows.isEmpty {
-        FileHandle.standardError.write(
-          Data("no runs recorded in \(store) (try `report reindex`)\n".utf8))
+        let store = try options.storeLocation()
+        logger.notice("no runs recorded in \(store) (try `report reindex`)")
       }
       let lost = try rows.filter { $0.status == .lost }.map {
         try RunRecord(loading: RunPaths(directory: $0.directory))
       }
       if !lost.isEmpty { print("") }
       for record in lost { print(lostAdvice(record)) }
-      settleLostRuns(outputRoot: options.output, singleFile: options.singleFile, seen: lost.count)
+      settleLostRuns(options, seen: lost.count)
     }
   }
 
   /// `report show RUN`: one run's summary.
-  struct Show: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Print one run's summary.json.")
+  struct Show: ParsableCommand, OutputCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Print one run's summary as JSON, with its state on standard error.")
 
     @OptionGroup var target: RunReference
     @OptionGroup var options: OutputOptions
 
     func run() throws {
-      let paths = try target.paths(in: options.runner())
+      let paths = try target.paths(in: options.catalog())
       let record = try RunRecord(loading: paths)
       // Standard output is the JSON alone, so `report show RUN | jq` works; its status is the one
       // derived now (`lost` when the process that recorded `running` is gone).
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
       print(String(decoding: try encoder.encode(record.summary), as: UTF8.self))
-      FileHandle.standardError.write(Data("report: \(paths.report)\n".utf8))
+      logger.info("report: \(paths.report)")
       switch record.summary.status {
       case .lost:
-        FileHandle.standardError.write(Data((lostAdvice(record) + "\n").utf8))
-        settleLostRuns(outputRoot: paths.outputRoot, singleFile: options.singleFile, seen: 1)
+        logger.info("\(lostAdvice(record))")
+        settleLostRuns(options, seen: 1)
       case .running:
         let progress = record.heartbeat.map {
           ": epoch \($0.epochsFinished) of \($0.epochs) finished, process \($0.process.pid) on "
             + "\($0.process.host), last heartbeat \($0.updatedAt)"
         }
-        FileHandle.standardError.write(Data("running\(progress ?? "")\n".utf8))
+        logger.info("running\(progress ?? "")")
       case .interrupted:
-        FileHandle.standardError.write(
-          Data("interrupted: continue with `\(RunCommands.resume(paths))`\n".utf8))
+        logger.info("interrupted: continue with `\(RunCommands.resume(paths))`")
       case .completed, .failed, .pruned, .queued: break
       }
     }
   }
 
   /// `report reindex`: rebuild the index from the run folders.
-  struct Reindex: ParsableCommand {
+  struct Reindex: ParsableCommand, OutputCommand {
     static let configuration = CommandConfiguration(
       abstract:
         "Rebuild the run index (--store, default runs.sqlite; index.html) from the run folders, "
@@ -117,10 +108,9 @@ extension Report {
     @OptionGroup var options: OutputOptions
 
     func run() throws {
-      print("indexed \(try options.runner().reindex()) runs in \(try options.storeLocation())")
-      for paths in try HTMLRunReporter(singleFile: options.singleFile).settleLostRuns(
-        outputRoot: options.output)
-      {
+      let catalog = options.catalog()
+      print("indexed \(try catalog.reindex()) runs in \(try options.storeLocation())")
+      for paths in try HTMLRunReporter(singleFile: options.singleFile).settleLostRuns(in: catalog) {
         print("lost: rewrote \(paths.report)")
       }
     }
@@ -143,12 +133,11 @@ func lostAdvice(_ record: RunRecord) -> String {
 /// Rewrites lost runs' reports and the index page, which their killed processes left saying
 /// `running`, when a command has seen `seen` lost runs; a failure is a warning, since the
 /// command's own output is already printed.
-private func settleLostRuns(outputRoot: String, singleFile: Bool, seen: Int) {
+private func settleLostRuns(_ options: OutputOptions, seen: Int) {
   guard seen > 0 else { return }
   do {
-    try HTMLRunReporter(singleFile: singleFile).settleLostRuns(outputRoot: outputRoot)
+    try HTMLRunReporter(singleFile: options.singleFile).settleLostRuns(in: options.catalog())
   } catch {
-    FileHandle.standardError.write(
-      Data("warning: could not rewrite the lost runs' reports: \(error)\n".utf8))
+    logger.warning("could not rewrite the lost runs' reports: \(error)")
   }
 }

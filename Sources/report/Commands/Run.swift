@@ -5,10 +5,14 @@ import Reports
 import Runs
 
 extension Report {
-  /// `report run NAME`: train an experiment and write its report.
-  struct Run: ParsableCommand {
+  /// `report run NAME`: train an experiment (one seed or several) or a declared comparison, and
+  /// write the reports.
+  struct Run: ParsableCommand, OutputCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Train an experiment and write its notebook-style HTML report.")
+      abstract: "Train an experiment and write its notebook-style HTML report.",
+      discussion:
+        "NAME may also declare a comparison (`compare:`), whose members train and are compared. "
+        + "A sweep (`sweep:`, or --set KEY=a,b,c) runs with `report sweep NAME`.")
 
     @Argument(
       help:
@@ -36,135 +40,97 @@ extension Report {
 
     @Option(
       help: ArgumentHelp(
-        "Run only trial K (0-based) of the sweep (the file's `sweep:` block or --set KEY=a,b,c), "
-          + "as an ordinary run tagged with the sweep and its values."))
-    var trial: Int?
-
-    @Option(
-      help: "Run this many sweep trials at once, as child processes sharing the cores (default: 1)."
-    )
-    var jobs = 1
-
-    @Option(
-      help: ArgumentHelp(
         "Worker threads for training, not part of the configuration (default: training.threads, "
           + "else all cores)."))
     var threads: Int?
 
-    @Flag(help: "Run a sweep of more than 10,000 trials.")
-    var yes = false
-
     @OptionGroup var options: OutputOptions
 
-    @OptionGroup(title: "Executor") var executor: ExecutorOptions
-
     func validate() throws {
-      if executor.runID != nil, trial == nil {
-        throw ValidationError("--run-id names the run of one trial: give --trial too")
-      }
       if let seeds, !(1...100).contains(seeds) {
         throw ValidationError("--seeds must be between 1 and 100")
       }
-      if let trial, trial < 0 { throw ValidationError("--trial must be 0 or more") }
-      if !(1...256).contains(jobs) { throw ValidationError("--jobs must be between 1 and 256") }
       try validateThreads(threads)
     }
 
     func run() throws {
       let library = ExperimentLibrary(directory: options.experiments)
       let comparison = try library.comparison(name)
-      if comparison == nil,
-        let sweep = try library.sweep(name, overrides: overrides, seeds: seeds, allowLarge: yes)
-      {
-        try SweepCommand(sweep: sweep, request: self).run()
-        return
-      }
-      if trial != nil || jobs > 1 || executor.executor != .local || executor.finishArray != nil {
+      if comparison == nil, try library.sweep(name, overrides: overrides, allowLarge: true) != nil {
+        let words = ["report", "sweep", name] + overrides.flatMap { ["--set", $0] }
         throw ValidationError(
-          "\(name) declares no sweep: --trial, --jobs and --executor need a `sweep:` block in its "
-            + "file or a grid such as --set training.epochs=1,2")
+          "\(name) is a sweep (a `sweep:` block, or --set with several values): run it with `"
+            + RunCommands.shellJoined(words) + "`")
       }
-      let runner = plan ? options.runner() : options.trainingRunner(threads: threads)
+      let trainer = options.trainer(threads: threads)
+      let experiments: [Experiment]
       if let comparison {
-        try runComparison(comparison, library: library, runner: runner)
-        return
-      }
-      let experiment = try library.load(name, overrides: overrides)
-      let variants = try (0..<(seeds ?? experiment.seeds)).map {
-        try experiment.withSeed(index: $0)
+        // Experiments only the ensemble names train too, without a column of their own.
+        let names =
+          comparison.experiments
+          + comparison.ensemble.filter {
+            !comparison.experiments.contains($0)
+          }
+        experiments = try names.flatMap { try variants(of: library.load($0, overrides: overrides)) }
+      } else {
+        experiments = try variants(of: library.load(name, overrides: overrides))
       }
       if plan {
-        for variant in variants { print(try planLine(variant, runner: runner)) }
+        let cache = RunCache(workspace: trainer.workspace)
+        for experiment in experiments { print(try planLine(experiment, cache: cache)) }
         return
       }
-      runner.startCommand = startCommand(name, multipleSeeds: variants.count > 1)
-      for variant in variants {
-        FileHandle.standardError.write(
-          Data(
-            ("training \(variant.name), seed \(variant.seed) (config "
-              + "\(variant.configHash.prefix(12)))\n").utf8))
-        let paths = try runner.run(variant, force: force)
-        if runner.reusedCachedRun {
-          FileHandle.standardError.write(
-            Data(
-              ("reusing finished run \(paths.runID): same configuration, data and commit (--force "
-                + "trains again)\n").utf8))
+      var trained: [String: [RunPaths]] = [:]
+      for experiment in experiments {
+        trainer.startCommand = startCommand(
+          experiment.name,
+          multipleSeeds: experiments.filter { $0.name == experiment.name }.count > 1)
+        logger.info(
+          "training \(experiment.name), seed \(experiment.seed) (config \(experiment.configHash.prefix(12)))"
+        )
+        let started = try trainer.start(experiment, force: force)
+        if started.reused {
+          logger.info(
+            "reusing finished run \(started.paths.runID): same configuration, data and commit (--force trains again)"
+          )
         }
-        try finish(paths, pages: options.pages)
+        trained[experiment.name, default: []].append(started.paths)
+        if comparison == nil { try finish(started.paths, pages: options.pages) }
       }
-      if variants.count > 1 {
-        FileHandle.standardError.write(
-          Data(
-            ("\(variants.count) seeds done: `report compare \(experiment.name)` shows their mean, "
-              + "spread and 95% interval\n").utf8))
+      if let comparison {
+        print(try compare(comparison, runs: trained, workspace: trainer.workspace))
+      } else if experiments.count > 1 {
+        logger.info(
+          "\(experiments.count) seeds done: `report compare \(name)` shows their mean, spread and 95% interval"
+        )
       }
     }
 
-    private func runComparison(
-      _ comparison: Comparison, library: ExperimentLibrary, runner: ExperimentRunner
-    ) throws {
-      // Experiments only the ensemble names train too, without a column of their own.
-      let names =
-        comparison.experiments
-        + comparison.ensemble.filter {
-          !comparison.experiments.contains($0)
-        }
-      let experiments = try names.flatMap { name -> [Experiment] in
-        let e = try library.load(name, overrides: overrides)
-        return try (0..<(seeds ?? e.seeds)).map { try e.withSeed(index: $0) }
-      }
-      if plan {
-        for e in experiments { print(try planLine(e, runner: runner)) }
-        return
-      }
-      var groups: [String: [RunPaths]] = [:]
-      for e in experiments {
-        runner.startCommand = startCommand(e.name, multipleSeeds: e.seeds > 1 || (seeds ?? 1) > 1)
-        let paths = try runner.run(e, force: force)
-        FileHandle.standardError.write(
-          Data(
-            ("\(runner.reusedCachedRun ? "reused" : "trained") \(e.name) seed \(e.seed): "
-              + "\(paths.runID)\n").utf8))
-        groups[e.name, default: []].append(paths)
-      }
-      var entries = comparison.experiments.map { (name: $0, runs: groups[$0] ?? []) }
+    /// `experiment` at each seed `--seeds` (or its file's `seeds:`) asks for.
+    private func variants(of experiment: Experiment) throws -> [Experiment] {
+      try (0..<(seeds ?? experiment.seeds)).map { try experiment.withSeed(index: $0) }
+    }
+
+    /// The comparison page of `comparison`'s members from the `runs` just trained or reused,
+    /// with its ensemble when it declares one; returns the page's path.
+    private func compare(
+      _ comparison: Comparison, runs: [String: [RunPaths]], workspace: RunWorkspace
+    ) throws -> String {
+      var groups = comparison.experiments.map { (name: $0, runs: runs[$0] ?? []) }
       if !comparison.ensemble.isEmpty {
         // Exactly the runs this comparison trained or reused, each experiment once.
         var listed = Set<String>()
         let members = comparison.ensemble.filter { listed.insert($0).inserted }
-          .flatMap { groups[$0] ?? [] }
-        let (ensemble, reused) = try runner.buildEnsemble(members)
-        FileHandle.standardError.write(
-          Data(
-            ("\(reused ? "reused" : "built") ensemble \(ensemble.experiment): "
-              + "\(ensemble.runID)\n").utf8))
-        entries.append((ensemble.experiment, [ensemble]))
+          .flatMap { runs[$0] ?? [] }
+        let ensemble = try EnsembleBuilder(workspace: workspace).build(members)
+        let verb = ensemble.reused ? "reused" : "built"
+        logger.info("\(verb) ensemble \(ensemble.paths.experiment): \(ensemble.paths.runID)")
+        groups.append((ensemble.paths.experiment, [ensemble.paths]))
       }
-      let page = try ComparisonReport(
-        title: comparison.title, groups: entries,
-        singleFile: options.singleFile, format: options.format
+      return try ComparisonReport(
+        title: comparison.title, groups: groups, singleFile: options.singleFile,
+        format: options.format
       ).write(to: options.output + "/compare/" + comparison.name)
-      print(page)
     }
 
     /// The command that trains one seed of experiment `name` again, as this command was given:
@@ -173,20 +139,21 @@ extension Report {
       { [overrides, options] experiment in
         var words = ["report", "run", name] + overrides.flatMap { ["--set", $0] }
         if multipleSeeds { words += ["--set", "seed=\(experiment.seed)", "--seeds", "1"] }
-        if options.output != "output" { words += ["--output", options.output] }
+        if options.output != RunWorkspace.defaultOutputRoot {
+          words += ["--output", options.output]
+        }
         if options.experiments != "experiments" { words += ["--experiments", options.experiments] }
         words += options.pageArguments
         return RunCommands.shellJoined(words)
       }
     }
 
-    private func planLine(_ experiment: Experiment, runner: ExperimentRunner) throws -> String {
-      if let cached = try runner.plan(experiment), !force {
+    private func planLine(_ experiment: Experiment, cache: RunCache) throws -> String {
+      if !force, let cached = try cache.plan(experiment) {
         return "cached  \(experiment.name) seed \(experiment.seed): run \(cached.runID)"
       }
       let dirty =
-        runner.provenance([:]).isCommittedCode
-        ? "" : " (uncommitted code changes or no git: runs are not reused)"
+        cache.isCommittedCode ? "" : " (uncommitted code changes or no git: runs are not reused)"
       return
         "train   \(experiment.name) seed \(experiment.seed): up to \(experiment.training.epochs) "
         + "epochs, batch \(experiment.training.batchSize), config "
@@ -195,7 +162,7 @@ extension Report {
   }
 
   /// `report resume RUN`: continue an interrupted run.
-  struct Resume: ParsableCommand {
+  struct Resume: ParsableCommand, OutputCommand {
     static let configuration = CommandConfiguration(
       abstract: "Continue an interrupted run from its last finished epoch.")
 
@@ -214,14 +181,14 @@ extension Report {
     }
 
     func run() throws {
-      let runner = options.trainingRunner(threads: threads)
-      let paths = try runner.resume(try target.paths(in: runner))
+      let trainer = options.trainer(threads: threads)
+      let paths = try trainer.resume(try target.paths(in: trainer.workspace.catalog))
       try finish(paths, pages: options.pages)
     }
   }
 
   /// `report render RUN`: redraw a run's figures and report without training.
-  struct Render: ParsableCommand {
+  struct Render: ParsableCommand, OutputCommand {
     static let configuration = CommandConfiguration(
       abstract: "Rebuild a run's figures and report.html from what it recorded, without training.")
 
@@ -230,7 +197,7 @@ extension Report {
     @OptionGroup var options: OutputOptions
 
     func run() throws {
-      let paths = try target.paths(in: options.runner())
+      let paths = try target.paths(in: options.catalog())
       try HTMLRunReporter(singleFile: options.singleFile, format: options.format).render(
         try RunRecord(loading: paths))
       print(options.pages.mainPath(forPage: paths.report))
@@ -243,20 +210,18 @@ extension Report {
 func finish(_ paths: RunPaths, pages: PageWriter) throws {
   let summary = try RunRecord(loading: paths).summary
   if let accuracy = summary.testAccuracy {
-    let line = String(
-      format: "test accuracy %.2f%%, status %@\n", accuracy * 100, summary.status.rawValue)
-    FileHandle.standardError.write(Data(line.utf8))
+    logger.info(
+      "\(String(format: "test accuracy %.2f%%", accuracy * 100)), status \(summary.status.rawValue)"
+    )
   }
   print(pages.mainPath(forPage: paths.report))
   switch summary.status {
   case .completed, .pruned: return
   case .interrupted:
-    FileHandle.standardError.write(
-      Data("interrupted: continue with `\(RunCommands.resume(paths))`\n".utf8))
+    logger.info("interrupted: continue with `\(RunCommands.resume(paths))`")
     throw ExitCode(130)
   case .failed, .running, .lost, .queued:
-    let reason = summary.failureReason ?? "see the report"
-    FileHandle.standardError.write(Data("run \(summary.status.rawValue): \(reason)\n".utf8))
+    logger.error("run \(summary.status.rawValue): \(summary.failureReason ?? "see the report")")
     throw ExitCode.failure
   }
 }

@@ -9,7 +9,7 @@ extension PageFormat: ExpressibleByArgument {}
 /// Options every command that reads or writes runs shares.
 struct OutputOptions: ParsableArguments {
   @Option(name: .long, help: "Where runs and reports go (default: output).")
-  var output = "output"
+  var output = RunWorkspace.defaultOutputRoot
 
   @Option(name: .long, help: "Directory holding experiment definitions (default: experiments).")
   var experiments = "experiments"
@@ -41,6 +41,8 @@ struct OutputOptions: ParsableArguments {
         + "$\(Self.storeVariable), else sqlite:<output>/runs.sqlite).", valueName: "uri"))
   var store: String?
 
+  @OptionGroup var logging: LoggingOptions
+
   /// The environment variable naming the run index when `--store` does not.
   static let storeVariable = "REPORT_STORE"
 
@@ -62,21 +64,25 @@ struct OutputOptions: ParsableArguments {
     return try RunStoreLocation(parsing: uri)
   }
 
-  func runner() -> ExperimentRunner {
-    let runner = ExperimentRunner(
+  /// The runs under `--output`, indexed in the store `--store` names.
+  func workspace() -> RunWorkspace {
+    let workspace = RunWorkspace(
       outputRoot: output, reporter: HTMLRunReporter(singleFile: singleFile, format: format))
-    runner.openStore = { _ in try storeLocation().open() }
-    return runner
+    workspace.openStore = { try storeLocation().open() }
+    return workspace
   }
 
-  /// A runner that shows progress and stops cleanly on Ctrl-C.
-  func trainingRunner(threads: Int? = nil) -> ExperimentRunner {
-    let runner = runner()
-    runner.threads = threads
-    runner.callbacks = [ProgressDisplay()]
+  /// The catalog of the runs under `--output`.
+  func catalog() -> RunCatalog { workspace().catalog }
+
+  /// A trainer that shows progress and stops cleanly on Ctrl-C.
+  func trainer(threads: Int? = nil) -> RunTrainer {
+    let trainer = RunTrainer(workspace: workspace())
+    trainer.threads = threads
+    trainer.callbacks = [ProgressDisplay()]
     Interruption.install()
-    runner.isCancelled = { Interruption.isRequested }
-    return runner
+    trainer.isCancelled = { Interruption.isRequested }
+    return trainer
   }
 }
 
@@ -85,8 +91,8 @@ struct RunReference: ParsableArguments {
   @Argument(help: "A run folder, a run id, or an experiment name (its newest run).")
   var reference: String
 
-  /// The run's folder under `runner`'s output.
-  func paths(in runner: ExperimentRunner) throws -> RunPaths { try runner.locate(reference) }
+  /// The run's folder, as `catalog` resolves the reference.
+  func paths(in catalog: RunCatalog) throws -> RunPaths { try catalog.run(reference) }
 }
 
 /// Refuses a `--threads` count outside 1...256.

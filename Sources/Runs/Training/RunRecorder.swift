@@ -52,8 +52,7 @@ final class RunRecorder: TrainingCallback {
       let log = TrainingLog(epochs: state.history, events: state.events)
       // Metrics first: a checkpoint on disk then always has its epochs in metrics.json, and the
       // checkpoint carries its own log, which `resume` trusts.
-      try AtomicFile.writeJSON(log, to: paths.metricsJSON)
-      try AtomicFile.write(log.csv, to: paths.metricsCSV)
+      try log.write(to: paths)
       try Checkpoint.save(
         state: state, bestWeights: earlyStopping?.bestEpochWeights, log: log, to: paths.checkpoint)
       try beat(state)

@@ -29,21 +29,31 @@ public struct RunRecord {
   /// `lost` (see `RunLiveness`); the folder itself is not changed.
   public init(loading paths: RunPaths, now: Date = Date()) throws {
     self.paths = paths
-    summary = try readJSON(RunSummary.self, from: paths.summary)
+    summary = try RunSummary.read(from: paths)
     experiment = try Self.experiment(of: paths)
-    log =
-      FileManager.default.fileExists(atPath: paths.metricsJSON)
-      ? try readJSON(TrainingLog.self, from: paths.metricsJSON)
-      : TrainingLog(epochs: [], events: [])
+    log = try TrainingLog.read(from: paths)
     heartbeat = try RunHeartbeat.read(from: paths)
     summary.status = try RunLiveness.status(recorded: summary.status, paths: paths, now: now)
   }
 
   /// Whether `report resume` can continue the run: it was interrupted or lost after saving a
   /// checkpoint.
-  public var isResumable: Bool {
-    [.interrupted, .lost].contains(summary.status)
-      && FileManager.default.fileExists(atPath: paths.checkpoint)
+  public var isResumable: Bool { (try? requireResumable()) != nil }
+
+  /// Throws, saying why, unless `report resume` can continue the run.
+  public func requireResumable() throws {
+    switch summary.status {
+    case .interrupted, .lost: break
+    case .running:
+      throw RunError.stillRunning(runID: paths.runID, process: heartbeat?.process)
+    case .completed, .failed, .pruned, .queued:
+      throw RunError.notResumable(
+        "run \(paths.runID) is \(summary.status.rawValue); only interrupted and lost runs continue")
+    }
+    guard FileManager.default.fileExists(atPath: paths.checkpoint) else {
+      throw RunError.noCheckpoint(
+        runID: paths.runID, experiment: summary.experiment, command: summary.command)
+    }
   }
 
   /// The definition a run folder recorded, without reading anything else.

@@ -1,0 +1,77 @@
+import Foundation
+
+/// The paths of everything a run leaves in its folder.
+public struct RunPaths: Sendable {
+  /// output/runs/<experiment>/<run-id>
+  public let directory: String
+
+  public init(directory: String) { self.directory = directory }
+
+  /// The experiment the run belongs to: the name of the folder above the run's.
+  public var experiment: String {
+    ((directory as NSString).deletingLastPathComponent as NSString).lastPathComponent
+  }
+
+  public var config: String { directory + "/config.yaml" }
+  public var summary: String { directory + "/summary.json" }
+  public var metricsCSV: String { directory + "/metrics.csv" }
+  public var metricsJSON: String { directory + "/metrics.json" }
+  public var weights: String { directory + "/weights.safetensors" }
+  public var checkpoint: String { directory + "/checkpoint.safetensors" }
+  public var heartbeat: String { directory + "/heartbeat.json" }
+  /// The lock the training process holds (`RunLock`).
+  public var lock: String { directory + "/.lock" }
+  public var predictions: String { directory + "/predictions.csv" }
+  public var report: String { directory + "/report.html" }
+  public var figures: String { directory + "/figures" }
+  /// The run id: the folder's name.
+  public var runID: String { (directory as NSString).lastPathComponent }
+  /// The output root the run is under: the folder holding `runs/`.
+  public var outputRoot: String {
+    let runs = ((directory as NSString).deletingLastPathComponent as NSString)
+      .deletingLastPathComponent
+    return (runs as NSString).deletingLastPathComponent
+  }
+}
+
+/// Finds run folders on disk: the one scanner of output roots.
+public enum RunFolders {
+  /// Whether `directory` is a run folder (it holds a summary).
+  public static func isRun(_ directory: String) -> Bool {
+    FileManager.default.fileExists(atPath: RunPaths(directory: directory).summary)
+  }
+
+  /// The run folders of experiment `name` under `outputRoot`, sorted (oldest run id first).
+  public static func of(experiment name: String, outputRoot: String) -> [String] {
+    let root = "\(outputRoot)/runs/\(name)"
+    return ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).sorted()
+      .filter { !$0.hasPrefix(".") }
+      .map { "\(root)/\($0)" }
+      .filter(isRun)
+  }
+
+  /// Every run folder (`<root>/runs/<experiment>/<run-id>`) holding a summary.json, sorted;
+  /// hidden names (a folder still being filled) are not runs.
+  public static func all(outputRoot: String) -> [String] {
+    let experiments = (try? FileManager.default.contentsOfDirectory(atPath: outputRoot + "/runs"))
+    return (experiments ?? []).sorted().flatMap { of(experiment: $0, outputRoot: outputRoot) }
+  }
+}
+
+/// Run ids: the UTC time a run started and four random hex digits, `20261203-201530-0a3f`, so
+/// that sorting ids sorts runs by start.
+public enum RunID {
+  /// The UTC time as run ids begin: `yyyyMMdd-HHmmss`.
+  public static func stamp(_ date: Date = Date()) -> String {
+    let formatter = DateFormatter()
+    formatter.dateFormat = "yyyyMMdd-HHmmss"
+    formatter.timeZone = TimeZone(identifier: "UTC")
+    return formatter.string(from: date)
+  }
+
+  /// A new run id, now.
+  public static func new() -> String {
+    let random = String(UInt16.random(in: 0...UInt16.max), radix: 16)
+    return stamp() + "-" + String(repeating: "0", count: 4 - random.count) + random
+  }
+}

@@ -14,6 +14,9 @@ public struct SweepOptions: Sendable {
   public var pages = PageWriter(format: .html, singleFile: false)
   /// The `report` binary trial processes run (default: this process's own).
   public var executable: String?
+  /// How trial processes name the sweep's definition (an experiment name or a YAML path, as the
+  /// command line was given it; default: the swept experiment's name).
+  public var definition: String?
   /// The arguments every trial process gets after `sweep NAME`, so that it resolves the same
   /// sweep into the same output and store (the command line's `--set`, `--output`, `--store`...).
   public var sharedArguments: [String] = []

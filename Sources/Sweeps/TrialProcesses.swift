@@ -15,7 +15,7 @@ struct TrialProcesses {
   static func arguments(name: String, options: SweepOptions, trial: String?, threads: Int)
     -> [String]
   {
-    ["sweep", name] + (trial.map { ["--trial", $0] } ?? []) + ["--threads", String(threads)]
+    ["sweep", options.definition ?? name] + (trial.map { ["--trial", $0] } ?? []) + ["--threads", String(threads)]
       + (options.force ? ["--force"] : []) + options.sharedArguments
   }
 

@@ -31,10 +31,6 @@ extension Report {
       }
     }
 
-    /// fp32 sums in another order than the reference: 1e-4 of the largest value. bf16 keeps 8
-    /// mantissa bits: 5e-2.
-    private var tolerance: Float { precision.resolved == .bf16 ? 5e-2 : 1e-4 }
-
     func run() throws {
       let check = try EngineCheck(
         inputShape: [28, 28, 1], layers: { LayerSpec.paperModel.map { $0.makeLayer() } },
@@ -42,21 +38,27 @@ extension Report {
       print("oneDNN ISA \(ComputeEngine.isa), \(precision.resolved.rawValue), batch \(batchSize)")
       print("OpenBLAS core (the reference's sgemm): \(BLASInfo.coreName)")
       for line in check.implementations { print("  \(line)") }
-      print("largest difference from the reference, relative to its largest value:")
+      print(
+        "largest difference from the reference relative to its largest value, and the RMS "
+          + "difference relative to the RMS value:")
       let width = check.quantities.map(\.name.count).max() ?? 0
       for quantity in check.quantities {
         let name = quantity.name.padding(toLength: width, withPad: " ", startingAt: 0)
-        print("  \(name) \(String(format: "%.1e", quantity.relativeError))")
+        print(
+          "  \(name) \(String(format: "%.1e", quantity.relativeError))  rms "
+            + String(format: "%.1e", quantity.relativeRMSError))
       }
-      let failures = check.failures(tolerance: tolerance)
+      let (measure, limit) = EngineCheck.tolerance(for: precision)
+      let failures = check.failures(precision: precision)
       guard failures.isEmpty else {
         let names = failures.map(\.name).joined(separator: ", ")
         logger.error(
-          "\(failures.count) result(s) differ from the reference by more than \(tolerance): \(names)"
+          "\(failures.count) result(s) differ from the reference by a \(measure) over \(limit): \(names)"
         )
         throw ExitCode.failure
       }
-      print("all \(check.quantities.count) results within \(tolerance) of the reference")
+      print(
+        "all \(check.quantities.count) results within a \(measure) of \(limit) of the reference")
     }
   }
 }

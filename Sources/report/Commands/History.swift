@@ -59,7 +59,7 @@ extension Report {
       }
       if !lost.isEmpty { print("") }
       for record in lost { print(lostAdvice(record)) }
-      settleLostRuns(options, seen: lost.count)
+      settleLostRuns(options.catalog(), options, seen: lost.count)
     }
   }
 
@@ -83,7 +83,8 @@ extension Report {
       switch record.summary.status {
       case .lost:
         logger.info("\(lostAdvice(record))")
-        settleLostRuns(options, seen: 1)
+        // The run's own output root: RUN may be a folder outside --output.
+        settleLostRuns(options.catalog(outputRoot: paths.outputRoot), options, seen: 1)
       case .running:
         let progress = record.heartbeat.map {
           ": epoch \($0.epochsFinished) of \($0.epochs) finished, process \($0.process.pid) on "
@@ -133,10 +134,10 @@ func lostAdvice(_ record: RunRecord) -> String {
 /// Rewrites lost runs' reports and the index page, which their killed processes left saying
 /// `running`, when a command has seen `seen` lost runs; a failure is a warning, since the
 /// command's own output is already printed.
-private func settleLostRuns(_ options: OutputOptions, seen: Int) {
+private func settleLostRuns(_ catalog: RunCatalog, _ options: OutputOptions, seen: Int) {
   guard seen > 0 else { return }
   do {
-    try HTMLRunReporter(singleFile: options.singleFile).settleLostRuns(in: options.catalog())
+    try HTMLRunReporter(singleFile: options.singleFile).settleLostRuns(in: catalog)
   } catch {
     logger.warning("could not rewrite the lost runs' reports: \(error)")
   }

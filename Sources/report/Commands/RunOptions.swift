@@ -56,24 +56,28 @@ struct OutputOptions: ParsableArguments {
   }
 
   /// The run index: `--store`, else `$REPORT_STORE`, else `runs.sqlite` under `--output`.
-  func storeLocation() throws -> RunStoreLocation {
+  func storeLocation(outputRoot: String? = nil) throws -> RunStoreLocation {
     let variable = ProcessInfo.processInfo.environment[Self.storeVariable]
     guard let uri = store ?? (variable?.isEmpty == false ? variable : nil) else {
-      return .embedded(outputRoot: output)
+      return .embedded(outputRoot: outputRoot ?? output)
     }
     return try RunStoreLocation(parsing: uri)
   }
 
-  /// The runs under `--output`, indexed in the store `--store` names.
-  func workspace() -> RunWorkspace {
+  /// The runs under `outputRoot` (default `--output`), indexed in the store `--store` names
+  /// (default: the output root's own).
+  func workspace(outputRoot: String? = nil) -> RunWorkspace {
+    let root = outputRoot ?? output
     let workspace = RunWorkspace(
-      outputRoot: output, reporter: HTMLRunReporter(singleFile: singleFile, format: format))
-    workspace.openStore = { try storeLocation().open() }
+      outputRoot: root, reporter: HTMLRunReporter(singleFile: singleFile, format: format))
+    workspace.openStore = { try storeLocation(outputRoot: root).open() }
     return workspace
   }
 
-  /// The catalog of the runs under `--output`.
-  func catalog() -> RunCatalog { workspace().catalog }
+  /// The catalog of the runs under `outputRoot` (default `--output`).
+  func catalog(outputRoot: String? = nil) -> RunCatalog {
+    workspace(outputRoot: outputRoot).catalog
+  }
 
   /// A trainer that shows progress and stops cleanly on Ctrl-C.
   func trainer(threads: Int? = nil) -> RunTrainer {

@@ -119,6 +119,7 @@ extension Report {
       sweep.jobs = jobs
       sweep.threads = threads
       sweep.pages = options.pages
+      sweep.definition = name
       // What every trial process needs to resolve the same sweep into the same folders.
       sweep.sharedArguments =
         overrides.flatMap { ["--set", $0] } + (seeds.map { ["--seeds", String($0)] } ?? [])

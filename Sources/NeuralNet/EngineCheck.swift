@@ -72,15 +72,18 @@ public struct EngineCheck: Sendable {
   /// How far from the reference a result of `precision` may be, and by which measure.
   ///
   /// fp32 sums in another order than the reference: every value within 1e-4 of the largest.
-  /// bf16 rounds every layer's inputs, outputs and incoming gradients to 8 significant bits;
-  /// each rounding is tiny, but a value near zero that rounding moves across a ReLU (or a
+  /// bf16 rounds every layer's inputs, outputs and incoming gradients to 8 significant bits.
+  /// Each rounding is tiny, but a value near zero that rounding moves across a ReLU (or a
   /// pooling tie) carries its whole gradient to or from another place, so single values may
-  /// differ by a tenth of the largest one while the rest agree. bf16 is judged by the
-  /// relative RMS error instead, within 0.1: on an avx512_core_bf16 CPU (2026-12-03) the paper
-  /// model's forward passes measured 1e-4 to 4e-4 and its gradients up to 6.4e-2, while a wrong
-  /// kernel (a transposed or misplaced operand) gives about 1.
+  /// differ by a tenth of the largest one; and at initialization a gradient is a sum whose terms
+  /// largely cancel, so its relative error is that of its terms times how much they cancel.
+  /// bf16 is therefore judged by the relative RMS error, within 0.25. Measured on an
+  /// avx512_core_bf16 CPU on 2026-12-03: the paper model's forward passes 1e-4 to 4e-4, its
+  /// gradients at batch 128 up to 6.4e-2, a one-channel convolution's at batch 6 up to 0.14;
+  /// the dense layer's gradient agreed with fp32 oneDNN to 3e-3. A wrong kernel (a transposed or
+  /// misplaced operand) gives about 1.
   public static func tolerance(for precision: Precision) -> (measure: String, limit: Float) {
-    precision.resolved == .bf16 ? ("relative RMS error", 1e-1) : ("largest relative error", 1e-4)
+    precision.resolved == .bf16 ? ("relative RMS error", 0.25) : ("largest relative error", 1e-4)
   }
 
   /// The quantities further from the reference than `precision` allows (`tolerance(for:)`), or

@@ -36,12 +36,8 @@ public struct CategoricalCrossEntropy: Sendable {
     probabilities p: UnsafePointer<Float>, labels: UnsafePointer<Int32>, batch: Int, classes: Int,
     into gradient: UnsafeMutablePointer<Float>
   ) {
-    let scale = 1 / Float(batch)
-    for n in 0..<batch {
-      for j in 0..<classes {
-        let i = n * classes + j
-        gradient[i] = (p[i] - target(labels[n], j, classes: classes)) * scale
-      }
+    fill(gradient, probabilities: p, labels: labels, batch: batch, classes: classes) { p, y in
+      p - y
     }
   }
 
@@ -50,12 +46,22 @@ public struct CategoricalCrossEntropy: Sendable {
     probabilities p: UnsafePointer<Float>, labels: UnsafePointer<Int32>, batch: Int, classes: Int,
     into gradient: UnsafeMutablePointer<Float>
   ) {
+    fill(gradient, probabilities: p, labels: labels, batch: batch, classes: classes) { p, y in
+      -y / max(p, .leastNormalMagnitude)
+    }
+  }
+
+  /// Writes `perExample(p, y) / batch` for every probability p and its (smoothed) target y.
+  private func fill(
+    _ gradient: UnsafeMutablePointer<Float>, probabilities p: UnsafePointer<Float>,
+    labels: UnsafePointer<Int32>, batch: Int, classes: Int,
+    _ perExample: (_ p: Float, _ y: Float) -> Float
+  ) {
     let scale = 1 / Float(batch)
     for n in 0..<batch {
       for j in 0..<classes {
         let i = n * classes + j
-        gradient[i] =
-          -target(labels[n], j, classes: classes) / max(p[i], .leastNormalMagnitude) * scale
+        gradient[i] = perExample(p[i], target(labels[n], j, classes: classes)) * scale
       }
     }
   }

@@ -1,4 +1,6 @@
-// NeuralNet: a CPU engine for convolutional networks over OpenBLAS.
+// NeuralNet: a CPU engine for convolutional networks: layers compiled into oneDNN primitives
+// (fp32 or bf16), and the same layers as plain forward/backward pairs over OpenBLAS sgemm, the
+// reference the oneDNN path is checked against.
 //
 // Tensor layout, stated once for the whole module: activations are channels-last (NHWC),
 // row-major, Float32. A batch of images is one contiguous buffer of shape

@@ -33,6 +33,34 @@ final class RunFileReadingTests: XCTestCase {
 
   private let header = "index,label,predicted," + (0..<10).map { "p_\($0)" }.joined(separator: ",")
 
+  func testASummaryWithoutSchemaVersionReadsAsVersionOneAndIsRewrittenAsTheCurrent() throws {
+    let paths = try run(predictions: "\(header)\n0,7,7,\(Self.probabilities)\n")
+    let summary = try RunSummary.read(from: paths)
+    XCTAssertNil(summary.schemaVersion, "a summary written before schema_version existed")
+    XCTAssertEqual(summary.testAccuracy, nil)
+    XCTAssertEqual(summary.bestValAccuracy, 0.5)
+    try summary.write(to: paths)
+    let written = try String(contentsOfFile: paths.summary, encoding: .utf8)
+    XCTAssert(written.contains("\"schema_version\" : \(RunSummary.schemaVersion)"), written)
+    XCTAssertEqual(try RunSummary.read(from: paths).schemaVersion, RunSummary.schemaVersion)
+  }
+
+  func testASummaryFromANewerReportIsRefusedNamingTheFile() throws {
+    let paths = try run(predictions: "\(header)\n")
+    let newer = RunSummary.schemaVersion + 1
+    try write(
+      Self.summary.replacingOccurrences(
+        of: "{", with: "{\"schema_version\":\(newer),", options: [],
+        range: Self.summary.startIndex..<Self.summary.index(after: Self.summary.startIndex)),
+      to: paths.summary)
+    XCTAssertThrowsError(try RunRecord(loading: paths)) {
+      XCTAssertEqual(
+        "\($0)",
+        "\(paths.summary): schema_version \(newer) is newer than this report reads "
+          + "(\(RunSummary.schemaVersion)); use a newer report")
+    }
+  }
+
   func testRecordedPredictionsReadBack() throws {
     let paths = try run(predictions: "\(header)\n0,7,7,\(Self.probabilities)\n")
     let evaluation = try XCTUnwrap(try RunRecord(loading: paths).evaluation())

@@ -38,7 +38,7 @@ final class SweepRunnerTests: XCTestCase {
     let runner = try tinySweep(in: try scratch())
     XCTAssertEqual(try runner.pendingTrials(), [0, 1])
     XCTAssertEqual(
-      try runner.describe(1), "trial 1 of 2 (training.optimizer.learning_rate=0.002, seed 1)")
+      try runner.describe(1), "trial 1 of 2 (training.optimizer.learning_rate=0.002, seed 3)")
     let outcome = try runner.runAll()
     XCTAssertEqual(outcome.failed, [])
     XCTAssert(FileManager.default.fileExists(atPath: outcome.page), outcome.page)

@@ -42,6 +42,17 @@ enum Im2Col {
     }
   }
 
+  /// Unrolls `count` consecutive images into consecutive column blocks
+  /// `[count * outputPixels, patchSize]`.
+  static func unroll(
+    images: UnsafePointer<Float>, count: Int, into columns: UnsafeMutablePointer<Float>,
+    _ g: WindowGeometry
+  ) {
+    for i in 0..<count {
+      unroll(images + i * g.inputSize, into: columns + i * g.outputPixels * g.patchSize, g)
+    }
+  }
+
   /// Adds `columns` `[outputPixels, patchSize]` back into one image gradient `[H, W, C]`,
   /// which must start zeroed: the transpose of `unroll`.
   static func fold(

@@ -107,10 +107,7 @@ public final class Conv2D: ActivatedLayer {
       let count = min(perChunk, batch - first)
       let rows = count * g.outputPixels
       let cols = columns.pointer(worker)
-      for i in 0..<count {
-        Im2Col.unroll(
-          input + (first + i) * g.inputSize, into: cols + i * g.outputPixels * g.patchSize, g)
-      }
+      Im2Col.unroll(images: input + first * g.inputSize, count: count, into: cols, g)
       let target = out + first * outPerImage
       GEMM.multiply(cols, weights, into: target, m: rows, n: filters, k: g.patchSize)
       addBiasAndActivate(target, bias: biases, rows: rows, width: filters, activation: activation)
@@ -154,10 +151,7 @@ public final class Conv2D: ActivatedLayer {
       let count = min(perChunk, batch - first)
       let rows = count * g.outputPixels
       let cols = columns.pointer(worker)
-      for i in 0..<count {
-        Im2Col.unroll(
-          input + (first + i) * g.inputSize, into: cols + i * g.outputPixels * g.patchSize, g)
-      }
+      Im2Col.unroll(images: input + first * g.inputSize, count: count, into: cols, g)
       let gradient = dZ + first * g.outputPixels * filters
       // dKernel += columnsᵀ · dZ ; dBias += column sums of dZ
       GEMM.multiply(

@@ -1,26 +1,39 @@
+/// What max and average pooling share: a window sliding over each channel, its geometry once
+/// built, and the buffers of the output and the input gradient.
+public class WindowPooling {
+  /// Window size, stride and padding, and the geometry once built.
+  public private(set) var window: PoolingWindow
+  /// Keras's class name.
+  public let kind: String
+  let output = FloatBuffer()
+  let inputGradient = FloatBuffer()
+
+  init(kind: String, poolSize: (Int, Int), stride: (Int, Int)?, padding: Padding) {
+    self.kind = kind
+    window = PoolingWindow(size: poolSize, stride: stride ?? poolSize, padding: padding)
+  }
+
+  /// The window's size, stride and padding, as the model summary shows them.
+  public var settings: String { window.settings }
+  var geometry: WindowGeometry { window.built(kind) }
+
+  /// Fixes the window to `inputShape`; returns the pooled shape.
+  public func build(inputShape: TensorShape, generator: inout SeededGenerator) throws -> TensorShape
+  {
+    try window.build(kind, inputShape)
+  }
+}
+
 /// Max pooling over non-overlapping (by default) windows (Keras `MaxPooling2D`).
 ///
 /// Input [batch, H, W, C], output [batch, outputHeight, outputWidth, C]; the position of each
 /// maximum is kept for the backward pass.
-public final class MaxPool2D: Layer {
-  /// Window size, stride and padding, and the geometry once built.
-  public private(set) var window: PoolingWindow
-
-  public let kind = "MaxPooling2D"
-  public var settings: String { window.settings }
-  private var geometry: WindowGeometry { window.built(kind) }
-  private let output = FloatBuffer()
+public final class MaxPool2D: WindowPooling, Layer {
   private let argmax = IndexBuffer()
-  private let inputGradient = FloatBuffer()
 
   /// A max-pooling layer.
   public init(poolSize: (Int, Int) = (2, 2), stride: (Int, Int)? = nil, padding: Padding = .valid) {
-    window = PoolingWindow(size: poolSize, stride: stride ?? poolSize, padding: padding)
-  }
-
-  public func build(inputShape: TensorShape, generator: inout SeededGenerator) throws -> TensorShape
-  {
-    try window.build(kind, inputShape)
+    super.init(kind: "MaxPooling2D", poolSize: poolSize, stride: stride, padding: padding)
   }
 
   public func forward(_ input: UnsafePointer<Float>, batch: Int, mode: Mode) -> UnsafePointer<Float>
@@ -112,24 +125,10 @@ public final class MaxPool2D: Layer {
 }
 
 /// Average pooling (Keras `AveragePooling2D`); with `same` padding, padded cells are not counted.
-public final class AveragePool2D: Layer {
-  /// Window size, stride and padding, and the geometry once built.
-  public private(set) var window: PoolingWindow
-
-  public let kind = "AveragePooling2D"
-  public var settings: String { window.settings }
-  private var geometry: WindowGeometry { window.built(kind) }
-  private let output = FloatBuffer()
-  private let inputGradient = FloatBuffer()
-
+public final class AveragePool2D: WindowPooling, Layer {
   /// An average-pooling layer.
   public init(poolSize: (Int, Int) = (2, 2), stride: (Int, Int)? = nil, padding: Padding = .valid) {
-    window = PoolingWindow(size: poolSize, stride: stride ?? poolSize, padding: padding)
-  }
-
-  public func build(inputShape: TensorShape, generator: inout SeededGenerator) throws -> TensorShape
-  {
-    try window.build(kind, inputShape)
+    super.init(kind: "AveragePooling2D", poolSize: poolSize, stride: stride, padding: padding)
   }
 
   public func forward(_ input: UnsafePointer<Float>, batch: Int, mode: Mode) -> UnsafePointer<Float>

@@ -5,7 +5,7 @@ import Foundation
 import NeuralNet
 import RunStorage
 
-/// What an ensemble's summary.json says about it (`"ensemble": {...}`): the runs it averages and
+/// What an ensemble's summary says about it (`"ensemble": {...}`): the runs it averages and
 /// the one it is measured against.
 public struct EnsembleTag: Codable, Sendable, Equatable {
   /// The index's `kind` of an ensemble's row.

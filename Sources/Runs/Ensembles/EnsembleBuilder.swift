@@ -15,7 +15,7 @@ public struct EnsembleBuilder {
 
   /// Averages the runs at `members` into an ensemble run folder
   /// `<output>/runs/<name>/<run-id>/` (name default `Ensemble.defaultName`): config.yaml (the
-  /// first member's definition, which says the data), predictions.csv, summary.json and its
+  /// first member's definition, which says the data), predictions.csv, its summary and its
   /// report, filled under a hidden name and renamed into place; then indexes it and rewrites
   /// index.html. Its summary sums the members' parameters and seconds and takes the first
   /// member's seed. An ensemble of the same name and members

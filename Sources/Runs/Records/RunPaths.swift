@@ -50,7 +50,7 @@ public enum RunFolders {
       .filter(isRun)
   }
 
-  /// Every run folder (`<root>/runs/<experiment>/<run-id>`) holding a summary.json, sorted;
+  /// Every run folder (`<root>/runs/<experiment>/<run-id>`) holding a summary, sorted;
   /// hidden names (a folder still being filled) are not runs.
   public static func all(outputRoot: String) -> [String] {
     let experiments = (try? FileManager.default.contentsOfDirectory(atPath: outputRoot + "/runs"))

@@ -10,7 +10,7 @@ import NeuralNet
 public struct RunRecord {
   /// Where the run's files are.
   public let paths: RunPaths
-  /// `summary.json`.
+  /// The run's summary (`RunSummary`).
   public var summary: RunSummary
   /// `config.yaml`: the resolved definition the run trained.
   public let experiment: Experiment

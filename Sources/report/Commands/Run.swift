@@ -82,8 +82,9 @@ extension Report {
       }
       var trained: [String: [RunPaths]] = [:]
       for experiment in experiments {
+        // A comparison's member is started again by its experiment's name; a run by NAME as given.
         trainer.startCommand = startCommand(
-          experiment.name,
+          comparison == nil ? name : experiment.name,
           multipleSeeds: experiments.filter { $0.name == experiment.name }.count > 1)
         logger.info(
           "training \(experiment.name), seed \(experiment.seed) (config \(experiment.configHash.prefix(12)))"

@@ -135,10 +135,7 @@ extension TrainingSpec {
     }
     ema = try r.double("ema", in: 0...0.999_999)
     threads = try r.int("threads", in: 1...256)
-    precision =
-      try r.choice(
-        "precision", Dictionary(uniqueKeysWithValues: Precision.allCases.map { ($0.rawValue, $0) }))
-      ?? .auto
+    precision = try r.choice("precision", Precision.self) ?? .auto
     try r.finish()
   }
 }
@@ -189,11 +186,7 @@ extension ReportSpec {
     samples = try r.int("samples", in: 0...1000) ?? 4
     gallery = try r.int("gallery", in: 0...1000) ?? 16
     misclassified = try r.int("misclassified", in: 0...1000) ?? 64
-    colormap =
-      try r.choice(
-        "colormap",
-        Dictionary(uniqueKeysWithValues: ReportSpec.Colormap.allCases.map { ($0.rawValue, $0) })
-      ) ?? .gray
+    colormap = try r.choice("colormap", ReportSpec.Colormap.self) ?? .gray
     try r.finish()
   }
 }

@@ -60,10 +60,7 @@ extension Sweep {
     self.base = base
     let location = block?.location ?? SourceLocation(file: "--set", line: 0, column: 0)
     var reader = try ConfigReader(block ?? .null(location), section: "sweep")
-    method =
-      try reader.choice(
-        "method", Dictionary(uniqueKeysWithValues: Method.allCases.map { ($0.rawValue, $0) }))
-      ?? .grid
+    method = try reader.choice("method", Method.self) ?? .grid
     let trialCount = try reader.int("trials", in: 1...Sweep.largeTrialCount)
     let declaredSeeds = try reader.int("seeds", in: 1...100)
     seeds = seedsOverride ?? declaredSeeds ?? base.seeds
@@ -287,11 +284,7 @@ extension Sweep.Parameter {
 
 extension EarlyTermination {
   init(_ r: inout ConfigReader) throws {
-    rule =
-      try r.require(
-        try r.choice(
-          "method", Dictionary(uniqueKeysWithValues: Rule.allCases.map { ($0.rawValue, $0) })),
-        "method")
+    rule = try r.require(try r.choice("method", Rule.self), "method")
     minEpochs = try r.int("min_epochs", in: 1...10_000) ?? 1
     reductionFactor = try r.int("reduction_factor", in: 2...100) ?? 3
     minTrials = try r.int("min_trials", in: 1...10_000) ?? 2

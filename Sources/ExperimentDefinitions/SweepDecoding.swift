@@ -64,12 +64,7 @@ extension Sweep {
     let trialCount = try reader.int("trials", in: 1...Sweep.largeTrialCount)
     let declaredSeeds = try reader.int("seeds", in: 1...100)
     seeds = seedsOverride ?? declaredSeeds ?? base.seeds
-    metric =
-      try reader.choice(
-        "metric",
-        Dictionary(
-          uniqueKeysWithValues: ["val_accuracy", "val_loss", "accuracy", "loss"].map { ($0, $0) }))
-      ?? "val_accuracy"
+    metric = try reader.choice("metric", Metric.self) ?? .valAccuracy
     var declared: [Parameter] = []
     if let tree = reader.tree("parameters") {
       guard case .mapping(let entries, _) = tree, !entries.isEmpty else {

@@ -173,6 +173,13 @@ final class SweepTests: XCTestCase {
       "sweep:\n  metod: grid\n", "10:3: unknown key 'metod' in sweep; did you mean 'method'?")
   }
 
+  func testAnUnknownSweepMetricNamesItsLineAndTheMetrics() throws {
+    try assertError(
+      "sweep:\n  parameters: {training.epochs: [1, 2]}\n  metric: top1_accuracy\n",
+      "11:11: sweep.metric must be one of accuracy, loss, val_accuracy, val_loss, got "
+        + "top1_accuracy; did you mean 'val_accuracy'?")
+  }
+
   func testSweepsOverTenThousandTrialsNeedConfirmation() throws {
     let big =
       "sweep:\n  parameters:\n    model.0.conv2d.filters: {int: [1, 200]}\n"
@@ -198,7 +205,7 @@ final class SweepTests: XCTestCase {
       ).sweep("s"))
     XCTAssertEqual(
       sweep.earlyTermination, EarlyTermination(rule: .asha, minEpochs: 1, reductionFactor: 2))
-    XCTAssertFalse(sweep.maximizes)
+    XCTAssertEqual(sweep.metric, .valLoss)
   }
 
   func testShippedSweepsLoad() throws {

@@ -158,56 +158,22 @@ extension Sweep.Parameter {
       }
       domain = .values(items)
     case .mapping(let entries, _) where entries.count == 1:
-      let (kind, value) = (entries[0].key, entries[0].value)
-      let kinds = ["choice", "uniform", "log_uniform", "int"]
-      guard kinds.contains(kind) else {
+      let (name, value) = (entries[0].key, entries[0].value)
+      guard let distribution = Sweep.Distribution(rawValue: name) else {
+        let names = Sweep.Distribution.allCases.map(\.rawValue)
         throw ConfigError.unknownKey(
-          at: entries[0].keyLocation, key: kind, section: path,
-          suggestion: closest(to: kind, in: kinds))
+          at: entries[0].keyLocation, key: name, section: path,
+          suggestion: closest(to: name, in: names))
       }
       guard case .sequence(let items, _) = value, !items.isEmpty else {
-        throw ConfigError.invalid(at: value.location, "\(path).\(kind) must be a non-empty list")
+        throw ConfigError.invalid(at: value.location, "\(path).\(name) must be a non-empty list")
       }
-      if kind == "choice" {
-        domain = .values(items)
-        return
-      }
-      guard items.count == 2 else {
-        throw ConfigError.invalid(
-          at: value.location, "\(path).\(kind) must be [low, high], got \(items.count) values")
-      }
-      let bounds = try items.map { item -> Double in
-        guard case .scalar(let text, _) = item, let number = Double(text), number.isFinite else {
-          throw ConfigError.invalid(
-            at: item.location, "\(path).\(kind) bounds must be numbers, got \(item.yaml())")
-        }
-        if kind == "int", number.rounded() != number {
-          throw ConfigError.invalid(
-            at: item.location, "\(path).int bounds must be whole numbers, got \(text)")
-        }
-        return number
-      }
-      guard bounds[0] < bounds[1] || (kind == "int" && bounds[0] == bounds[1]) else {
-        throw ConfigError.invalid(
-          at: value.location,
-          "\(path).\(kind) bounds are the wrong way round: \(items[0].yaml()) is not below "
-            + items[1].yaml())
-      }
-      switch kind {
-      case "uniform": domain = .uniform(bounds[0], bounds[1])
-      case "log_uniform":
-        guard bounds[0] > 0 else {
-          throw ConfigError.invalid(
-            at: value.location, "\(path).log_uniform bounds must be above 0")
-        }
-        domain = .logUniform(bounds[0], bounds[1])
-      default: domain = .integer(Int(bounds[0]), Int(bounds[1]))
-      }
+      domain = try distribution.domain(items, at: value.location, path: "\(path).\(name)")
     default:
       throw ConfigError.invalid(
         at: tree.location,
-        "\(path) must be a list of values or one of {choice: [...]}, {uniform: [a, b]}, "
-          + "{log_uniform: [a, b]}, {int: [a, b]}")
+        "\(path) must be a list of values or one of "
+          + Sweep.Distribution.allCases.map(\.syntax).joined(separator: ", "))
     }
   }
 
@@ -273,6 +239,81 @@ extension Sweep.Parameter {
     }
     for probe in probes {
       _ = try Experiment(tree: try base.resolved.setting(path, to: probe), name: base.name)
+    }
+  }
+}
+
+extension Sweep {
+  /// A distribution a parameter names in the file, `key: {NAME: [...]}` (the raw value is the
+  /// name).
+  enum Distribution: String, CaseIterable {
+    /// A uniform choice among the listed values: a grid axis when the method is grid.
+    case choice
+    /// A number uniform in [low, high].
+    case uniform
+    /// A positive number whose logarithm is uniform in [log low, log high].
+    case logUniform = "log_uniform"
+    /// A whole number in low...high.
+    case int
+
+    /// How a file writes it, as error messages show it.
+    var syntax: String {
+      switch self {
+      case .choice: return "{choice: [...]}"
+      case .uniform, .logUniform, .int: return "{\(rawValue): [a, b]}"
+      }
+    }
+
+    /// The domain of the non-empty list `items` that follows the name at `location`; `path`
+    /// (`sweep.parameters.KEY.NAME`) names it in errors.
+    func domain(_ items: [ConfigTree], at location: SourceLocation, path: String) throws
+      -> Sweep.Domain
+    {
+      switch self {
+      case .choice: return .values(items)
+      case .uniform:
+        let (low, high) = try bounds(items, at: location, path: path)
+        return .uniform(low, high)
+      case .logUniform:
+        let (low, high) = try bounds(items, at: location, path: path)
+        guard low > 0 else {
+          throw ConfigError.invalid(at: location, "\(path) bounds must be above 0")
+        }
+        return .logUniform(low, high)
+      case .int:
+        let (low, high) = try bounds(items, at: location, path: path)
+        return .integer(Int(low), Int(high))
+      }
+    }
+
+    /// `[low, high]`: two finite numbers, low below high; for `int`, whole numbers that may be
+    /// equal.
+    private func bounds(_ items: [ConfigTree], at location: SourceLocation, path: String) throws
+      -> (low: Double, high: Double)
+    {
+      let whole = self == .int
+      guard items.count == 2 else {
+        throw ConfigError.invalid(
+          at: location, "\(path) must be [low, high], got \(items.count) values")
+      }
+      let bounds = try items.map { item -> Double in
+        guard case .scalar(let text, _) = item, let number = Double(text), number.isFinite else {
+          throw ConfigError.invalid(
+            at: item.location, "\(path) bounds must be numbers, got \(item.yaml())")
+        }
+        if whole, number.rounded() != number {
+          throw ConfigError.invalid(
+            at: item.location, "\(path) bounds must be whole numbers, got \(text)")
+        }
+        return number
+      }
+      guard bounds[0] < bounds[1] || (whole && bounds[0] == bounds[1]) else {
+        throw ConfigError.invalid(
+          at: location,
+          "\(path) bounds are the wrong way round: \(items[0].yaml()) is not below "
+            + items[1].yaml())
+      }
+      return (bounds[0], bounds[1])
     }
   }
 }

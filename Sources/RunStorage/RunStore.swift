@@ -11,7 +11,8 @@ public enum RunStatus: String, Codable, Sendable, CaseIterable {
   case queued
 }
 
-/// One indexed run: what `list` shows and what the run cache looks up.
+/// One indexed run: what `list` shows and what the run cache looks up. Its fields are the
+/// index's columns (`RunColumn`).
 public struct IndexedRun: Codable, Sendable {
   public var runID: String, experiment: String, status: RunStatus
   public var valAccuracy: Double?, testAccuracy: Double?, testLoss: Double?
@@ -27,23 +28,7 @@ public struct IndexedRun: Codable, Sendable {
   /// What made the run: nil for training, `ensemble` for an ensemble of other runs.
   public var kind: String?
 
-  enum CodingKeys: String, CodingKey {
-    case runID = "run_id"
-    case experiment, status
-    case valAccuracy = "val_accuracy"
-    case testAccuracy = "test_accuracy"
-    case testLoss = "test_loss"
-    case parameters, seconds
-    case startedAt = "started_at"
-    case seed
-    case configHash = "config_hash"
-    case cacheKey = "cache_key"
-    case directory
-    case groupHash = "group_hash"
-    case sweep, trial
-    case sweepParameters = "sweep_parameters"
-    case kind
-  }
+  typealias CodingKeys = RunColumn
 
   /// A row with every column given.
   public init(
@@ -66,16 +51,6 @@ public struct IndexedRun: Codable, Sendable {
   }
 }
 
-/// A column the index can be sorted by.
-public enum RunSortColumn: String, CaseIterable, Sendable {
-  case runID = "run_id"
-  case experiment, status
-  case valAccuracy = "val_accuracy"
-  case testAccuracy = "test_accuracy"
-  case parameters, seconds
-  case startedAt = "started_at"
-}
-
 /// The run index: one row per run folder. The folders stay the source of truth; `replaceAll`
 /// rebuilds the index from them. Several processes may record at once. `SQLiteRunStore` (one
 /// file) and `PostgreSQLRunStore` (a server a team shares) implement it; `RunStoreLocation`
@@ -87,7 +62,7 @@ public protocol RunStore {
   func replaceAll(with runs: [IndexedRun]) throws
   /// Runs matching every given filter, sorted by `sort` (ties by run id).
   func runs(
-    experiment: String?, status: RunStatus?, cacheKey: String?, sort: RunSortColumn,
+    experiment: String?, status: RunStatus?, cacheKey: String?, sort: RunColumn,
     descending: Bool
   ) throws -> [IndexedRun]
 }
@@ -96,7 +71,7 @@ extension RunStore {
   /// Runs matching the given filters, newest first unless told otherwise.
   public func runs(
     experiment: String? = nil, status: RunStatus? = nil, cacheKey: String? = nil,
-    sort: RunSortColumn = .startedAt, descending: Bool = true
+    sort: RunColumn = .startedAt, descending: Bool = true
   ) throws -> [IndexedRun] {
     try runs(
       experiment: experiment, status: status, cacheKey: cacheKey, sort: sort,

@@ -329,7 +329,7 @@ public final class ExperimentRunner {
   /// running derived now: `lost` when its process is gone (the index, like the folder, keeps
   /// `running`).
   public func indexedRuns(
-    experiment: String? = nil, status: RunStatus? = nil, sort: RunSortColumn = .startedAt,
+    experiment: String? = nil, status: RunStatus? = nil, sort: RunColumn = .startedAt,
     descending: Bool = true, now: Date = Date()
   ) throws -> [IndexedRun] {
     let stored = try openStore(outputRoot).runs(

@@ -31,7 +31,7 @@ final class RunStoreConformanceTests: XCTestCase {
       XCTAssertEqual(try store.runs(cacheKey: "k-b").map(\.runID), ["b"], "\(location)")
       XCTAssertEqual(try store.runs(experiment: "y").count, 0, "\(location)")
     }
-    XCTAssertNil(RunSortColumn(rawValue: "size; DROP TABLE runs"))
+    XCTAssertNil(RunColumn(rawValue: "size; DROP TABLE runs"))
   }
 
   func testEveryColumnReadsBackAsRecorded() throws {
@@ -82,9 +82,43 @@ final class RunStoreConformanceTests: XCTestCase {
     (run.groupHash, run.kind) = ("g", "ensemble")
     let encoded = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(run))
     let keys = try XCTUnwrap(encoded as? [String: Any]).keys.sorted()
-    XCTAssertEqual(RunColumn.all.map(\.name).sorted(), keys)
+    XCTAssertEqual(RunColumn.allCases.map(\.rawValue).sorted(), keys)
     // A field added to IndexedRun without its column fails here.
-    XCTAssertEqual(Mirror(reflecting: run).children.count, RunColumn.all.count)
+    XCTAssertEqual(Mirror(reflecting: run).children.count, RunColumn.allCases.count)
+  }
+
+  func testEveryColumnSortsBothWaysMissingValuesLast() throws {
+    // Ranked so that every column but run_id orders the runs c, a, b.
+    func ranked(_ id: String, _ rank: Int) -> IndexedRun {
+      let text = ["p", "q", "r"][rank]
+      let number = Double(rank + 1)
+      return IndexedRun(
+        runID: id, experiment: text, status: [.completed, .failed, .running][rank],
+        valAccuracy: number, testAccuracy: number, testLoss: number, parameters: rank + 1,
+        seconds: number, startedAt: text, seed: Int64(rank + 1), configHash: text,
+        cacheKey: text, directory: text, groupHash: text, sweep: text, trial: rank + 1,
+        sweepParameters: text, kind: rank < 2 ? "ensemble" : nil)
+    }
+    let rows = [ranked("a", 1), ranked("b", 2), ranked("c", 0)]
+    for location in try freshStores(#function) {
+      let store = try location.open()
+      try store.replaceAll(with: rows)
+      for column in RunColumn.allCases {
+        let (ascending, descending): ([String], [String])
+        switch column {
+        case .runID: (ascending, descending) = (["a", "b", "c"], ["c", "b", "a"])
+        // Two ensembles (tied, so by run id), then a trained run: no value, last either way.
+        case .kind: (ascending, descending) = (["a", "c", "b"], ["a", "c", "b"])
+        default: (ascending, descending) = (["c", "a", "b"], ["b", "a", "c"])
+        }
+        XCTAssertEqual(
+          try store.runs(sort: column, descending: false).map(\.runID), ascending,
+          "\(location) \(column.rawValue)")
+        XCTAssertEqual(
+          try store.runs(sort: column, descending: true).map(\.runID), descending,
+          "\(location) \(column.rawValue)")
+      }
+    }
   }
 
   func testAnOlderTableGainsMissingColumnsOnOpenAndKeepsItsRows() throws {
@@ -92,9 +126,9 @@ final class RunStoreConformanceTests: XCTestCase {
     // sweep_parameters, kind), holding a run, opens, gains them, and records and reads them; the
     // old row reads them as nil.
     let added: Set = ["group_hash", "sweep", "trial", "sweep_parameters", "kind"]
-    let old = RunColumn.all.filter { !added.contains($0.name) }
+    let old = RunColumn.allCases.filter { !added.contains($0.rawValue) }
     let oldRow =
-      "INSERT INTO runs (\(old.map(\.name).joined(separator: ", "))) VALUES "
+      "INSERT INTO runs (\(old.map(\.rawValue).joined(separator: ", "))) VALUES "
       + "('old', 'x', 'completed', 0.9, 0.9, 0.1, 1, 1, 't', 1, 'h', 'k', 'd')"
     for location in try freshStores(#function) {
       try location.open().replaceAll(with: [])

@@ -11,6 +11,57 @@ public enum RunStatus: String, Codable, Sendable, CaseIterable {
   case queued
 }
 
+/// What made a run. The index's `kind` column holds `storedName`: no value for a trained run,
+/// as in rows recorded before ensembles existed.
+public enum RunKind: CaseIterable, Sendable {
+  /// A network trained by `report run`.
+  case training
+  /// An average of other runs' predictions (`report ensemble`).
+  case ensemble
+
+  /// The `kind` column's value.
+  public var storedName: String? {
+    switch self {
+    case .training: return nil
+    case .ensemble: return "ensemble"
+    }
+  }
+}
+
+extension RunKind: Codable {
+  /// Reads `storedName` (null for a trained run); any other text is an error.
+  public init(from decoder: Decoder) throws {
+    let container = try decoder.singleValueContainer()
+    let name = container.decodeNil() ? nil : try container.decode(String.self)
+    guard let kind = Self.allCases.first(where: { $0.storedName == name }) else {
+      throw DecodingError.dataCorruptedError(
+        in: container, debugDescription: "unknown run kind '\(name ?? "")'")
+    }
+    self = kind
+  }
+
+  /// Writes `storedName` (null for a trained run).
+  public func encode(to encoder: Encoder) throws {
+    var container = encoder.singleValueContainer()
+    try container.encode(storedName)
+  }
+}
+
+// `IndexedRun`'s synthesized `Codable` calls these for its `kind`: a trained run's row leaves the
+// key out, as rows and `report list --json` did before `RunKind`, and a row without it (or with
+// null) is a trained run.
+extension KeyedEncodingContainer where Key == RunColumn {
+  mutating func encode(_ kind: RunKind, forKey key: Key) throws {
+    try encodeIfPresent(kind.storedName, forKey: key)
+  }
+}
+
+extension KeyedDecodingContainer where Key == RunColumn {
+  func decode(_: RunKind.Type, forKey key: Key) throws -> RunKind {
+    try decodeIfPresent(RunKind.self, forKey: key) ?? .training
+  }
+}
+
 /// One indexed run: what `list` shows and what the run cache looks up. Its fields are the
 /// index's columns (`RunColumn`).
 public struct IndexedRun: Codable, Sendable {
@@ -25,8 +76,8 @@ public struct IndexedRun: Codable, Sendable {
   public var sweep: String?, trial: Int?
   /// The trial's swept values as compact JSON (`{"training.epochs":"2"}`).
   public var sweepParameters: String?
-  /// What made the run: nil for training, `ensemble` for an ensemble of other runs.
-  public var kind: String?
+  /// What made the run.
+  public var kind: RunKind
 
   typealias CodingKeys = RunColumn
 
@@ -36,7 +87,7 @@ public struct IndexedRun: Codable, Sendable {
     testAccuracy: Double?, testLoss: Double?, parameters: Int, seconds: Double,
     startedAt: String, seed: Int64, configHash: String, cacheKey: String, directory: String,
     groupHash: String? = nil, sweep: String? = nil, trial: Int? = nil,
-    sweepParameters: String? = nil, kind: String? = nil
+    sweepParameters: String? = nil, kind: RunKind = .training
   ) {
     (self.runID, self.experiment, self.status) = (runID, experiment, status)
     (self.valAccuracy, self.testAccuracy, self.testLoss) = (valAccuracy, testAccuracy, testLoss)

@@ -8,8 +8,6 @@ import RunStorage
 /// What an ensemble's summary.json says about it (`"ensemble": {...}`): the runs it averages and
 /// the one it is measured against.
 public struct EnsembleTag: Codable, Sendable, Equatable {
-  /// The index's `kind` of an ensemble's row.
-  public static let kind = "ensemble"
   /// The members' run ids, in the order given.
   public var members: [String]
   /// The member with the highest best validation accuracy: the one fixes and breaks are
@@ -220,8 +218,8 @@ extension ExperimentRunner {
     for reference in references {
       let completed = try store.runs(experiment: reference, status: .completed)
       let found: [RunPaths]
-      if let newest = completed.first, newest.kind == nil {
-        found = completed.filter { $0.groupHash == newest.groupHash && $0.kind == nil }
+      if let newest = completed.first, newest.kind == .training {
+        found = completed.filter { $0.groupHash == newest.groupHash && $0.kind == .training }
           .reversed().map { RunPaths(directory: $0.directory) }
       } else {
         found = [try locate(reference)]
@@ -249,7 +247,7 @@ extension ExperimentRunner {
     try Ensemble.validate(name: name)
     let store = try openStore(outputRoot)
     let sameName = try store.runs(experiment: name)
-    if sameName.contains(where: { $0.kind != EnsembleTag.kind }) {
+    if sameName.contains(where: { $0.kind != .ensemble }) {
       throw RunError.badEnsembleName(
         name: name, reason: "runs of the experiment '\(name)' are recorded under it")
     }

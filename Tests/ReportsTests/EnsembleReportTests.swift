@@ -36,8 +36,8 @@ final class EnsembleReportTests: XCTestCase {
       accuracy: 1e-6)
 
     let rows = try runner.indexedRuns()
-    XCTAssertEqual(rows.filter { $0.kind == EnsembleTag.kind }.map(\.runID), [paths.runID])
-    XCTAssertEqual(rows.filter { $0.kind == nil }.count, 2)
+    XCTAssertEqual(rows.filter { $0.kind == .ensemble }.map(\.runID), [paths.runID])
+    XCTAssertEqual(rows.filter { $0.kind == .training }.count, 2)
     let index = try String(contentsOfFile: root + "/index.html", encoding: .utf8)
     XCTAssert(index.contains("ensemble-tiny (ensemble)"), index)
 
@@ -70,7 +70,7 @@ final class EnsembleReportTests: XCTestCase {
     // Reindexing keeps it an ensemble.
     try runner.reindex()
     XCTAssertEqual(
-      try runner.indexedRuns().filter { $0.kind == EnsembleTag.kind }.map(\.runID), [paths.runID])
+      try runner.indexedRuns().filter { $0.kind == .ensemble }.map(\.runID), [paths.runID])
   }
 
   func testANameThatOrdinaryRunsUseIsRefusedBeforeAnythingIsWritten() throws {

@@ -79,7 +79,7 @@ final class RunStoreConformanceTests: XCTestCase {
   func testColumnsAreIndexedRunsCodingKeys() throws {
     var run = row("a")
     (run.valAccuracy, run.sweep, run.trial, run.sweepParameters) = (0.1, "s", 1, "{}")
-    (run.groupHash, run.kind) = ("g", "ensemble")
+    (run.groupHash, run.kind) = ("g", .ensemble)
     let encoded = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(run))
     let keys = try XCTUnwrap(encoded as? [String: Any]).keys.sorted()
     XCTAssertEqual(RunColumn.allCases.map(\.rawValue).sorted(), keys)
@@ -97,7 +97,7 @@ final class RunStoreConformanceTests: XCTestCase {
         valAccuracy: number, testAccuracy: number, testLoss: number, parameters: rank + 1,
         seconds: number, startedAt: text, seed: Int64(rank + 1), configHash: text,
         cacheKey: text, directory: text, groupHash: text, sweep: text, trial: rank + 1,
-        sweepParameters: text, kind: rank < 2 ? "ensemble" : nil)
+        sweepParameters: text, kind: rank < 2 ? .ensemble : .training)
     }
     let rows = [ranked("a", 1), ranked("b", 2), ranked("c", 0)]
     for location in try freshStores(#function) {
@@ -118,6 +118,46 @@ final class RunStoreConformanceTests: XCTestCase {
           try store.runs(sort: column, descending: true).map(\.runID), descending,
           "\(location) \(column.rawValue)")
       }
+    }
+  }
+
+  func testKindIsStoredAsBeforeAndOldRowsReadBack() throws {
+    // A trained run's row has no kind (NULL, no JSON key), as rows written before `RunKind`.
+    var ensemble = row("e")
+    ensemble.kind = .ensemble
+    let kind = try XCTUnwrap(RunColumn.allCases.firstIndex(of: .kind))
+    XCTAssertEqual("\(try RunColumn.values(of: row("t"))[kind])", "\(ColumnValue.null)")
+    XCTAssertEqual(
+      "\(try RunColumn.values(of: ensemble)[kind])", "\(ColumnValue.text("ensemble"))")
+    let json = String(decoding: try JSONEncoder().encode([row("t"), ensemble]), as: UTF8.self)
+    XCTAssertEqual(json.components(separatedBy: #""kind":"ensemble""#).count, 2, json)
+    XCTAssertEqual(json.components(separatedBy: #""kind""#).count, 2, json)
+    for location in try freshStores(#function) {
+      try location.open().replaceAll(with: [])
+      let insert = { (id: String, kind: String) in
+        "INSERT INTO runs (\(RunColumn.names)) VALUES ('\(id)', 'x', 'completed', 0.9, 0.9, 0.1, "
+          + "1, 1, 't', 1, 'h', 'k', 'd', NULL, NULL, NULL, NULL, \(kind))"
+      }
+      let statements = [insert("old", "NULL"), insert("ens", "'ensemble'")]
+      switch location {
+      case .sqlite(let path):
+        let store = try SQLiteRunStore(path: path)
+        for sql in statements { try store.execute(sql) }
+      case .postgreSQL(let server):
+        let connection = try PostgreSQLConnection(server)
+        for sql in statements { try connection.execute(sql) }
+      }
+      let rows = try location.open().runs(sort: .runID, descending: false)
+      XCTAssertEqual(rows.map(\.kind), [.ensemble, .training], "\(location)")
+      XCTAssertEqual(rows.map(\.runID), ["ens", "old"], "\(location)")
+    }
+    XCTAssertThrowsError(
+      try RunColumn.run(
+        from: try RunColumn.values(of: row("u")).enumerated().map {
+          $0.offset == kind ? .text("distilled") : $0.element
+        }, store: "test")
+    ) { error in
+      XCTAssert("\(error)".contains("unknown run kind 'distilled'"), "\(error)")
     }
   }
 
@@ -149,7 +189,7 @@ final class RunStoreConformanceTests: XCTestCase {
       (run.groupHash, run.sweep, run.trial, run.sweepParameters) = (
         "g", "s", 3, #"{"training.epochs":"2"}"#
       )
-      run.kind = "ensemble"
+      run.kind = .ensemble
       try location.open().record(run)
       let rows = try location.open().runs(sort: .runID, descending: false)
       XCTAssertEqual(rows.map(\.runID), ["new", "old"], "\(location)")
@@ -158,8 +198,8 @@ final class RunStoreConformanceTests: XCTestCase {
       XCTAssertEqual(rows.first?.sweepParameters, #"{"training.epochs":"2"}"#, "\(location)")
       XCTAssertNil(rows.last?.groupHash, "\(location)")
       XCTAssertNil(rows.last?.trial, "\(location)")
-      XCTAssertEqual(rows.first?.kind, "ensemble", "\(location)")
-      XCTAssertNil(rows.last?.kind, "\(location)")
+      XCTAssertEqual(rows.first?.kind, .ensemble, "\(location)")
+      XCTAssertEqual(rows.last?.kind, .training, "\(location)")
       XCTAssertEqual(rows.last?.testAccuracy, 0.9, "\(location)")
     }
   }

@@ -119,7 +119,7 @@ extension RunColumn {
     switch self {
     case .runID: return ("run", { $0.runID })
     case .experiment:
-      return ("experiment", { $0.experiment + ($0.kind.map { " (\($0))" } ?? "") })
+      return ("experiment", { $0.experiment + ($0.kind.storedName.map { " (\($0))" } ?? "") })
     case .status: return ("status", { $0.status.rawValue })
     case .valAccuracy: return ("val acc", { percentText($0.valAccuracy, missing: "-") })
     case .testAccuracy: return ("test acc", { percentText($0.testAccuracy, missing: "-") })

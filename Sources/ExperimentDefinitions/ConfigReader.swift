@@ -98,6 +98,13 @@ struct ConfigReader {
     return v
   }
 
+  /// A case of `T`, named in the file by its raw value.
+  mutating func choice<T: CaseIterable & RawRepresentable<String>>(_ key: String, _: T.Type) throws
+    -> T?
+  {
+    try choice(key, Dictionary(uniqueKeysWithValues: T.allCases.map { ($0.rawValue, $0) }))
+  }
+
   /// A required value: `read` returns nil when absent.
   func require<T>(_ value: T?, _ key: String) throws -> T {
     guard let value else { throw ConfigError.missingKey(at: location, key: key, section: section) }

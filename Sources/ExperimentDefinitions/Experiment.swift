@@ -172,13 +172,13 @@ public enum ScheduleSpec: Sendable, Equatable {
 
 /// Keras EarlyStopping settings.
 public struct EarlyStoppingSpec: Sendable, Equatable {
-  public var monitor: String, mode: MonitorMode, patience: Int, minDelta: Double,
+  public var monitor: Metric, mode: MonitorMode, patience: Int, minDelta: Double,
     restoreBestWeights: Bool
 }
 
 /// Keras ReduceLROnPlateau settings.
 public struct PlateauSpec: Sendable, Equatable {
-  public var monitor: String, mode: MonitorMode, factor: Double, patience: Int, minDelta: Double,
+  public var monitor: Metric, mode: MonitorMode, factor: Double, patience: Int, minDelta: Double,
     minLearningRate: Double
 }
 

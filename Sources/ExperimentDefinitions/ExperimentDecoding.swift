@@ -88,16 +88,11 @@ extension TrainingSpec {
         horizontalFlip: try a.bool("horizontal_flip") ?? false)
       try a.finish()
     }
-    let modes: [String: MonitorMode] = ["auto": .auto, "min": .min, "max": .max]
-    let monitors = [
-      "loss": "loss", "accuracy": "accuracy", "val_loss": "val_loss",
-      "val_accuracy": "val_accuracy",
-    ]
     if r.tree("early_stopping") != nil {
       var e = try r.section("early_stopping")
       earlyStopping = EarlyStoppingSpec(
-        monitor: try e.choice("monitor", monitors) ?? "val_loss",
-        mode: try e.choice("mode", modes) ?? .auto,
+        monitor: try e.choice("monitor", Metric.self) ?? .valLoss,
+        mode: try e.choice("mode", MonitorMode.self) ?? .auto,
         patience: try e.int("patience", in: 0...10_000) ?? 0,
         minDelta: try e.double("min_delta", in: 0...1) ?? 0,
         restoreBestWeights: try e.bool("restore_best_weights") ?? false)
@@ -106,8 +101,8 @@ extension TrainingSpec {
     if r.tree("reduce_lr_on_plateau") != nil {
       var p = try r.section("reduce_lr_on_plateau")
       reduceLROnPlateau = PlateauSpec(
-        monitor: try p.choice("monitor", monitors) ?? "val_loss",
-        mode: try p.choice("mode", modes) ?? .auto,
+        monitor: try p.choice("monitor", Metric.self) ?? .valLoss,
+        mode: try p.choice("mode", MonitorMode.self) ?? .auto,
         factor: try p.double("factor", in: 1e-6...0.999_999) ?? 0.1,
         patience: try p.int("patience", in: 0...10_000) ?? 10,
         minDelta: try p.double("min_delta", in: 0...1) ?? 1e-4,
@@ -135,10 +130,7 @@ extension TrainingSpec {
     }
     ema = try r.double("ema", in: 0...0.999_999)
     threads = try r.int("threads", in: 1...256)
-    precision =
-      try r.choice(
-        "precision", Dictionary(uniqueKeysWithValues: Precision.allCases.map { ($0.rawValue, $0) }))
-      ?? .auto
+    precision = try r.choice("precision", Precision.self) ?? .auto
     try r.finish()
   }
 }
@@ -189,11 +181,7 @@ extension ReportSpec {
     samples = try r.int("samples", in: 0...1000) ?? 4
     gallery = try r.int("gallery", in: 0...1000) ?? 16
     misclassified = try r.int("misclassified", in: 0...1000) ?? 64
-    colormap =
-      try r.choice(
-        "colormap",
-        Dictionary(uniqueKeysWithValues: ReportSpec.Colormap.allCases.map { ($0.rawValue, $0) })
-      ) ?? .gray
+    colormap = try r.choice("colormap", ReportSpec.Colormap.self) ?? .gray
     try r.finish()
   }
 }

@@ -42,7 +42,7 @@ public struct Sweep: Sendable {
   /// Seeds per parameter combination: trial k trains seed index `k % seeds`.
   public let seeds: Int
   /// The metric trials are ranked and pruned by (default `val_accuracy`).
-  public let metric: String
+  public let metric: Metric
   /// When to stop unpromising trials early, if at all.
   public let earlyTermination: EarlyTermination?
   /// Every trial, in index order.
@@ -63,9 +63,6 @@ public struct Sweep: Sendable {
     }
     return try Experiment(tree: tree, name: base.name).withSeed(index: trial.seedIndex)
   }
-
-  /// Whether larger values of `metric` are better (accuracies) or smaller (losses).
-  public var maximizes: Bool { metric.hasSuffix("accuracy") }
 }
 
 /// One trial of a sweep: its parameter values and seed.

@@ -60,19 +60,11 @@ extension Sweep {
     self.base = base
     let location = block?.location ?? SourceLocation(file: "--set", line: 0, column: 0)
     var reader = try ConfigReader(block ?? .null(location), section: "sweep")
-    method =
-      try reader.choice(
-        "method", Dictionary(uniqueKeysWithValues: Method.allCases.map { ($0.rawValue, $0) }))
-      ?? .grid
+    method = try reader.choice("method", Method.self) ?? .grid
     let trialCount = try reader.int("trials", in: 1...Sweep.largeTrialCount)
     let declaredSeeds = try reader.int("seeds", in: 1...100)
     seeds = seedsOverride ?? declaredSeeds ?? base.seeds
-    metric =
-      try reader.choice(
-        "metric",
-        Dictionary(
-          uniqueKeysWithValues: ["val_accuracy", "val_loss", "accuracy", "loss"].map { ($0, $0) }))
-      ?? "val_accuracy"
+    metric = try reader.choice("metric", Metric.self) ?? .valAccuracy
     var declared: [Parameter] = []
     if let tree = reader.tree("parameters") {
       guard case .mapping(let entries, _) = tree, !entries.isEmpty else {
@@ -166,56 +158,22 @@ extension Sweep.Parameter {
       }
       domain = .values(items)
     case .mapping(let entries, _) where entries.count == 1:
-      let (kind, value) = (entries[0].key, entries[0].value)
-      let kinds = ["choice", "uniform", "log_uniform", "int"]
-      guard kinds.contains(kind) else {
+      let (name, value) = (entries[0].key, entries[0].value)
+      guard let distribution = Sweep.Distribution(rawValue: name) else {
+        let names = Sweep.Distribution.allCases.map(\.rawValue)
         throw ConfigError.unknownKey(
-          at: entries[0].keyLocation, key: kind, section: path,
-          suggestion: closest(to: kind, in: kinds))
+          at: entries[0].keyLocation, key: name, section: path,
+          suggestion: closest(to: name, in: names))
       }
       guard case .sequence(let items, _) = value, !items.isEmpty else {
-        throw ConfigError.invalid(at: value.location, "\(path).\(kind) must be a non-empty list")
+        throw ConfigError.invalid(at: value.location, "\(path).\(name) must be a non-empty list")
       }
-      if kind == "choice" {
-        domain = .values(items)
-        return
-      }
-      guard items.count == 2 else {
-        throw ConfigError.invalid(
-          at: value.location, "\(path).\(kind) must be [low, high], got \(items.count) values")
-      }
-      let bounds = try items.map { item -> Double in
-        guard case .scalar(let text, _) = item, let number = Double(text), number.isFinite else {
-          throw ConfigError.invalid(
-            at: item.location, "\(path).\(kind) bounds must be numbers, got \(item.yaml())")
-        }
-        if kind == "int", number.rounded() != number {
-          throw ConfigError.invalid(
-            at: item.location, "\(path).int bounds must be whole numbers, got \(text)")
-        }
-        return number
-      }
-      guard bounds[0] < bounds[1] || (kind == "int" && bounds[0] == bounds[1]) else {
-        throw ConfigError.invalid(
-          at: value.location,
-          "\(path).\(kind) bounds are the wrong way round: \(items[0].yaml()) is not below "
-            + items[1].yaml())
-      }
-      switch kind {
-      case "uniform": domain = .uniform(bounds[0], bounds[1])
-      case "log_uniform":
-        guard bounds[0] > 0 else {
-          throw ConfigError.invalid(
-            at: value.location, "\(path).log_uniform bounds must be above 0")
-        }
-        domain = .logUniform(bounds[0], bounds[1])
-      default: domain = .integer(Int(bounds[0]), Int(bounds[1]))
-      }
+      domain = try distribution.domain(items, at: value.location, path: "\(path).\(name)")
     default:
       throw ConfigError.invalid(
         at: tree.location,
-        "\(path) must be a list of values or one of {choice: [...]}, {uniform: [a, b]}, "
-          + "{log_uniform: [a, b]}, {int: [a, b]}")
+        "\(path) must be a list of values or one of "
+          + Sweep.Distribution.allCases.map(\.syntax).joined(separator: ", "))
     }
   }
 
@@ -285,13 +243,84 @@ extension Sweep.Parameter {
   }
 }
 
+extension Sweep {
+  /// A distribution a parameter names in the file, `key: {NAME: [...]}` (the raw value is the
+  /// name).
+  enum Distribution: String, CaseIterable {
+    /// A uniform choice among the listed values: a grid axis when the method is grid.
+    case choice
+    /// A number uniform in [low, high].
+    case uniform
+    /// A positive number whose logarithm is uniform in [log low, log high].
+    case logUniform = "log_uniform"
+    /// A whole number in low...high.
+    case int
+
+    /// How a file writes it, as error messages show it.
+    var syntax: String {
+      switch self {
+      case .choice: return "{choice: [...]}"
+      case .uniform, .logUniform, .int: return "{\(rawValue): [a, b]}"
+      }
+    }
+
+    /// The domain of the non-empty list `items` that follows the name at `location`; `path`
+    /// (`sweep.parameters.KEY.NAME`) names it in errors.
+    func domain(_ items: [ConfigTree], at location: SourceLocation, path: String) throws
+      -> Sweep.Domain
+    {
+      switch self {
+      case .choice: return .values(items)
+      case .uniform:
+        let (low, high) = try bounds(items, at: location, path: path)
+        return .uniform(low, high)
+      case .logUniform:
+        let (low, high) = try bounds(items, at: location, path: path)
+        guard low > 0 else {
+          throw ConfigError.invalid(at: location, "\(path) bounds must be above 0")
+        }
+        return .logUniform(low, high)
+      case .int:
+        let (low, high) = try bounds(items, at: location, path: path)
+        return .integer(Int(low), Int(high))
+      }
+    }
+
+    /// `[low, high]`: two finite numbers, low below high; for `int`, whole numbers that may be
+    /// equal.
+    private func bounds(_ items: [ConfigTree], at location: SourceLocation, path: String) throws
+      -> (low: Double, high: Double)
+    {
+      let whole = self == .int
+      guard items.count == 2 else {
+        throw ConfigError.invalid(
+          at: location, "\(path) must be [low, high], got \(items.count) values")
+      }
+      let bounds = try items.map { item -> Double in
+        guard case .scalar(let text, _) = item, let number = Double(text), number.isFinite else {
+          throw ConfigError.invalid(
+            at: item.location, "\(path) bounds must be numbers, got \(item.yaml())")
+        }
+        if whole, number.rounded() != number {
+          throw ConfigError.invalid(
+            at: item.location, "\(path) bounds must be whole numbers, got \(text)")
+        }
+        return number
+      }
+      guard bounds[0] < bounds[1] || (whole && bounds[0] == bounds[1]) else {
+        throw ConfigError.invalid(
+          at: location,
+          "\(path) bounds are the wrong way round: \(items[0].yaml()) is not below "
+            + items[1].yaml())
+      }
+      return (bounds[0], bounds[1])
+    }
+  }
+}
+
 extension EarlyTermination {
   init(_ r: inout ConfigReader) throws {
-    rule =
-      try r.require(
-        try r.choice(
-          "method", Dictionary(uniqueKeysWithValues: Rule.allCases.map { ($0.rawValue, $0) })),
-        "method")
+    rule = try r.require(try r.choice("method", Rule.self), "method")
     minEpochs = try r.int("min_epochs", in: 1...10_000) ?? 1
     reductionFactor = try r.int("reduction_factor", in: 2...100) ?? 3
     minTrials = try r.int("min_trials", in: 1...10_000) ?? 2

@@ -14,7 +14,8 @@ struct RunIndexPage {
     let rows = entries.map { e -> [String] in
       let row = e.row
       return [
-        row.experiment + (row.kind.map { " (\($0))" } ?? ""), row.runID, row.status.rawValue,
+        row.experiment + (row.kind.storedName.map { " (\($0))" } ?? ""), row.runID,
+        row.status.rawValue,
         percentText(row.valAccuracy),
         percentText(row.testAccuracy), row.parameters.withThousandsSeparators,
         RunReport.duration(row.seconds), row.startedAt,

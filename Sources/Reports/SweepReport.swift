@@ -62,7 +62,7 @@ public struct SweepReport {
               + "\(sweep.trials.count) trials (\(groups.count) configurations x \(sweep.seeds) "
               + "seed(s)), \(finished.count) finished, \(pruned.count) of them pruned. Trials "
               + "are ranked by the best "
-          ), .code(sweep.metric),
+          ), .code(sweep.metric.rawValue),
           .text(
             " each reached; a configuration's value is the mean over its seeds with a 95% "
               + "interval from 3 seeds on."),
@@ -109,7 +109,7 @@ public struct SweepReport {
       let run = runs[experiment.configHash]
       return Trial(
         trial: trial, seed: experiment.seed, groupHash: experiment.groupHash, run: run,
-        value: run?.best(sweep.metric, maximize: sweep.maximizes))
+        value: run?.best(sweep.metric))
     }
   }
 
@@ -130,7 +130,7 @@ public struct SweepReport {
       case (true, false): return true
       case (false, _): return false
       default:
-        return sweep.maximizes
+        return sweep.metric.isMaximized
           ? a.statistics.mean > b.statistics.mean : a.statistics.mean < b.statistics.mean
       }
     }
@@ -138,12 +138,12 @@ public struct SweepReport {
 
   private func valueText(_ value: Double?) -> String {
     guard let value, value.isFinite else { return "–" }
-    return sweep.metric.hasSuffix("accuracy")
+    return sweep.metric.isAccuracy
       ? String(format: "%.2f%%", value * 100) : String(format: "%.4f", value)
   }
 
   private func intervalText(_ statistics: SeedStatistics) -> String {
-    if sweep.metric.hasSuffix("accuracy") { return statistics.percentIntervalText }
+    if sweep.metric.isAccuracy { return statistics.percentIntervalText }
     return statistics.halfWidth95.map { String(format: "± %.4f", $0) } ?? "–"
   }
 
@@ -240,10 +240,10 @@ public struct SweepReport {
           name: parameter.key,
           labels: measured.map { categories.name($0.trial.values[parameter.key] ?? "") },
           order: categories.names)
-      } + [.init(name: sweep.metric, values: measured.compactMap(\.value))]
+      } + [.init(name: sweep.metric.rawValue, values: measured.compactMap(\.value))]
     var chart = ParallelCoordinates(
       dimensions: dimensions, colorValues: measured.compactMap(\.value),
-      colorLabel: sweep.metric, title: "Every trial")
+      colorLabel: sweep.metric.rawValue, title: "Every trial")
     chart.dashed = measured.map { $0.run?.summary.status == .pruned }
     try chart.render(to: directory + "/parallel_coordinates.png")
     var scatter: [(path: String, caption: String)] = []
@@ -258,7 +258,7 @@ public struct SweepReport {
       }
       var chart = ScatterChart(
         points: points, title: "\(sweep.metric) against \(parameter.key)",
-        xLabel: parameter.key, yLabel: sweep.metric)
+        xLabel: parameter.key, yLabel: sweep.metric.rawValue)
       chart.logX = numeric.map { isLogarithmic(parameter, $0) } ?? false
       chart.xCategories = categories?.names
       try chart.render(to: "\(directory)/\(file)")

@@ -19,8 +19,8 @@ public final class PostgreSQLRunStore: RunStore {
   }
 
   /// PostgreSQL's type for each kind of column.
-  static func type(_ kind: RunColumn.Kind) -> String {
-    switch kind {
+  static func type(_ type: RunColumn.SQLType) -> String {
+    switch type {
     case .text: return "TEXT"
     case .real: return "DOUBLE PRECISION"
     case .integer: return "BIGINT"
@@ -40,13 +40,13 @@ public final class PostgreSQLRunStore: RunStore {
   /// something is missing, that happens under a transaction-wide advisory lock: concurrent
   /// `CREATE TABLE IF NOT EXISTS` can otherwise collide in PostgreSQL's catalog.
   private func createSchema() throws {
-    let columns = Set(RunColumn.all.map(\.name))
+    let columns = Set(RunColumn.allCases.map(\.rawValue))
     guard !columns.isSubset(of: try presentColumns()) else { return }
     try connection.transaction {
       try connection.execute("SELECT pg_advisory_xact_lock(hashtext('report.runs'))")
       try connection.execute(RunColumn.createTable(types: Self.type))
       let present = try presentColumns()
-      for column in RunColumn.all where !present.contains(column.name) {
+      for column in RunColumn.allCases where !present.contains(column.rawValue) {
         try connection.execute(
           "ALTER TABLE runs ADD COLUMN \(column.definition(types: Self.type))")
       }
@@ -56,8 +56,8 @@ public final class PostgreSQLRunStore: RunStore {
 
   /// The upsert of one row: `INSERT ... ON CONFLICT (run_id) DO UPDATE` every other column.
   private static let upsert: String = {
-    let placeholders = (1...RunColumn.all.count).map { "$\($0)" }.joined(separator: ", ")
-    let updates = RunColumn.all.dropFirst().map { "\($0.name) = EXCLUDED.\($0.name)" }
+    let placeholders = (1...RunColumn.allCases.count).map { "$\($0)" }.joined(separator: ", ")
+    let updates = RunColumn.allCases.dropFirst().map { "\($0.rawValue) = EXCLUDED.\($0.rawValue)" }
     return "INSERT INTO runs (\(RunColumn.names)) VALUES (\(placeholders)) "
       + "ON CONFLICT (run_id) DO UPDATE SET " + updates.joined(separator: ", ")
   }()
@@ -97,7 +97,7 @@ public final class PostgreSQLRunStore: RunStore {
 
   /// Runs, filtered and sorted.
   public func runs(
-    experiment: String?, status: RunStatus?, cacheKey: String?, sort: RunSortColumn,
+    experiment: String?, status: RunStatus?, cacheKey: String?, sort: RunColumn,
     descending: Bool
   ) throws -> [IndexedRun] {
     var clauses: [String] = []
@@ -121,9 +121,9 @@ public final class PostgreSQLRunStore: RunStore {
       rows = try connection.execute(sql, parameters)
     }
     return try rows.map { row in
-      let values = zip(RunColumn.all, row).map { column, text -> ColumnValue in
+      let values = zip(RunColumn.allCases, row).map { column, text -> ColumnValue in
         guard let text else { return .null }
-        switch column.kind {
+        switch column.storage.type {
         case .text: return .text(text)
         case .real: return Double(text).map(ColumnValue.real) ?? .text(text)
         case .integer: return Int64(text).map(ColumnValue.integer) ?? .text(text)

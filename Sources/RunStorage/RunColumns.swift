@@ -8,42 +8,54 @@ enum ColumnValue {
   case null
 }
 
-/// One column of the `runs` table. The table is `IndexedRun`'s coding keys, in `all`'s order:
-/// both SQL stores take their schema, inserts and reads from `all`, and rows travel through
-/// `IndexedRun`'s `Codable`, so adding a column is adding the field (with its coding key) to
-/// `IndexedRun` and its entry here. Stores add missing columns to an existing table when they
-/// open it, so a column added later must be nullable (an optional field).
-struct RunColumn {
-  /// How a column is stored.
-  enum Kind { case text, real, integer }
+/// A column of the run index (the `runs` table), in table order; the first is the primary key.
+/// The raw value is the SQL column name and `IndexedRun`'s key in JSON (`report list --json`):
+/// the cases are `IndexedRun`'s coding keys. Both SQL stores take their schema, inserts and reads
+/// from `allCases`, and `report list` sorts by any of them and builds its table from them, so
+/// adding a column is adding its case here and its field to `IndexedRun`; the compiler then asks
+/// how it is stored and whether the table shows it. Stores add missing columns to an existing
+/// table when they open it, so a column added later must be nullable (an optional field).
+public enum RunColumn: String, CaseIterable, CodingKey, Sendable {
+  case runID = "run_id"
+  case experiment, status
+  case valAccuracy = "val_accuracy"
+  case testAccuracy = "test_accuracy"
+  case testLoss = "test_loss"
+  case parameters, seconds
+  case startedAt = "started_at"
+  case seed
+  case configHash = "config_hash"
+  case cacheKey = "cache_key"
+  case directory
+  case groupHash = "group_hash"
+  case sweep, trial
+  case sweepParameters = "sweep_parameters"
+  case kind
+}
 
-  let name: String
-  let kind: Kind
-  let isNullable: Bool
+extension RunColumn {
+  /// How a column's values are stored, each store naming its own SQL type.
+  enum SQLType { case text, real, integer }
 
-  private init(_ name: String, _ kind: Kind, nullable: Bool = false) {
-    (self.name, self.kind, self.isNullable) = (name, kind, nullable)
+  /// The column's type and whether it may be NULL.
+  var storage: (type: SQLType, isNullable: Bool) {
+    switch self {
+    case .runID, .experiment, .status, .startedAt, .configHash, .cacheKey, .directory:
+      return (.text, false)
+    case .parameters, .seed: return (.integer, false)
+    case .seconds: return (.real, false)
+    case .valAccuracy, .testAccuracy, .testLoss: return (.real, true)
+    case .groupHash, .sweep, .sweepParameters, .kind: return (.text, true)
+    case .trial: return (.integer, true)
+    }
   }
 
-  /// Every column, in table order; the first is the primary key.
-  static let all: [RunColumn] = [
-    RunColumn("run_id", .text), RunColumn("experiment", .text), RunColumn("status", .text),
-    RunColumn("val_accuracy", .real, nullable: true),
-    RunColumn("test_accuracy", .real, nullable: true),
-    RunColumn("test_loss", .real, nullable: true), RunColumn("parameters", .integer),
-    RunColumn("seconds", .real), RunColumn("started_at", .text), RunColumn("seed", .integer),
-    RunColumn("config_hash", .text), RunColumn("cache_key", .text),
-    RunColumn("directory", .text), RunColumn("group_hash", .text, nullable: true),
-    RunColumn("sweep", .text, nullable: true), RunColumn("trial", .integer, nullable: true),
-    RunColumn("sweep_parameters", .text, nullable: true), RunColumn("kind", .text, nullable: true),
-  ]
-
   /// The column names, comma-separated, in table order.
-  static let names = all.map(\.name).joined(separator: ", ")
+  static let names = allCases.map(\.rawValue).joined(separator: ", ")
 
-  /// The table definition, given each kind's SQL type in the store's dialect (`columns` other
-  /// than `all` only to make the tables of older versions in tests).
-  static func createTable(columns: [RunColumn] = all, types: (Kind) -> String) -> String {
+  /// The table definition, given each type's name in the store's dialect (`columns` other than
+  /// `allCases` only to make the tables of older versions in tests).
+  static func createTable(columns: [RunColumn] = allCases, types: (SQLType) -> String) -> String {
     "CREATE TABLE IF NOT EXISTS runs ("
       + columns.enumerated().map { index, column in
         column.definition(types: types) + (index == 0 ? " PRIMARY KEY" : "")
@@ -51,19 +63,19 @@ struct RunColumn {
   }
 
   /// The column's definition (name, type, NOT NULL) in `CREATE TABLE` or `ADD COLUMN`.
-  func definition(types: (Kind) -> String) -> String {
-    "\(name) \(types(kind))" + (isNullable ? "" : " NOT NULL")
+  func definition(types: (SQLType) -> String) -> String {
+    "\(rawValue) \(types(storage.type))" + (storage.isNullable ? "" : " NOT NULL")
   }
 
   /// Ascending or descending order on `sort`, missing values last, ties broken by run id.
-  static func orderBy(_ sort: RunSortColumn, descending: Bool) -> String {
-    "ORDER BY \(sort.rawValue) \(descending ? "DESC" : "ASC") NULLS LAST, run_id"
+  static func orderBy(_ sort: RunColumn, descending: Bool) -> String {
+    "ORDER BY \(sort.rawValue) \(descending ? "DESC" : "ASC") NULLS LAST, \(runID.rawValue)"
   }
 
   /// Non-finite reals travel through JSON as these strings (SQLite and PostgreSQL alike).
   private static let nonFinite = (positive: "Infinity", negative: "-Infinity", nan: "NaN")
 
-  /// `run`'s values, one per column of `all`.
+  /// `run`'s values, one per column, in table order.
   static func values(of run: IndexedRun) throws -> [ColumnValue] {
     let encoder = JSONEncoder()
     encoder.nonConformingFloatEncodingStrategy = .convertToString(
@@ -71,8 +83,8 @@ struct RunColumn {
       nan: nonFinite.nan)
     let object = try JSONSerialization.jsonObject(with: try encoder.encode(run))
     let fields = object as? [String: Any] ?? [:]
-    return all.map { column in
-      switch (column.kind, fields[column.name]) {
+    return allCases.map { column in
+      switch (column.storage.type, fields[column.rawValue]) {
       case (.text, let value as String): return .text(value)
       case (.real, let value as NSNumber): return .real(value.doubleValue)
       case (.real, let value as String): return Double(value).map(ColumnValue.real) ?? .null
@@ -82,22 +94,23 @@ struct RunColumn {
     }
   }
 
-  /// The run stored as `values` (one per column of `all`) in the store at `store`.
+  /// The run stored as `values` (one per column, in table order) in the store at `store`.
   static func run(from values: [ColumnValue], store: String) throws -> IndexedRun {
     var fields: [String: Any] = [:]
-    for (column, value) in zip(all, values) {
+    for (column, value) in zip(allCases, values) {
       switch value {
-      case .text(let text): fields[column.name] = text
-      case .integer(let number): fields[column.name] = number
-      case .real(let number) where number.isNaN: fields[column.name] = nonFinite.nan
+      case .text(let text): fields[column.rawValue] = text
+      case .integer(let number): fields[column.rawValue] = number
+      case .real(let number) where number.isNaN: fields[column.rawValue] = nonFinite.nan
       case .real(let number) where number.isInfinite:
-        fields[column.name] = number > 0 ? nonFinite.positive : nonFinite.negative
-      case .real(let number): fields[column.name] = number
+        fields[column.rawValue] = number > 0 ? nonFinite.positive : nonFinite.negative
+      case .real(let number): fields[column.rawValue] = number
       case .null: break
       }
     }
-    let runID = fields["run_id"] as? String ?? ""
-    if let status = fields["status"] as? String, RunStatus(rawValue: status) == nil {
+    let runID = fields[RunColumn.runID.rawValue] as? String ?? ""
+    if let status = fields[RunColumn.status.rawValue] as? String, RunStatus(rawValue: status) == nil
+    {
       throw RunStoreError.unknownStatus(path: store, runID: runID, status: status)
     }
     let decoder = JSONDecoder()

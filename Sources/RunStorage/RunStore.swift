@@ -11,7 +11,59 @@ public enum RunStatus: String, Codable, Sendable, CaseIterable {
   case queued
 }
 
-/// One indexed run: what `list` shows and what the run cache looks up.
+/// What made a run. The index's `kind` column holds `storedName`: no value for a trained run,
+/// as in rows recorded before ensembles existed.
+public enum RunKind: CaseIterable, Sendable {
+  /// A network trained by `report run`.
+  case training
+  /// An average of other runs' predictions (`report ensemble`).
+  case ensemble
+
+  /// The `kind` column's value.
+  public var storedName: String? {
+    switch self {
+    case .training: return nil
+    case .ensemble: return "ensemble"
+    }
+  }
+}
+
+extension RunKind: Codable {
+  /// Reads `storedName` (null for a trained run); any other text is an error.
+  public init(from decoder: Decoder) throws {
+    let container = try decoder.singleValueContainer()
+    let name = container.decodeNil() ? nil : try container.decode(String.self)
+    guard let kind = Self.allCases.first(where: { $0.storedName == name }) else {
+      throw DecodingError.dataCorruptedError(
+        in: container, debugDescription: "unknown run kind '\(name ?? "")'")
+    }
+    self = kind
+  }
+
+  /// Writes `storedName` (null for a trained run).
+  public func encode(to encoder: Encoder) throws {
+    var container = encoder.singleValueContainer()
+    try container.encode(storedName)
+  }
+}
+
+// `IndexedRun`'s synthesized `Codable` calls these for its `kind`: a trained run's row leaves the
+// key out, as rows and `report list --json` did before `RunKind`, and a row without it (or with
+// null) is a trained run.
+extension KeyedEncodingContainer where Key == RunColumn {
+  mutating func encode(_ kind: RunKind, forKey key: Key) throws {
+    try encodeIfPresent(kind.storedName, forKey: key)
+  }
+}
+
+extension KeyedDecodingContainer where Key == RunColumn {
+  func decode(_: RunKind.Type, forKey key: Key) throws -> RunKind {
+    try decodeIfPresent(RunKind.self, forKey: key) ?? .training
+  }
+}
+
+/// One indexed run: what `list` shows and what the run cache looks up. Its fields are the
+/// index's columns (`RunColumn`).
 public struct IndexedRun: Codable, Sendable {
   public var runID: String, experiment: String, status: RunStatus
   public var valAccuracy: Double?, testAccuracy: Double?, testLoss: Double?
@@ -24,26 +76,10 @@ public struct IndexedRun: Codable, Sendable {
   public var sweep: String?, trial: Int?
   /// The trial's swept values as compact JSON (`{"training.epochs":"2"}`).
   public var sweepParameters: String?
-  /// What made the run: nil for training, `ensemble` for an ensemble of other runs.
-  public var kind: String?
+  /// What made the run.
+  public var kind: RunKind
 
-  enum CodingKeys: String, CodingKey {
-    case runID = "run_id"
-    case experiment, status
-    case valAccuracy = "val_accuracy"
-    case testAccuracy = "test_accuracy"
-    case testLoss = "test_loss"
-    case parameters, seconds
-    case startedAt = "started_at"
-    case seed
-    case configHash = "config_hash"
-    case cacheKey = "cache_key"
-    case directory
-    case groupHash = "group_hash"
-    case sweep, trial
-    case sweepParameters = "sweep_parameters"
-    case kind
-  }
+  typealias CodingKeys = RunColumn
 
   /// A row with every column given.
   public init(
@@ -51,7 +87,7 @@ public struct IndexedRun: Codable, Sendable {
     testAccuracy: Double?, testLoss: Double?, parameters: Int, seconds: Double,
     startedAt: String, seed: Int64, configHash: String, cacheKey: String, directory: String,
     groupHash: String? = nil, sweep: String? = nil, trial: Int? = nil,
-    sweepParameters: String? = nil, kind: String? = nil
+    sweepParameters: String? = nil, kind: RunKind = .training
   ) {
     (self.runID, self.experiment, self.status) = (runID, experiment, status)
     (self.valAccuracy, self.testAccuracy, self.testLoss) = (valAccuracy, testAccuracy, testLoss)
@@ -66,16 +102,6 @@ public struct IndexedRun: Codable, Sendable {
   }
 }
 
-/// A column the index can be sorted by.
-public enum RunSortColumn: String, CaseIterable, Sendable {
-  case runID = "run_id"
-  case experiment, status
-  case valAccuracy = "val_accuracy"
-  case testAccuracy = "test_accuracy"
-  case parameters, seconds
-  case startedAt = "started_at"
-}
-
 /// The run index: one row per run folder. The folders stay the source of truth; `replaceAll`
 /// rebuilds the index from them. Several processes may record at once. `SQLiteRunStore` (one
 /// file) and `PostgreSQLRunStore` (a server a team shares) implement it; `RunStoreLocation`
@@ -87,7 +113,7 @@ public protocol RunStore {
   func replaceAll(with runs: [IndexedRun]) throws
   /// Runs matching every given filter, sorted by `sort` (ties by run id).
   func runs(
-    experiment: String?, status: RunStatus?, cacheKey: String?, sort: RunSortColumn,
+    experiment: String?, status: RunStatus?, cacheKey: String?, sort: RunColumn,
     descending: Bool
   ) throws -> [IndexedRun]
 }
@@ -96,7 +122,7 @@ extension RunStore {
   /// Runs matching the given filters, newest first unless told otherwise.
   public func runs(
     experiment: String? = nil, status: RunStatus? = nil, cacheKey: String? = nil,
-    sort: RunSortColumn = .startedAt, descending: Bool = true
+    sort: RunColumn = .startedAt, descending: Bool = true
   ) throws -> [IndexedRun] {
     try runs(
       experiment: experiment, status: status, cacheKey: cacheKey, sort: sort,

@@ -36,8 +36,8 @@ public final class SQLiteRunStore: RunStore {
   }
 
   /// SQLite's type for each kind of column.
-  static func type(_ kind: RunColumn.Kind) -> String {
-    switch kind {
+  static func type(_ type: RunColumn.SQLType) -> String {
+    switch type {
     case .text: return "TEXT"
     case .real: return "REAL"
     case .integer: return "INTEGER"
@@ -58,11 +58,13 @@ public final class SQLiteRunStore: RunStore {
   /// Adds the columns an index written by an older `report` lacks, holding the write lock so
   /// that two processes opening it at once do not both add them.
   private func addMissingColumns() throws {
-    guard !Set(RunColumn.all.map(\.name)).isSubset(of: try presentColumns()) else { return }
+    guard !Set(RunColumn.allCases.map(\.rawValue)).isSubset(of: try presentColumns()) else {
+      return
+    }
     try execute("BEGIN IMMEDIATE")
     do {
       let present = try presentColumns()
-      for column in RunColumn.all where !present.contains(column.name) {
+      for column in RunColumn.allCases where !present.contains(column.rawValue) {
         try execute("ALTER TABLE runs ADD COLUMN \(column.definition(types: Self.type))")
       }
       try execute("COMMIT")
@@ -112,7 +114,7 @@ public final class SQLiteRunStore: RunStore {
 
   /// Inserts or replaces one run.
   public func record(_ row: IndexedRun) throws {
-    let placeholders = Array(repeating: "?", count: RunColumn.all.count).joined(separator: ",")
+    let placeholders = Array(repeating: "?", count: RunColumn.allCases.count).joined(separator: ",")
     let stmt = try statement(
       "INSERT OR REPLACE INTO runs (\(RunColumn.names)) VALUES (\(placeholders))",
       try RunColumn.values(of: row))
@@ -135,7 +137,7 @@ public final class SQLiteRunStore: RunStore {
 
   /// Runs, filtered and sorted.
   public func runs(
-    experiment: String?, status: RunStatus?, cacheKey: String?, sort: RunSortColumn,
+    experiment: String?, status: RunStatus?, cacheKey: String?, sort: RunColumn,
     descending: Bool
   ) throws -> [IndexedRun] {
     var clauses: [String] = []
@@ -159,7 +161,7 @@ public final class SQLiteRunStore: RunStore {
       let status = sqlite3_step(stmt)
       if status == SQLITE_DONE { return result }
       guard status == SQLITE_ROW else { throw fail(sql) }
-      let row = (0..<Int32(RunColumn.all.count)).map { i -> ColumnValue in
+      let row = (0..<Int32(RunColumn.allCases.count)).map { i -> ColumnValue in
         switch sqlite3_column_type(stmt, i) {
         case SQLITE_NULL: return .null
         case SQLITE_INTEGER: return .integer(sqlite3_column_int64(stmt, i))

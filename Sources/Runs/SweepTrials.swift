@@ -7,8 +7,8 @@ import NeuralNet
 public struct TrialContext: Sendable {
   /// Recorded in the run's summary and the index.
   public var tag: SweepTag
-  /// The metric trials are compared by, and whether larger is better.
-  public var metric: String, maximize: Bool
+  /// The metric trials are compared by.
+  public var metric: Metric
   /// The sweep's early-termination rule, if any.
   public var earlyTermination: EarlyTermination?
   /// The config hash of every trial of the sweep, by trial index.
@@ -26,7 +26,6 @@ public struct TrialContext: Sendable {
     tag = SweepTag(
       name: experiment.name, trial: index, parameters: sweep.trials[index].values)
     metric = sweep.metric
-    maximize = sweep.maximizes
     earlyTermination = sweep.earlyTermination
     self.configHashes = configHashes
   }
@@ -39,11 +38,11 @@ public struct TrialProgress: Sendable {
   public var log: TrainingLog
 
   /// The best value of `metric` over the first `epoch` epochs (all when nil), if any.
-  public func best(_ metric: String, maximize: Bool, upTo epoch: Int? = nil) -> Double? {
+  public func best(_ metric: Metric, upTo epoch: Int? = nil) -> Double? {
     let values = log.epochs.prefix(epoch ?? log.epochs.count).compactMap {
       $0.value(of: metric)
     }.filter { !$0.isNaN }
-    return maximize ? values.max() : values.min()
+    return metric.isMaximized ? values.max() : values.min()
   }
 }
 
@@ -103,15 +102,15 @@ final class TrialPruner: TrainingCallback {
     guard epoch >= rule.minEpochs, rule.rule != .asha || rule.isRung(epoch) else { return }
     let values = state.history.prefix(epoch).compactMap { $0.value(of: context.metric) }
       .filter { !$0.isNaN }
-    guard let own = context.maximize ? values.max() : values.min() else { return }
+    guard let own = context.metric.isMaximized ? values.max() : values.min() else { return }
     let ownHash = context.configHashes[context.tag.trial]
     let others = SweepRuns.latest(
       outputRoot: outputRoot, experiment: experiment,
       configHashes: context.configHashes.filter { $0 != ownHash }
     ).values.filter { $0.log.epochs.count >= epoch }
-      .compactMap { $0.best(context.metric, maximize: context.maximize, upTo: epoch) }
+      .compactMap { $0.best(context.metric, upTo: epoch) }
     if let reason = rule.decision(
-      epoch: epoch, own: own, others: others, maximize: context.maximize)
+      epoch: epoch, own: own, others: others, maximize: context.metric.isMaximized)
     {
       verdict = Pruning(epoch: epoch, reason: reason)
       state.stopTraining = true

@@ -22,7 +22,7 @@ extension SweepRunner {
         let status =
           (try? RunLiveness.status(
             recorded: run.summary.status, paths: run.paths, now: now)) ?? run.summary.status
-        let best = run.best(sweep.metric, maximize: sweep.maximizes)
+        let best = run.best(sweep.metric)
         return [
           String(index), values, seed, run.paths.runID, status.rawValue,
           String(run.log.epochs.count), best.map { String(format: "%.4f", $0) } ?? "-",

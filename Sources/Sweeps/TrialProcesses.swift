@@ -15,7 +15,9 @@ struct TrialProcesses {
   static func arguments(name: String, options: SweepOptions, trial: String?, threads: Int)
     -> [String]
   {
-    ["sweep", options.definition ?? name] + (trial.map { ["--trial", $0] } ?? []) + ["--threads", String(threads)]
+    ["sweep", options.definition ?? name] + (trial.map { ["--trial", $0] } ?? []) + [
+      "--threads", String(threads),
+    ]
       + (options.force ? ["--force"] : []) + options.sharedArguments
   }
 

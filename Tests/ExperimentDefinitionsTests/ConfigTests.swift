@@ -35,7 +35,7 @@ final class ConfigTests: XCTestCase {
     XCTAssertEqual(
       paper.training.earlyStopping,
       EarlyStoppingSpec(
-        monitor: "val_accuracy", mode: .auto, patience: 10, minDelta: 0, restoreBestWeights: true))
+        monitor: .valAccuracy, mode: .auto, patience: 10, minDelta: 0, restoreBestWeights: true))
     XCTAssertEqual(paper.training.reduceLROnPlateau?.minLearningRate, 1e-5)
     XCTAssertEqual(
       paper.training.augmentation,
@@ -97,6 +97,36 @@ final class ConfigTests: XCTestCase {
         XCTAssert("\(error)".contains(expected), "\(error)\n  expected: \(expected)")
         XCTAssert("\(error)".hasPrefix("\(lib.directory)/bad.yaml"), "\(error)")
       }
+    }
+  }
+
+  func testMetricsAreReadByNameAndAnUnknownNameIsRefusedWhereItIsWritten() throws {
+    for metric in Metric.allCases {
+      let lib = try library([
+        "m": "model: [flatten, {dense: {units: 10, activation: softmax}}]\ntraining:\n"
+          + "  early_stopping: {monitor: \(metric)}\n"
+          + "  reduce_lr_on_plateau: {monitor: \(metric)}\n"
+      ])
+      let training = try lib.load("m").training
+      XCTAssertEqual(training.earlyStopping?.monitor, metric)
+      XCTAssertEqual(training.reduceLROnPlateau?.monitor, metric)
+    }
+    let lib = try library([
+      "stop": "model: [flatten]\ntraining:\n  early_stopping:\n    monitor: val_accuray\n",
+      "plateau": "model: [flatten]\ntraining:\n  reduce_lr_on_plateau: {monitor: top1}\n",
+    ])
+    XCTAssertThrowsError(try lib.load("stop")) { error in
+      XCTAssertEqual(
+        "\(error)",
+        "\(lib.directory)/stop.yaml:4:14: training.early_stopping.monitor must be one of "
+          + "accuracy, loss, val_accuracy, val_loss, got val_accuray; did you mean 'val_accuracy'?"
+      )
+    }
+    XCTAssertThrowsError(try lib.load("plateau")) { error in
+      XCTAssertEqual(
+        "\(error)",
+        "\(lib.directory)/plateau.yaml:3:35: training.reduce_lr_on_plateau.monitor must be one "
+          + "of accuracy, loss, val_accuracy, val_loss, got top1")
     }
   }
 

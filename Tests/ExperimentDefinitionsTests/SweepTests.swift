@@ -173,6 +173,46 @@ final class SweepTests: XCTestCase {
       "sweep:\n  metod: grid\n", "10:3: unknown key 'metod' in sweep; did you mean 'method'?")
   }
 
+  func testEveryDistributionIsReadIntoItsDomain() throws {
+    func describe(_ domain: Sweep.Domain?) -> String {
+      switch domain {
+      case .values(let values): return "values \(values.map(\.oneLine))"
+      case .uniform(let low, let high): return "uniform \(low) \(high)"
+      case .logUniform(let low, let high): return "logUniform \(low) \(high)"
+      case .integer(let low, let high): return "integer \(low) \(high)"
+      case nil: return "none"
+      }
+    }
+    let expected: [Sweep.Distribution: String] = [
+      .choice: #"values ["1", "3"]"#, .uniform: "uniform 1.0 3.0",
+      .logUniform: "logUniform 1.0 3.0", .int: "integer 1 3",
+    ]
+    XCTAssertEqual(Set(expected.keys), Set(Sweep.Distribution.allCases))
+    for distribution in Sweep.Distribution.allCases {
+      let sweep = try XCTUnwrap(
+        try library(
+          "sweep:\n  method: random\n  trials: 2\n  parameters:\n"
+            + "    training.optimizer.learning_rate: {\(distribution.rawValue): [1, 3]}\n",
+          name: "\(#function)-\(distribution.rawValue)"
+        ).sweep("s"))
+      XCTAssertEqual(describe(sweep.parameters.first?.domain), expected[distribution])
+    }
+    try assertError(
+      "sweep:\n  parameters:\n    training.epochs: 3\n",
+      "11:22: sweep.parameters.training.epochs must be a list of values or one of "
+        + "{choice: [...]}, {uniform: [a, b]}, {log_uniform: [a, b]}, {int: [a, b]}")
+    try assertError(
+      "sweep:\n  parameters:\n    training.epochs: {int: [1, 2.5]}\n",
+      "11:32: sweep.parameters.training.epochs.int bounds must be whole numbers, got 2.5")
+  }
+
+  func testAnUnknownSweepMetricNamesItsLineAndTheMetrics() throws {
+    try assertError(
+      "sweep:\n  parameters: {training.epochs: [1, 2]}\n  metric: top1_accuracy\n",
+      "11:11: sweep.metric must be one of accuracy, loss, val_accuracy, val_loss, got "
+        + "top1_accuracy; did you mean 'val_accuracy'?")
+  }
+
   func testSweepsOverTenThousandTrialsNeedConfirmation() throws {
     let big =
       "sweep:\n  parameters:\n    model.0.conv2d.filters: {int: [1, 200]}\n"
@@ -198,7 +238,7 @@ final class SweepTests: XCTestCase {
       ).sweep("s"))
     XCTAssertEqual(
       sweep.earlyTermination, EarlyTermination(rule: .asha, minEpochs: 1, reductionFactor: 2))
-    XCTAssertFalse(sweep.maximizes)
+    XCTAssertEqual(sweep.metric, .valLoss)
   }
 
   func testShippedSweepsLoad() throws {

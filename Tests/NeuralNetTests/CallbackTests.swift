@@ -16,9 +16,9 @@ final class CallbackTests: XCTestCase {
       inputShape: [2], layers: [Dense(units: 2, activation: .softmax)], seed: 0)
     let optimizer = Adam()
     let state = TrainingState(model: model, optimizer: optimizer)
-    let stopping = EarlyStopping(monitor: "val_accuracy", patience: 10, restoreBestWeights: true)
+    let stopping = EarlyStopping(monitor: .valAccuracy, patience: 10, restoreBestWeights: true)
     let plateau = ReduceLROnPlateau(
-      monitor: "val_accuracy", factor: 0.2, patience: 3, minLearningRate: 1e-5)
+      monitor: .valAccuracy, factor: 0.2, patience: 3, minLearningRate: 1e-5)
     let callbacks: [TrainingCallback] = [stopping, plateau]
     for callback in callbacks { callback.trainingWillBegin(state: state) }
     var epoch = 0
@@ -45,7 +45,7 @@ final class CallbackTests: XCTestCase {
     let model = try Sequential(
       inputShape: [2], layers: [Dense(units: 2, activation: .softmax)], seed: 0)
     let state = TrainingState(model: model, optimizer: Adam())
-    let stopping = EarlyStopping(monitor: "val_loss", patience: 5, restoreBestWeights: true)
+    let stopping = EarlyStopping(monitor: .valLoss, patience: 5, restoreBestWeights: true)
     stopping.trainingWillBegin(state: state)
     let kernel = model.layers[0].parameters[0]
     kernel.value.pointer[0] = 42

@@ -38,8 +38,8 @@ final class EnsembleReportTests: XCTestCase {
       accuracy: 1e-6)
 
     let rows = try runner.workspace.catalog.runs()
-    XCTAssertEqual(rows.filter { $0.kind == EnsembleTag.kind }.map(\.runID), [paths.runID])
-    XCTAssertEqual(rows.filter { $0.kind == nil }.count, 2)
+    XCTAssertEqual(rows.filter { $0.kind == .ensemble }.map(\.runID), [paths.runID])
+    XCTAssertEqual(rows.filter { $0.kind == .training }.count, 2)
     let index = try String(contentsOfFile: root + "/index.html", encoding: .utf8)
     XCTAssert(index.contains("ensemble-tiny (ensemble)"), index)
 
@@ -72,7 +72,7 @@ final class EnsembleReportTests: XCTestCase {
     // Reindexing keeps it an ensemble.
     try runner.workspace.catalog.reindex()
     XCTAssertEqual(
-      try runner.workspace.catalog.runs().filter { $0.kind == EnsembleTag.kind }.map(\.runID),
+      try runner.workspace.catalog.runs().filter { $0.kind == .ensemble }.map(\.runID),
       [paths.runID])
   }
 

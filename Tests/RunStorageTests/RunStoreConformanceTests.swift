@@ -31,7 +31,7 @@ final class RunStoreConformanceTests: XCTestCase {
       XCTAssertEqual(try store.runs(cacheKey: "k-b").map(\.runID), ["b"], "\(location)")
       XCTAssertEqual(try store.runs(experiment: "y").count, 0, "\(location)")
     }
-    XCTAssertNil(RunSortColumn(rawValue: "size; DROP TABLE runs"))
+    XCTAssertNil(RunColumn(rawValue: "size; DROP TABLE runs"))
   }
 
   func testEveryColumnReadsBackAsRecorded() throws {
@@ -79,12 +79,86 @@ final class RunStoreConformanceTests: XCTestCase {
   func testColumnsAreIndexedRunsCodingKeys() throws {
     var run = row("a")
     (run.valAccuracy, run.sweep, run.trial, run.sweepParameters) = (0.1, "s", 1, "{}")
-    (run.groupHash, run.kind) = ("g", "ensemble")
+    (run.groupHash, run.kind) = ("g", .ensemble)
     let encoded = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(run))
     let keys = try XCTUnwrap(encoded as? [String: Any]).keys.sorted()
-    XCTAssertEqual(RunColumn.all.map(\.name).sorted(), keys)
+    XCTAssertEqual(RunColumn.allCases.map(\.rawValue).sorted(), keys)
     // A field added to IndexedRun without its column fails here.
-    XCTAssertEqual(Mirror(reflecting: run).children.count, RunColumn.all.count)
+    XCTAssertEqual(Mirror(reflecting: run).children.count, RunColumn.allCases.count)
+  }
+
+  func testEveryColumnSortsBothWaysMissingValuesLast() throws {
+    // Ranked so that every column but run_id orders the runs c, a, b.
+    func ranked(_ id: String, _ rank: Int) -> IndexedRun {
+      let text = ["p", "q", "r"][rank]
+      let number = Double(rank + 1)
+      return IndexedRun(
+        runID: id, experiment: text, status: [.completed, .failed, .running][rank],
+        valAccuracy: number, testAccuracy: number, testLoss: number, parameters: rank + 1,
+        seconds: number, startedAt: text, seed: Int64(rank + 1), configHash: text,
+        cacheKey: text, directory: text, groupHash: text, sweep: text, trial: rank + 1,
+        sweepParameters: text, kind: rank < 2 ? .ensemble : .training)
+    }
+    let rows = [ranked("a", 1), ranked("b", 2), ranked("c", 0)]
+    for location in try freshStores(#function) {
+      let store = try location.open()
+      try store.replaceAll(with: rows)
+      for column in RunColumn.allCases {
+        let (ascending, descending): ([String], [String])
+        switch column {
+        case .runID: (ascending, descending) = (["a", "b", "c"], ["c", "b", "a"])
+        // Two ensembles (tied, so by run id), then a trained run: no value, last either way.
+        case .kind: (ascending, descending) = (["a", "c", "b"], ["a", "c", "b"])
+        default: (ascending, descending) = (["c", "a", "b"], ["b", "a", "c"])
+        }
+        XCTAssertEqual(
+          try store.runs(sort: column, descending: false).map(\.runID), ascending,
+          "\(location) \(column.rawValue)")
+        XCTAssertEqual(
+          try store.runs(sort: column, descending: true).map(\.runID), descending,
+          "\(location) \(column.rawValue)")
+      }
+    }
+  }
+
+  func testKindIsStoredAsBeforeAndOldRowsReadBack() throws {
+    // A trained run's row has no kind (NULL, no JSON key), as rows written before `RunKind`.
+    var ensemble = row("e")
+    ensemble.kind = .ensemble
+    let kind = try XCTUnwrap(RunColumn.allCases.firstIndex(of: .kind))
+    XCTAssertEqual("\(try RunColumn.values(of: row("t"))[kind])", "\(ColumnValue.null)")
+    XCTAssertEqual(
+      "\(try RunColumn.values(of: ensemble)[kind])", "\(ColumnValue.text("ensemble"))")
+    let json = String(decoding: try JSONEncoder().encode([row("t"), ensemble]), as: UTF8.self)
+    XCTAssertEqual(json.components(separatedBy: #""kind":"ensemble""#).count, 2, json)
+    XCTAssertEqual(json.components(separatedBy: #""kind""#).count, 2, json)
+    for location in try freshStores(#function) {
+      try location.open().replaceAll(with: [])
+      let insert = { (id: String, kind: String) in
+        "INSERT INTO runs (\(RunColumn.names)) VALUES ('\(id)', 'x', 'completed', 0.9, 0.9, 0.1, "
+          + "1, 1, 't', 1, 'h', 'k', 'd', NULL, NULL, NULL, NULL, \(kind))"
+      }
+      let statements = [insert("old", "NULL"), insert("ens", "'ensemble'")]
+      switch location {
+      case .sqlite(let path):
+        let store = try SQLiteRunStore(path: path)
+        for sql in statements { try store.execute(sql) }
+      case .postgreSQL(let server):
+        let connection = try PostgreSQLConnection(server)
+        for sql in statements { try connection.execute(sql) }
+      }
+      let rows = try location.open().runs(sort: .runID, descending: false)
+      XCTAssertEqual(rows.map(\.kind), [.ensemble, .training], "\(location)")
+      XCTAssertEqual(rows.map(\.runID), ["ens", "old"], "\(location)")
+    }
+    XCTAssertThrowsError(
+      try RunColumn.run(
+        from: try RunColumn.values(of: row("u")).enumerated().map {
+          $0.offset == kind ? .text("distilled") : $0.element
+        }, store: "test")
+    ) { error in
+      XCTAssert("\(error)".contains("unknown run kind 'distilled'"), "\(error)")
+    }
   }
 
   func testAnOlderTableGainsMissingColumnsOnOpenAndKeepsItsRows() throws {
@@ -92,9 +166,9 @@ final class RunStoreConformanceTests: XCTestCase {
     // sweep_parameters, kind), holding a run, opens, gains them, and records and reads them; the
     // old row reads them as nil.
     let added: Set = ["group_hash", "sweep", "trial", "sweep_parameters", "kind"]
-    let old = RunColumn.all.filter { !added.contains($0.name) }
+    let old = RunColumn.allCases.filter { !added.contains($0.rawValue) }
     let oldRow =
-      "INSERT INTO runs (\(old.map(\.name).joined(separator: ", "))) VALUES "
+      "INSERT INTO runs (\(old.map(\.rawValue).joined(separator: ", "))) VALUES "
       + "('old', 'x', 'completed', 0.9, 0.9, 0.1, 1, 1, 't', 1, 'h', 'k', 'd')"
     for location in try freshStores(#function) {
       try location.open().replaceAll(with: [])
@@ -115,7 +189,7 @@ final class RunStoreConformanceTests: XCTestCase {
       (run.groupHash, run.sweep, run.trial, run.sweepParameters) = (
         "g", "s", 3, #"{"training.epochs":"2"}"#
       )
-      run.kind = "ensemble"
+      run.kind = .ensemble
       try location.open().record(run)
       let rows = try location.open().runs(sort: .runID, descending: false)
       XCTAssertEqual(rows.map(\.runID), ["new", "old"], "\(location)")
@@ -124,8 +198,8 @@ final class RunStoreConformanceTests: XCTestCase {
       XCTAssertEqual(rows.first?.sweepParameters, #"{"training.epochs":"2"}"#, "\(location)")
       XCTAssertNil(rows.last?.groupHash, "\(location)")
       XCTAssertNil(rows.last?.trial, "\(location)")
-      XCTAssertEqual(rows.first?.kind, "ensemble", "\(location)")
-      XCTAssertNil(rows.last?.kind, "\(location)")
+      XCTAssertEqual(rows.first?.kind, .ensemble, "\(location)")
+      XCTAssertEqual(rows.last?.kind, .training, "\(location)")
       XCTAssertEqual(rows.last?.testAccuracy, 0.9, "\(location)")
     }
   }

@@ -113,6 +113,6 @@ final class EnsembleTests: XCTestCase {
     let (b, _) = try EnsembleFixtures.knownPair(outputRoot: try scratch())
     let summary = try record(b).summary
     XCTAssertNil(summary.ensemble)
-    XCTAssertNil(summary.indexRow(directory: b).kind)
+    XCTAssertEqual(summary.indexRow(directory: b).kind, .training)
   }
 }

@@ -24,7 +24,8 @@ final class SweepRunsTests: XCTestCase {
     let log = TrainingLog(
       epochs: valAccuracies.enumerated().map {
         EpochMetrics(
-          epoch: $0.offset + 1, loss: 1, accuracy: 0.5, valLoss: 1, valAccuracy: $0.element,
+          epoch: $0.offset + 1, loss: 1, accuracy: 0.5, valLoss: 1 - $0.element,
+          valAccuracy: $0.element,
           learningRate: 0.001, seconds: 1, imagesPerSecond: 1)
       }, events: [])
     try JSONEncoder().encode(log).write(to: URL(fileURLWithPath: directory + "/metrics.json"))
@@ -47,8 +48,9 @@ final class SweepRunsTests: XCTestCase {
     XCTAssertNil(found["D"], "not a trial of this sweep")
     // Best so far: over the first two epochs 0.9, over one 0.5; the smallest loss likewise.
     let a = try XCTUnwrap(found["A"])
-    XCTAssertEqual(a.best("val_accuracy", maximize: true), 0.9)
-    XCTAssertEqual(a.best("val_accuracy", maximize: true, upTo: 1), 0.5)
-    XCTAssertEqual(a.best("val_accuracy", maximize: false, upTo: 3), 0.5)
+    XCTAssertEqual(a.best(.valAccuracy), 0.9)
+    XCTAssertEqual(a.best(.valAccuracy, upTo: 1), 0.5)
+    XCTAssertEqual(try XCTUnwrap(a.best(.valLoss, upTo: 1)), 0.5, accuracy: 1e-12)
+    XCTAssertEqual(try XCTUnwrap(a.best(.valLoss)), 0.1, accuracy: 1e-12)
   }
 }

@@ -1,14 +1,14 @@
 import Foundation
 
 /// Whether larger or smaller values of a monitored metric are better.
-public enum MonitorMode: String, Codable, Sendable {
+public enum MonitorMode: String, CaseIterable, Codable, Sendable {
   case min, max
-  /// Keras's "auto": accuracy-like metrics are maximised, everything else minimised.
+  /// Keras's "auto": the metric decides (`Metric.isMaximized`).
   case auto
 
-  func resolved(for metric: String) -> MonitorMode {
+  func resolved(for metric: Metric) -> MonitorMode {
     guard self == .auto else { return self }
-    return metric.hasSuffix("accuracy") ? .max : .min
+    return metric.isMaximized ? .max : .min
   }
 
   func isImprovement(_ value: Double, over best: Double?, minDelta: Double) -> Bool {
@@ -20,12 +20,12 @@ public enum MonitorMode: String, Codable, Sendable {
 /// Walks `history` to find the best epoch of `monitor` and how many epochs have passed without
 /// improvement since, as Keras's callbacks count them; it also lets a resumed run rebuild them.
 struct PlateauTracker {
-  let monitor: String, mode: MonitorMode, minDelta: Double
+  let monitor: Metric, mode: MonitorMode, minDelta: Double
   private(set) var best: Double?
   private(set) var bestEpoch = 0
   private(set) var wait = 0
 
-  init(monitor: String, mode: MonitorMode, minDelta: Double) {
+  init(monitor: Metric, mode: MonitorMode, minDelta: Double) {
     self.monitor = monitor
     self.mode = mode.resolved(for: monitor)
     self.minDelta = minDelta
@@ -51,8 +51,8 @@ struct PlateauTracker {
 /// Stops training when `monitor` has not improved for `patience` epochs, and can put back the
 /// best epoch's weights (Keras `EarlyStopping`; min_delta 0 by default).
 public final class EarlyStopping: TrainingCallback {
-  /// Metric watched, e.g. "val_accuracy".
-  public let monitor: String
+  /// Metric watched.
+  public let monitor: Metric
   /// Epochs without improvement before stopping.
   public let patience: Int
   /// Restore the best epoch's weights when training ends.
@@ -62,7 +62,7 @@ public final class EarlyStopping: TrainingCallback {
 
   /// An early-stopping callback.
   public init(
-    monitor: String = "val_loss", mode: MonitorMode = .auto, patience: Int = 0,
+    monitor: Metric = .valLoss, mode: MonitorMode = .auto, patience: Int = 0,
     minDelta: Double = 0,
     restoreBestWeights: Bool = false
   ) {
@@ -112,7 +112,7 @@ public final class EarlyStopping: TrainingCallback {
 /// epochs, never going below `minLearningRate` (Keras `ReduceLROnPlateau`: min_delta 1e-4,
 /// cooldown 0).
 public final class ReduceLROnPlateau: TrainingCallback {
-  public let monitor: String
+  public let monitor: Metric
   public let factor: Double
   public let patience: Int
   public let minLearningRate: Double
@@ -120,7 +120,7 @@ public final class ReduceLROnPlateau: TrainingCallback {
 
   /// A plateau schedule.
   public init(
-    monitor: String = "val_loss", mode: MonitorMode = .auto, factor: Double = 0.1,
+    monitor: Metric = .valLoss, mode: MonitorMode = .auto, factor: Double = 0.1,
     patience: Int = 10,
     minDelta: Double = 1e-4, minLearningRate: Double = 0
   ) {

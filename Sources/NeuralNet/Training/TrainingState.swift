@@ -31,14 +31,13 @@ public struct EpochMetrics: Codable, Equatable, Sendable {
     self.valConfusion = valConfusion
   }
 
-  /// The value of a Keras metric name: loss, accuracy, val_loss, val_accuracy.
-  public func value(of metric: String) -> Double? {
+  /// The value of `metric` this epoch (nil for a validation metric without a validation set).
+  public func value(of metric: Metric) -> Double? {
     switch metric {
-    case "loss": return loss
-    case "accuracy": return accuracy
-    case "val_loss": return valLoss
-    case "val_accuracy": return valAccuracy
-    default: return nil
+    case .loss: return loss
+    case .accuracy: return accuracy
+    case .valLoss: return valLoss
+    case .valAccuracy: return valAccuracy
     }
   }
 }

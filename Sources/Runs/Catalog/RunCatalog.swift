@@ -49,8 +49,8 @@ public struct RunCatalog {
     for reference in references {
       let completed = try store.runs(experiment: reference, status: .completed)
       let found: [RunPaths]
-      if let newest = completed.first, newest.kind == nil {
-        found = completed.filter { $0.groupHash == newest.groupHash && $0.kind == nil }
+      if let newest = completed.first, newest.kind == .training {
+        found = completed.filter { $0.groupHash == newest.groupHash && $0.kind == .training }
           .reversed().map { RunPaths(directory: $0.directory) }
       } else {
         found = [try run(reference)]
@@ -88,7 +88,7 @@ public struct RunCatalog {
   /// Index rows matching every given filter, sorted, each with its status derived now (see
   /// `RunLiveness`: the index, like the folder, keeps `running` for a lost run).
   public func runs(
-    experiment: String? = nil, status: RunStatus? = nil, sort: RunSortColumn = .startedAt,
+    experiment: String? = nil, status: RunStatus? = nil, sort: RunColumn = .startedAt,
     descending: Bool = true, now: Date = Date()
   ) throws -> [IndexedRun] {
     try entries(
@@ -98,7 +98,7 @@ public struct RunCatalog {
 
   /// `runs`, each with its heartbeat: what the index page and a live view show.
   public func entries(
-    experiment: String? = nil, status: RunStatus? = nil, sort: RunSortColumn = .startedAt,
+    experiment: String? = nil, status: RunStatus? = nil, sort: RunColumn = .startedAt,
     descending: Bool = true, now: Date = Date()
   ) throws -> [CatalogEntry] {
     let stored = try workspace.openStore().runs(

@@ -8,8 +8,6 @@ import RunStorage
 /// What an ensemble's summary says about it (`"ensemble": {...}`): the runs it averages and
 /// the one it is measured against.
 public struct EnsembleTag: Codable, Sendable, Equatable {
-  /// The index's `kind` of an ensemble's row.
-  public static let kind = "ensemble"
   /// The members' run ids, in the order given.
   public var members: [String]
   /// The member with the highest best validation accuracy: the one fixes and breaks are

@@ -27,7 +27,7 @@ public struct EnsembleBuilder {
     try Ensemble.validate(name: name)
     let store = try workspace.openStore()
     let sameName = try store.runs(experiment: name)
-    if sameName.contains(where: { $0.kind != EnsembleTag.kind }) {
+    if sameName.contains(where: { $0.kind != .ensemble }) {
       throw RunError.badEnsembleName(
         name: name, reason: "runs of the experiment '\(name)' are recorded under it")
     }

@@ -177,6 +177,6 @@ extension RunSummary {
       seed: Int64(bitPattern: seed),
       configHash: configHash, cacheKey: cacheKey, directory: directory, groupHash: groupHash,
       sweep: sweep?.name, trial: sweep?.trial, sweepParameters: swept,
-      kind: ensemble == nil ? nil : EnsembleTag.kind)
+      kind: ensemble == nil ? .training : .ensemble)
   }
 }

@@ -5,7 +5,7 @@ import RunStorage
 import Runs
 
 extension RunStatus: ExpressibleByArgument {}
-extension RunSortColumn: ExpressibleByArgument {}
+extension RunColumn: ExpressibleByArgument {}
 
 extension Report {
   /// `report list`: the run index as a table or JSON.
@@ -17,8 +17,8 @@ extension Report {
     var experiment: String?
     @Option(help: "Only runs with this status.")
     var status: RunStatus?
-    @Option(help: "The column to sort by.")
-    var sort = RunSortColumn.startedAt
+    @Option(help: "The column to sort by (any key of --json).")
+    var sort = RunColumn.startedAt
     @Flag(help: "Sort ascending (default: descending).")
     var ascending = false
     @Flag(help: "Print JSON for scripts.")
@@ -35,20 +35,9 @@ extension Report {
         return
       }
       // Runs that differ only by seed share a group (the configuration without the seed).
+      let columns = RunColumn.allCases.compactMap(\.listed)
       let lines = TextTable.lines(
-        header: [
-          "run", "experiment", "status", "val acc", "test acc", "params", "seconds", "started",
-          "group", "trial",
-        ],
-        rows: rows.map { row -> [String] in
-          [
-            row.runID, row.experiment + (row.kind.map { " (\($0))" } ?? ""), row.status.rawValue,
-            percentText(row.valAccuracy, missing: "-"), percentText(row.testAccuracy, missing: "-"),
-            String(row.parameters), String(format: "%.0f", row.seconds), row.startedAt,
-            row.groupHash.map { String($0.prefix(8)) } ?? "-",
-            row.trial.map { "\(row.sweep ?? "")#\($0)" } ?? "-",
-          ]
-        })
+        header: columns.map(\.heading), rows: rows.map { row in columns.map { $0.text(row) } })
       for line in lines { print(line) }
       if rows.isEmpty {
         let store = try options.storeLocation()
@@ -114,6 +103,30 @@ extension Report {
       for paths in try HTMLRunReporter(singleFile: options.singleFile).settleLostRuns(in: catalog) {
         print("lost: rewrote \(paths.report)")
       }
+    }
+  }
+}
+
+extension RunColumn {
+  /// How `report list`'s table shows the column: its heading and a row's text; nil for a column
+  /// only `--json` shows.
+  fileprivate var listed: (heading: String, text: (IndexedRun) -> String)? {
+    switch self {
+    case .runID: return ("run", { $0.runID })
+    case .experiment:
+      return ("experiment", { $0.experiment + ($0.kind.storedName.map { " (\($0))" } ?? "") })
+    case .status: return ("status", { $0.status.rawValue })
+    case .valAccuracy: return ("val acc", { percentText($0.valAccuracy, missing: "-") })
+    case .testAccuracy: return ("test acc", { percentText($0.testAccuracy, missing: "-") })
+    case .parameters: return ("params", { String($0.parameters) })
+    case .seconds: return ("seconds", { String(format: "%.0f", $0.seconds) })
+    case .startedAt: return ("started", { $0.startedAt })
+    // Runs that differ only by seed share a group (the configuration without the seed).
+    case .groupHash: return ("group", { $0.groupHash.map { String($0.prefix(8)) } ?? "-" })
+    case .trial: return ("trial", { row in row.trial.map { "\(row.sweep ?? "")#\($0)" } ?? "-" })
+    // The kind is shown beside the experiment, the sweep beside the trial.
+    case .testLoss, .seed, .configHash, .cacheKey, .directory, .sweep, .sweepParameters, .kind:
+      return nil
     }
   }
 }

@@ -35,48 +35,23 @@ final class ThreadCountTests: XCTestCase {
     XCTAssertNotEqual(one, input, "the augmentation changed nothing")
   }
 
-  /// One training step's gradients and moving statistics. (After an Adam step the weights
-  /// themselves may differ by twice the learning rate where a gradient is near zero: Adam's first
-  /// steps follow the gradient's sign, which rounding may flip. That is Adam, not the threads.)
-  func testOneStepOfThePaperModelAgreesOnOneAndTwoThreadsToRounding() throws {
-    let (train, _) = try mnistExamples(train: 128, test: 1)
-    var input = [Float](repeating: 0, count: 128 * 784)
-    input.withUnsafeMutableBufferPointer { train.copy(0..<128, to: $0.baseAddress!) }
-    func oneStep(threads: Int) throws -> [String: [Float]] {
+  /// Each layer of the paper's model, alone at its real shape, computes what the reference
+  /// engine computes on one thread and on two. (The whole model does not agree to rounding: a
+  /// last-bit difference moves a value across a ReLU or a max-pooling tie, which reroutes its
+  /// gradient. Measured on 2026-12-03, one step at batch 128: the reference on 1 and 2 threads
+  /// agreed to 3.6e-6 of the largest gradient; oneDNN on 1 and on 2 threads differed from it by
+  /// 2.5e-2 and 3.0e-3, each run bit-identical to itself.)
+  func testEveryLayerAgreesWithTheReferenceOnOneAndTwoThreads() throws {
+    for threads in [1, 2] {
       Parallel.workers = threads
-      var generator = SeededGenerator(seed: 42)
-      var augmented = [Float](repeating: 0, count: input.count)
-      augmented.withUnsafeMutableBufferPointer {
-        paperAugmentation.apply(
-          input, into: $0.baseAddress!, count: 128, shape: train.shape, generator: &generator)
+      let check = try EngineCheck(
+        inputShape: [28, 28, 1], layers: OneDNNEngineTests.paperModel.layers, precision: .fp32,
+        batch: 128)
+      XCTAssertGreaterThan(check.quantities.count, 90)
+      for quantity in check.failures(precision: .fp32) {
+        XCTFail(
+          "\(threads) thread(s): \(quantity.name): relative RMS error \(quantity.relativeRMSError)")
       }
-      let model = try Sequential(
-        inputShape: [28, 28, 1], layers: OneDNNEngineTests.paperModel.layers(), seed: 5)
-      model.engine = .oneDNN(.fp32)
-      let step = augmented.withUnsafeBufferPointer { x in
-        train.labels.withUnsafeBufferPointer {
-          model.trainStep(x.baseAddress!, labels: $0.baseAddress!, batch: 128, loss: .init())
-        }
-      }
-      var results = ["loss": [Float(step.loss)]]
-      for (name, parameter) in model.namedParameters {
-        results[name] =
-          parameter.isTrainable
-          ? parameter.gradient.array(parameter.count) : parameter.value.array(parameter.count)
-      }
-      return results
-    }
-    let one = try oneStep(threads: 1)
-    let two = try oneStep(threads: 2)
-    XCTAssertEqual(Set(one.keys), Set(two.keys))
-    XCTAssertGreaterThan(one.count, 20, "gradients and moving statistics of every layer")
-    for (name, a) in one {
-      let b = try XCTUnwrap(two[name])
-      let scale = a.map(abs).max() ?? 0
-      XCTAssertGreaterThan(scale, 0, "\(name) is zero: the comparison checks nothing")
-      let difference = zip(a, b).map { abs($0 - $1) }.max() ?? 0
-      // Sums in another order: a few ulps of the largest value (as `report check` allows fp32).
-      XCTAssertLessThan(difference, 1e-4 * scale, "\(name) differs at 1 and 2 threads")
     }
   }
 }

@@ -48,17 +48,18 @@ extension Report {
           "  \(name) \(String(format: "%.1e", quantity.relativeError))  rms "
             + String(format: "%.1e", quantity.relativeRMSError))
       }
-      let (measure, limit) = EngineCheck.tolerance(for: precision)
+      let limit = EngineCheck.tolerance(for: precision)
       let failures = check.failures(precision: precision)
       guard failures.isEmpty else {
         let names = failures.map(\.name).joined(separator: ", ")
         logger.error(
-          "\(failures.count) result(s) differ from the reference by a \(measure) over \(limit): \(names)"
+          "\(failures.count) result(s) differ from the reference by a relative RMS error over \(limit): \(names)"
         )
         throw ExitCode.failure
       }
       print(
-        "all \(check.quantities.count) results within a \(measure) of \(limit) of the reference")
+        "all \(check.quantities.count) results within a relative RMS error of \(limit) of the "
+          + "reference")
     }
   }
 }

@@ -59,6 +59,10 @@ let package = Package(
       ]
     ),
     .target(name: "TestSupport", path: "Tests/TestSupport"),
+    // A second process for the tests that need one: eight processes recording into one run
+    // store, a notebook rendered under another hash seed (see Tests/TestChild/main.swift).
+    .executableTarget(
+      name: "TestChild", dependencies: ["RunStorage", "Notebook"], path: "Tests/TestChild"),
     .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Datasets"]),
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
     .testTarget(name: "PlotsTests", dependencies: ["Plots"], exclude: ["Golden"]),

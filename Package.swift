@@ -66,7 +66,7 @@ let package = Package(
     .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Datasets"]),
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
     .testTarget(name: "PlotsTests", dependencies: ["Plots"], exclude: ["Golden"]),
-    .testTarget(name: "NotebookTests", dependencies: ["Notebook"]),
+    .testTarget(name: "NotebookTests", dependencies: ["Notebook", "TestSupport"]),
     .testTarget(
       name: "ExperimentDefinitionsTests", dependencies: ["ExperimentDefinitions", "TestSupport"]),
     .testTarget(name: "RunStorageTests", dependencies: ["RunStorage", "TestSupport"]),

@@ -58,7 +58,7 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
-    .target(name: "TestSupport", path: "Tests/TestSupport"),
+    .target(name: "TestSupport", dependencies: ["Plots"], path: "Tests/TestSupport"),
     // A second process for the tests that need one: eight processes recording into one run
     // store, a notebook rendered under another hash seed (see Tests/TestChild/main.swift).
     .executableTarget(

@@ -67,11 +67,15 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
       ]
     ),
-    .target(name: "TestSupport", path: "Tests/TestSupport"),
+    .target(name: "TestSupport", dependencies: ["Plots"], path: "Tests/TestSupport"),
+    // A second process for the tests that need one: eight processes recording into one run
+    // store, a notebook rendered under another hash seed (see Tests/TestChild/main.swift).
+    .executableTarget(
+      name: "TestChild", dependencies: ["RunStorage", "Notebook"], path: "Tests/TestChild"),
     .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Datasets"]),
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
     .testTarget(name: "PlotsTests", dependencies: ["Plots"], exclude: ["Golden"]),
-    .testTarget(name: "NotebookTests", dependencies: ["Notebook"]),
+    .testTarget(name: "NotebookTests", dependencies: ["Notebook", "TestSupport"]),
     .testTarget(
       name: "ExperimentDefinitionsTests", dependencies: ["ExperimentDefinitions", "TestSupport"]),
     .testTarget(name: "RunStorageTests", dependencies: ["RunStorage", "TestSupport"]),

@@ -74,7 +74,7 @@ public struct ComparisonReport {
       page: directory + "/index.html")
   }
 
-  private func metricsSection(_ groups: [Group]) -> [Cell] {
+  func metricsSection(_ groups: [Group]) -> [Cell] {
     let best = groups.indices.max {
       SeedStatistics(groups[$0].testAccuracies).mean
         < SeedStatistics(groups[$1].testAccuracies).mean
@@ -118,7 +118,7 @@ public struct ComparisonReport {
   }
 
   /// Per-epoch mean and band (±1 sd) over a group's seeds.
-  private func meanCurve(_ g: Group, _ value: (EpochMetrics) -> Double?) -> LineChart.Series {
+  func meanCurve(_ g: Group, _ value: (EpochMetrics) -> Double?) -> LineChart.Series {
     let longest = g.runs.map(\.log.epochs.count).max() ?? 0
     var x: [Double] = []
     var mean: [Double] = []
@@ -191,7 +191,7 @@ public struct ComparisonReport {
     ]
   }
 
-  private func configDiff(_ groups: [Group]) -> [Cell] {
+  func configDiff(_ groups: [Group]) -> [Cell] {
     let flat = groups.map { flatten($0.experiment.resolved) }
     let keys = Set(flat.flatMap(\.keys)).filter { key in
       Set(flat.map { $0[key] ?? "–" }).count > 1 && key != "description" && key != "name"
@@ -257,7 +257,7 @@ public struct ComparisonReport {
     ]
   }
 
-  private func confusionSection(_ groups: [Group], _ directory: String) throws -> [Cell] {
+  func confusionSection(_ groups: [Group], _ directory: String) throws -> [Cell] {
     let data = try ExperimentData(groups[0].experiment)
     let classes = data.test.classNames
     let evaluations = try groups.map { g -> Evaluation in

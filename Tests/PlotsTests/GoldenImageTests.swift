@@ -3,11 +3,14 @@ import XCTest
 
 @testable import Plots
 
-/// Every chart type against a committed reference PNG: rendering is byte-identical, so any
-/// change to what a chart draws shows up here. Regenerate the references after an intended
-/// change with `REPORT_UPDATE_GOLDEN=1 swift test --filter PlotsTests.GoldenImageTests`.
+/// Every chart type against a committed reference PNG, pixel by pixel within
+/// `GoldenComparison`'s tolerances, so any change to what a chart draws shows up here.
+/// Regenerate the references after an intended change with
+/// `REPORT_UPDATE_GOLDEN=1 swift test --filter PlotsTests.GoldenImageTests`.
 final class GoldenImageTests: XCTestCase {
-  func testLineChart() throws {
+  /// The reference `line_chart.png`: two accuracy curves, a highlighted best epoch, a learning
+  /// rate drop and the learning rate on a second axis.
+  static func accuracyChart() -> LineChart {
     var chart = LineChart(
       title: "Accuracy", yLabel: "accuracy",
       series: [
@@ -19,7 +22,11 @@ final class GoldenImageTests: XCTestCase {
     chart.secondary = (
       "learning rate", [.init(name: "learning rate", y: [1e-3, 1e-3, 2e-4, 2e-4])]
     )
-    try assertMatchesGolden(chart, "line_chart.png")
+    return chart
+  }
+
+  func testLineChart() throws {
+    try assertMatchesGolden(Self.accuracyChart(), "line_chart.png")
     var loss = LineChart(
       title: "Loss", yLabel: "loss", series: [.init(name: "loss", y: [2, 1, 0.5, 0.3])])
     loss.logScale = true
@@ -83,5 +90,99 @@ final class GoldenImageTests: XCTestCase {
 
   func testParallelCoordinates() throws {
     try assertMatchesGolden(sweepChart(), "parallel_coordinates.png")
+  }
+
+  // MARK: - The comparison itself
+
+  /// The committed reference `name`, decoded.
+  private func golden(_ name: String) throws -> RasterImage {
+    try RasterImage(pngPath: goldenDirectory + "/" + name)
+  }
+
+  /// `figure` rendered to the test output as `name` and decoded.
+  private func rendered(_ figure: Figure, _ name: String) throws -> RasterImage {
+    let path = try figurePath(name)
+    try figure.render(to: path)
+    return try RasterImage(pngPath: path)
+  }
+
+  func testAOneLevelAntialiasingDifferenceMatches() throws {
+    let reference = try golden("line_chart.png")
+    // Every antialiased pixel (neither the white page nor a solid fill: a channel strictly
+    // between 0 and 255) one level lighter or darker, as another compositing path rounds it.
+    var shifted = reference.rgba
+    var touched = 0
+    for pixel in 0..<reference.width * reference.height {
+      let rgb = (pixel * 4..<pixel * 4 + 3)
+      guard rgb.contains(where: { (1...254).contains(shifted[$0]) }) else { continue }
+      for i in rgb {
+        shifted[i] = pixel % 2 == 0 ? min(shifted[i], 254) + 1 : max(shifted[i], 1) - 1
+      }
+      touched += 1
+    }
+    XCTAssertGreaterThan(touched, 5_000, "the chart has few antialiased pixels to shift")
+    let comparison = GoldenComparison(
+      actual: shifted, reference: reference.rgba, width: reference.width,
+      height: reference.height)
+    XCTAssertEqual(comparison.differingPixels, 0, comparison.summary)
+    XCTAssert(comparison.matches, comparison.summary)
+    // The same chart rendered again matches exactly.
+    let again = GoldenComparison(try rendered(Self.accuracyChart(), "again.png"), reference)
+    XCTAssertEqual(again.differingPixels, 0, again.summary)
+  }
+
+  func testAChartThatDrawsSomethingElseDoesNotMatch() throws {
+    // One validation accuracy changed (0.94 to 0.93): a line segment and a marker move.
+    var moved = Self.accuracyChart()
+    moved.series[1].y[2] = 0.93
+    let line = GoldenComparison(try rendered(moved, "moved.png"), try golden("line_chart.png"))
+    XCTAssertFalse(line.matches, line.summary)
+    // The smallest changes the tolerances are chosen to catch: one bar 2 points taller, and one
+    // tick label's digit.
+    var taller = perClassBars()
+    taller.values[4] += 2 * 0.2 / 290
+    let bar = GoldenComparison(try rendered(taller, "taller.png"), try golden("bar_chart.png"))
+    XCTAssertFalse(bar.matches, bar.summary)
+    var relabelled = perClassBars()
+    relabelled.categories[6] = "8"
+    let label = GoldenComparison(
+      try rendered(relabelled, "relabelled.png"), try golden("bar_chart.png"))
+    XCTAssertFalse(label.matches, label.summary)
+    // Another size is never the same image.
+    var wider = perClassBars()
+    wider.width += 1
+    let size = GoldenComparison(try rendered(wider, "wider.png"), try golden("bar_chart.png"))
+    XCTAssertFalse(size.sameSize)
+    XCTAssertFalse(size.matches)
+  }
+
+  func testAMismatchWritesTheRenderedImageAndADiffImage() throws {
+    var moved = Self.accuracyChart()
+    moved.series[1].y[2] = 0.93
+    let path = try figurePath("mismatch.png")
+    try moved.render(to: path)
+    let reference = try golden("line_chart.png")
+    let comparison = GoldenComparison(try RasterImage(pngPath: path), reference)
+    let artefacts = try comparison.writeArtefacts(rendered: path)
+    XCTAssertEqual(artefacts.actual, try figurePath("mismatch.actual.png"))
+    XCTAssertEqual(
+      FileManager.default.contents(atPath: artefacts.actual),
+      FileManager.default.contents(atPath: path))
+    let diffPath = try XCTUnwrap(artefacts.diff)
+    XCTAssertEqual(diffPath, try figurePath("mismatch.diff.png"))
+    let diff = try RasterImage(pngPath: diffPath)
+    XCTAssertEqual([diff.width, diff.height], [reference.width, reference.height])
+    // Red exactly where the comparison found differences, grey everywhere else.
+    let red = Color(1, 0, 0)
+    let pixels = (0..<diff.width * diff.height).map {
+      (differs: comparison.differs[$0], color: diff.color(x: $0 % diff.width, y: $0 / diff.width))
+    }
+    let redWhereDifferent = pixels.filter { $0.differs && isClose($0.color, red, tolerance: 0.01) }
+    let greyElsewhere = pixels.filter {
+      !$0.differs && $0.color.red == $0.color.green && $0.color.green == $0.color.blue
+    }
+    XCTAssertGreaterThan(comparison.differingPixels, 0)
+    XCTAssertEqual(redWhereDifferent.count, comparison.differingPixels)
+    XCTAssertEqual(greyElsewhere.count, pixels.count - comparison.differingPixels)
   }
 }

@@ -1,13 +1,12 @@
 import Foundation
+import TestSupport
 import XCTest
 
 @testable import RunStorage
 
 /// One test body, both stores: every `RunStore` behaves the same on SQLite and PostgreSQL.
 final class RunStoreConformanceTests: XCTestCase {
-  /// Set in the environment of the child processes `testEightProcesses...` starts.
-  private static let childStore = "RUN_STORAGE_TEST_CHILD_STORE"
-  private static let childIndex = "RUN_STORAGE_TEST_CHILD_INDEX"
+  /// How many runs each of the eight processes of `testEightProcesses...` records.
   private static let runsPerChild = 60
 
   func testStatusAndSortAreTypedAndFiltered() throws {
@@ -204,44 +203,59 @@ final class RunStoreConformanceTests: XCTestCase {
     }
   }
 
-  /// When started as a child by the test below, records runs into the given store; otherwise
-  /// there is nothing to do.
-  func testChildRecordsRunsWhenStartedByTheEightProcessTest() throws {
-    let environment = ProcessInfo.processInfo.environment
-    guard let uri = environment[Self.childStore], let index = environment[Self.childIndex]
-    else { return }
-    let location = try RunStoreLocation(parsing: uri)
-    for j in 0..<Self.runsPerChild {
-      // Opened anew for every run, as `report run` does: schema creation races too.
-      try location.open().record(row("run\(index)-\(j)"))
+  /// Starts one `TestChild record-runs` process per prefix, each recording `count` runs
+  /// `<prefix>-<j>` into `location` through connections of its own, all released at once, and
+  /// waits for them; fails the test for each that fails.
+  private func recordAtOnce(
+    _ location: RunStoreLocation, prefixes: [String], count: Int,
+    file: StaticString = #filePath, line: UInt = #line
+  ) throws {
+    let children = try prefixes.map { prefix -> (process: Process, input: Pipe, error: Pipe) in
+      let process = Process()
+      process.executableURL = testChildExecutable
+      // No password in tests.
+      process.arguments = ["record-runs", "\(location)", prefix, String(count)]
+      let (input, error) = (Pipe(), Pipe())
+      (process.standardInput, process.standardOutput, process.standardError) = (
+        input, FileHandle.nullDevice, error
+      )
+      try process.run()
+      return (process, input, error)
+    }
+    // Each waits for a line before its first run. One that already failed has closed its end:
+    // its error is reported below, not here.
+    signal(SIGPIPE, SIG_IGN)
+    for child in children {
+      try? child.input.fileHandleForWriting.write(contentsOf: Data("go\n".utf8))
+    }
+    for (prefix, child) in zip(prefixes, children) {
+      let complaint = child.error.fileHandleForReading.readDataToEndOfFile()
+      child.process.waitUntilExit()
+      XCTAssertEqual(
+        child.process.terminationStatus, 0,
+        "child \(prefix) failed on \(location): \(String(decoding: complaint, as: UTF8.self))",
+        file: file, line: line)
     }
   }
 
   func testEightProcessesRecordingAtOnceLoseNothing() throws {
     for location in try freshStores(#function) {
-      let processes = try (0..<8).map { i -> Process in
-        let process = Process()
-        process.executableURL = Bundle.main.executableURL
-        process.arguments = [
-          "RunStorageTests.RunStoreConformanceTests/"
-            + "testChildRecordsRunsWhenStartedByTheEightProcessTest"
-        ]
-        var environment = ProcessInfo.processInfo.environment
-        environment[Self.childStore] = "\(location)"  // no password in tests
-        environment[Self.childIndex] = String(i)
-        process.environment = environment
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return process
-      }
-      for process in processes {
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0, "a child process failed on \(location)")
-      }
+      try recordAtOnce(location, prefixes: (0..<8).map { "run\($0)" }, count: Self.runsPerChild)
       let runs = try location.open().runs()
       XCTAssertEqual(runs.count, 8 * Self.runsPerChild, "\(location)")
-      XCTAssertEqual(Set(runs.map(\.runID)).count, 8 * Self.runsPerChild, "\(location)")
+      let lost = Set((0..<8).flatMap { i in (0..<Self.runsPerChild).map { "run\(i)-\($0)" } })
+        .subtracting(runs.map(\.runID)).sorted()
+      XCTAssert(lost.isEmpty, "\(lost.count) runs lost on \(location), such as \(lost.prefix(5))")
+    }
+  }
+
+  func testProcessesRecordingTheSameRunsAtOnceLeaveOneRowEach() throws {
+    // Four processes replace the same 30 rows at once, as a sweep's trials and a reindex may:
+    // recording again replaces, even when the replacements race.
+    for location in try freshStores(#function) {
+      try recordAtOnce(location, prefixes: Array(repeating: "same", count: 4), count: 30)
+      let ids = try location.open().runs(sort: .runID, descending: false).map(\.runID)
+      XCTAssertEqual(ids, (0..<30).map { "same-\($0)" }.sorted(), "\(location)")
     }
   }
 }

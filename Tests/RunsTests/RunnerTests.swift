@@ -10,28 +10,56 @@ import XCTest
 @testable import ExperimentDefinitions
 @testable import Runs
 
+/// What one tiny run leaves behind (trained once for the class: the tests only read it, or
+/// change a copy of it), and `render` rebuilding its report.
 final class RunnerTests: XCTestCase {
-  func testRunLeavesEveryRecordAndRenderRebuildsTheReport() throws {
-    let dir = try scratch()
+  /// The tiny experiment trained once into a scratch output folder, with the runner that
+  /// trained it.
+  private static let tinyRun = Result { () throws -> (runner: RunTrainer, paths: RunPaths) in
+    let dir = try scratch("RunnerTestsTinyRun")
     try write(tinyExperimentYAML(), to: dir + "/tiny.yaml")
-    let experiment = try ExperimentLibrary(directory: dir).load("tiny")
     let runner = RunTrainer(
       workspace: RunWorkspace(outputRoot: dir + "/out", reporter: HTMLRunReporter()))
-    let paths = try runner.start(experiment).paths
-    XCTAssert(paths.directory.hasPrefix(dir + "/out/runs/tiny/"))
+    return (runner, try runner.start(try ExperimentLibrary(directory: dir).load("tiny")).paths)
+  }
+
+  /// The tiny run's paths.
+  private func tinyRun() throws -> RunPaths { try Self.tinyRun.get().paths }
+
+  /// A copy of the tiny run's output folder for a test that changes it: a runner on the copy
+  /// and the copied run's paths.
+  private func copyOfTinyRun() throws -> (runner: RunTrainer, paths: RunPaths) {
+    let original = try Self.tinyRun.get()
+    let copy = try scratch(name) + "/out"
+    try FileManager.default.copyItem(atPath: original.runner.workspace.outputRoot, toPath: copy)
+    let runner = RunTrainer(workspace: RunWorkspace(outputRoot: copy, reporter: HTMLRunReporter()))
+    return (runner, try runner.workspace.catalog.run(original.paths.runID))
+  }
+
+  func testARunLeavesEveryRecordAndTheIndex() throws {
+    let (runner, paths) = try Self.tinyRun.get()
+    let root = runner.workspace.outputRoot
+    XCTAssert(paths.directory.hasPrefix(root + "/runs/tiny/"), paths.directory)
     for file in [
       paths.config, paths.summary, paths.metricsCSV, paths.metricsJSON, paths.weights,
-      paths.checkpoint, paths.predictions, paths.report, dir + "/out/index.html",
+      paths.checkpoint, paths.predictions, paths.report, root + "/index.html",
     ] {
       XCTAssert(FileManager.default.fileExists(atPath: file), "missing \(file)")
     }
-    // The provenance says what computed the run, and the report shows it.
+  }
+
+  func testTheProvenanceSaysWhatComputedTheRunAndTheReportShowsIt() throws {
+    let paths = try tinyRun()
     let provenance = try RunRecord(loading: paths).summary.provenance
     XCTAssertEqual(provenance.engine, "oneDNN \(Precision.auto.resolved.rawValue)")
     XCTAssertEqual(provenance.isa, ComputeEngine.isa)
     let page = try String(contentsOfFile: paths.report, encoding: .utf8)
     XCTAssert(page.contains("oneDNN \(Precision.auto.resolved.rawValue), \(ComputeEngine.isa)"))
-    // Every figure is drawn, and none is blank: each has ink beyond the white page.
+  }
+
+  func testEveryFigureIsDrawnAndNoneIsBlank() throws {
+    let paths = try tinyRun()
+    // Each has ink beyond the white page.
     for figure in FigureName.allCases {
       let image = try RasterImage(pngPath: "\(paths.figures)/\(figure.file)")
       let inked = stride(from: 0, to: image.width * image.height, by: 7).filter {
@@ -39,18 +67,42 @@ final class RunnerTests: XCTestCase {
       }
       XCTAssertGreaterThan(inked.count, 50, "\(figure.file) is blank")
     }
-    // The confusion matrix shows the recorded predictions: with most test digits right, the
-    // diagonal cells (10 classes, 62-point cells from (60, 44)) are darker than their row's
-    // neighbours.
-    let confusion = try RasterImage(pngPath: "\(paths.figures)/\(FigureName.confusion.file)")
-    func cell(_ row: Int, _ column: Int) -> Double {
-      confusion.color(x: 60 + column * 62 + 6, y: 44 + row * 62 + 6).luminance
+  }
+
+  func testTheConfusionMatrixShowsTheRecordedPredictions() throws {
+    let paths = try tinyRun()
+    let confusion = try XCTUnwrap(try RunRecord(loading: paths).evaluation()).confusion
+    XCTAssertEqual(confusion.joined().reduce(0, +), 200, "every test image counted once")
+    // Each cell in the Blues colour of its count on a scale from 0 to the largest count, read
+    // where the figure draws it, wherever that is.
+    let largest = Double(confusion.joined().max() ?? 1)
+    let expected = confusion.map { $0.map { Colormap.blues.color(at: Double($0) / largest) } }
+    let image = try RasterImage(pngPath: "\(paths.figures)/\(FigureName.confusion.file)")
+    for inset in [(x: 0.2, y: 0.2), (x: 0.8, y: 0.8)] {
+      let shown = try XCTUnwrap(
+        heatmapCellColors(
+          in: image, rows: 10, columns: 10, fills: expected.flatMap { $0 }, inset: inset),
+        "no confusion matrix cells in the figure")
+      let wrong = (0..<10).flatMap { r in (0..<10).map { (r, $0) } }.filter { r, c in
+        !sameColor(shown[r][c], expected[r][c], tolerance: 2.0 / 255)
+      }
+      XCTAssert(
+        wrong.isEmpty,
+        "cells (true, predicted) \(wrong.prefix(5)) do not show their counts "
+          + "\(wrong.prefix(5).map { confusion[$0.0][$0.1] }) at \(inset)")
+      // With most test digits right, the diagonal is darker than its row's neighbours.
+      let darkDiagonal = (0..<10).filter { k in
+        shown[k][k].luminance < shown[k][(k + 1) % 10].luminance
+      }
+      XCTAssertGreaterThanOrEqual(darkDiagonal.count, 8, "diagonal darker in rows \(darkDiagonal)")
     }
-    let darkDiagonal = (0..<10).filter { k in cell(k, k) < cell(k, (k + 1) % 10) }
-    XCTAssertGreaterThanOrEqual(darkDiagonal.count, 8, "diagonal darker in rows \(darkDiagonal)")
-    let summary =
+  }
+
+  func testTheSummaryAndMetricsRecordBothEpochs() throws {
+    let paths = try tinyRun()
+    let summary = try XCTUnwrap(
       try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: paths.summary)))
-      as! [String: Any]
+        as? [String: Any])
     XCTAssertEqual(summary["status"] as? String, "completed")
     let accuracy = try XCTUnwrap(summary["test_accuracy"] as? Double)
     XCTAssertGreaterThan(accuracy, 0.5, "600 images, 2 epochs: well above chance")
@@ -61,12 +113,20 @@ final class RunnerTests: XCTestCase {
       csv.first, "epoch,loss,accuracy,val_loss,val_accuracy,learning_rate,seconds,images_per_second"
     )
     XCTAssertEqual(csv.count, 3)
+  }
+
+  func testTheReportShowsTheRunWithItsDescriptionEscaped() throws {
+    let paths = try tinyRun()
+    let accuracy = try XCTUnwrap(try RunRecord(loading: paths).summary.testAccuracy)
     let html = try String(contentsOfFile: paths.report, encoding: .utf8)
     XCTAssert(html.contains("tiny &lt;b&gt;test&lt;/b&gt; run"), "description not escaped")
     XCTAssert(html.contains(String(format: "%.2f%%", accuracy * 100)))
     XCTAssert(html.contains("Param #"))
     XCTAssertFalse(html.contains("<script"))
-    // Rendering again from the records gives the same figures and report, byte for byte.
+  }
+
+  func testRenderingAgainGivesTheSameFiguresAndReportByteForByte() throws {
+    let (runner, paths) = try copyOfTinyRun()
     let files = FigureName.allCases.map { "\(paths.figures)/\($0.file)" } + [paths.report]
     let before = files.map { FileManager.default.contents(atPath: $0) }
     try FileManager.default.removeItem(atPath: paths.figures)
@@ -78,111 +138,14 @@ final class RunnerTests: XCTestCase {
       XCTAssertEqual(
         FileManager.default.contents(atPath: file), content, "\(file) differs after render")
     }
-    // A single file embeds its figures.
+  }
+
+  func testASingleFileReportEmbedsItsFigures() throws {
+    let (runner, paths) = try copyOfTinyRun()
     try HTMLRunReporter(singleFile: true).render(
       try RunRecord(loading: try runner.workspace.catalog.run("tiny")))
     XCTAssert(
       try String(contentsOfFile: paths.report, encoding: .utf8).contains("data:image/png;base64,"))
-  }
-
-  func testInterruptedRunResumesToTheSameResultAsAnUnbrokenOne() throws {
-    let dir = try scratch()
-    try write(
-      tinyExperimentYAML(epochs: 3, extra: "  augmentation: {rotation: 10, width_shift: 0.1}"),
-      to: dir + "/tiny.yaml")
-    let experiment = try ExperimentLibrary(directory: dir).load("tiny")
-    // Both train on a thread count that is not this machine's default, as `--threads` gives.
-    let startingThreads = ProcessInfo.processInfo.activeProcessorCount + 1
-    let first = RunTrainer(
-      workspace: RunWorkspace(outputRoot: dir + "/a", reporter: HTMLRunReporter()))
-    first.threads = startingThreads
-    let unbroken = try first.start(experiment).paths
-
-    let runner = RunTrainer(
-      workspace: RunWorkspace(outputRoot: dir + "/b", reporter: HTMLRunReporter()))
-    runner.threads = startingThreads
-    var batches = 0
-    runner.isCancelled = {
-      batches += 1
-      return batches == 15  // inside epoch 2 (11 batches an epoch)
-    }
-    // While it trains, the report and the index are rewritten after every epoch and reload
-    // themselves; each epoch's validation confusion matrix is on disk.
-    let watcher = LivePagesWatcher(outputRoot: dir + "/b")
-    runner.callbacks = [watcher]
-    let interrupted = try runner.start(experiment).paths
-    XCTAssertEqual(watcher.epochsSeen, 1)
-    XCTAssertFalse(
-      try String(contentsOfFile: interrupted.report, encoding: .utf8).contains("http-equiv"),
-      "an interrupted run's report still reloads")
-    let partial =
-      try JSONSerialization.jsonObject(
-        with: Data(contentsOf: URL(fileURLWithPath: interrupted.summary))) as! [String: Any]
-    XCTAssertEqual(partial["status"] as? String, "interrupted")
-    XCTAssertEqual(partial["epochs_run"] as? Int, 1)
-    XCTAssert(
-      FileManager.default.fileExists(atPath: interrupted.report),
-      "an interrupted run keeps its report")
-    // Now as if killed during epoch 2, just after writing its metrics and before its
-    // checkpoint: its process is gone, metrics.json is one epoch ahead of the checkpoint, and a
-    // temporary file was never renamed.
-    var summary = try readJSON(RunSummary.self, from: interrupted.summary)
-    summary.status = .running
-    try AtomicFile.writeJSON(summary, to: interrupted.summary)
-    var gone = ProcessIdentity.current
-    gone.startTicks = (gone.startTicks ?? 0) + 1
-    try RunHeartbeat(
-      process: gone, updatedAt: "2026-01-01T00:00:00Z", epochsFinished: 1, epochs: 3
-    ).write(to: interrupted)
-    var ahead = try readJSON(TrainingLog.self, from: interrupted.metricsJSON)
-    ahead.epochs.append(ahead.epochs[0])
-    ahead.epochs[1].epoch = 2
-    try AtomicFile.writeJSON(ahead, to: interrupted.metricsJSON)
-    let abandoned = interrupted.directory + "/.summary.json.\(Int32.max).tmp"
-    try write("{\"half\":", to: abandoned)
-    let lost = try RunRecord(loading: interrupted)
-    XCTAssertEqual(lost.summary.status, .lost)
-    XCTAssert(lost.isResumable)
-    runner.isCancelled = { false }
-    runner.callbacks = []
-    // A new process starts on all cores; `resume` goes back to the count the run started with.
-    runner.threads = nil
-    Parallel.workers = 1
-    try runner.resume(interrupted)
-    XCTAssertEqual(Parallel.workers, startingThreads, "resume trains on the run's thread count")
-    XCTAssertFalse(FileManager.default.fileExists(atPath: abandoned), "the abandoned file stays")
-    let a = try String(contentsOfFile: unbroken.metricsCSV, encoding: .utf8).split(separator: "\n")
-      .map { $0.split(separator: ",").prefix(6) }
-    let b = try String(contentsOfFile: interrupted.metricsCSV, encoding: .utf8).split(
-      separator: "\n"
-    ).map { $0.split(separator: ",").prefix(6) }
-    XCTAssertEqual(a, b, "resumed metrics differ from the unbroken run")
-    XCTAssertEqual(
-      FileManager.default.contents(atPath: unbroken.predictions),
-      FileManager.default.contents(atPath: interrupted.predictions))
-    XCTAssertThrowsError(try runner.resume(interrupted)) {
-      XCTAssert("\($0)".contains("only interrupted and lost runs continue"), "\($0)")
-    }
-    let log = try RunRecord(loading: interrupted).log
-    XCTAssertEqual(log.epochs.count, 3)
-    for m in log.epochs {
-      let confusion = try XCTUnwrap(m.valConfusion, "epoch \(m.epoch) has no confusion matrix")
-      XCTAssertEqual(confusion.count, 10)
-      XCTAssertEqual(confusion.joined().reduce(0, +), 60, "every validation image counted once")
-      let correct = (0..<10).reduce(0) { $0 + confusion[$1][$1] }
-      XCTAssertEqual(Double(correct) / 60, m.valAccuracy ?? -1, accuracy: 1e-12)
-    }
-    XCTAssert(
-      try String(contentsOfFile: interrupted.report, encoding: .utf8).contains(
-        "Confusions over training"))
-    // Records from before per-epoch confusions still read and render, without the strip.
-    var old = try readJSON(TrainingLog.self, from: interrupted.metricsJSON)
-    for i in old.epochs.indices { old.epochs[i].valConfusion = nil }
-    try AtomicFile.writeJSON(old, to: interrupted.metricsJSON)
-    try HTMLRunReporter().render(try RunRecord(loading: interrupted))
-    XCTAssertFalse(
-      try String(contentsOfFile: interrupted.report, encoding: .utf8).contains(
-        "Confusions over training"))
   }
 
   func testCommandLineThreadsWinOverTheExperiments() throws {
@@ -266,6 +229,191 @@ final class RunnerTests: XCTestCase {
   }
 }
 
+/// A run interrupted inside its second epoch, then left as a killed process leaves it, then
+/// resumed, against the same experiment trained unbroken. The scenario runs once for the class;
+/// each test checks one thing it should have shown.
+final class InterruptedRunTests: XCTestCase {
+  /// What the scenario left and saw along the way.
+  private struct Scenario {
+    let unbroken: RunPaths
+    /// The interrupted run, resumed to its end.
+    let resumed: RunPaths
+    /// The thread count both runs started with: not this machine's default.
+    let startingThreads: Int
+    /// What someone watching the interrupted run saw after each epoch.
+    let watcher: LivePagesWatcher
+    /// Right after the interruption: the report (nil if gone) and summary.json.
+    let reportWhenInterrupted: String?
+    let summaryWhenInterrupted: [String: Any]
+    /// The run as read after its process was made to look killed: its status's name.
+    let statusWhenKilled: String
+    let resumableWhenKilled: Bool
+    /// The half-written temporary file the killed process left.
+    let abandonedFile: String
+    /// `Parallel.workers` right after `resume`, which a new process had set to 1.
+    let workersAfterResume: Int
+    /// What resuming the finished run again threw.
+    let secondResumeError: Error?
+    /// The runner on the interrupted run's output folder.
+    let runner: RunTrainer
+  }
+
+  private static let scenario = Result { try play() }
+
+  /// Trains the unbroken run, then interrupts, kills, resumes and resumes again the other.
+  private static func play() throws -> Scenario {
+    let dir = try scratch("InterruptedRunTestsScenario")
+    try write(
+      tinyExperimentYAML(epochs: 3, extra: "  augmentation: {rotation: 10, width_shift: 0.1}"),
+      to: dir + "/tiny.yaml")
+    let experiment = try ExperimentLibrary(directory: dir).load("tiny")
+    // Both train on a thread count that is not this machine's default, as `--threads` gives.
+    let startingThreads = ProcessInfo.processInfo.activeProcessorCount + 1
+    let first = RunTrainer(
+      workspace: RunWorkspace(outputRoot: dir + "/a", reporter: HTMLRunReporter()))
+    first.threads = startingThreads
+    let unbroken = try first.start(experiment).paths
+
+    let runner = RunTrainer(
+      workspace: RunWorkspace(outputRoot: dir + "/b", reporter: HTMLRunReporter()))
+    runner.threads = startingThreads
+    var batches = 0
+    runner.isCancelled = {
+      batches += 1
+      return batches == 15  // inside epoch 2 (11 batches an epoch)
+    }
+    // While it trains, the report and the index are rewritten after every epoch.
+    let watcher = LivePagesWatcher(outputRoot: dir + "/b")
+    runner.callbacks = [watcher]
+    let interrupted = try runner.start(experiment).paths
+    let reportWhenInterrupted = try? String(contentsOfFile: interrupted.report, encoding: .utf8)
+    let summaryWhenInterrupted =
+      try JSONSerialization.jsonObject(
+        with: Data(contentsOf: URL(fileURLWithPath: interrupted.summary))) as? [String: Any] ?? [:]
+    // Now as if killed during epoch 2, just after writing its metrics and before its
+    // checkpoint: its process is gone, metrics.json is one epoch ahead of the checkpoint, and a
+    // temporary file was never renamed.
+    var summary = try readJSON(RunSummary.self, from: interrupted.summary)
+    summary.status = .running
+    try AtomicFile.writeJSON(summary, to: interrupted.summary)
+    var gone = ProcessIdentity.current
+    gone.startTicks = (gone.startTicks ?? 0) + 1
+    try RunHeartbeat(
+      process: gone, updatedAt: "2026-01-01T00:00:00Z", epochsFinished: 1, epochs: 3
+    ).write(to: interrupted)
+    var ahead = try readJSON(TrainingLog.self, from: interrupted.metricsJSON)
+    ahead.epochs.append(ahead.epochs[0])
+    ahead.epochs[1].epoch = 2
+    try AtomicFile.writeJSON(ahead, to: interrupted.metricsJSON)
+    let abandoned = interrupted.directory + "/.summary.json.\(Int32.max).tmp"
+    try write("{\"half\":", to: abandoned)
+    let lost = try RunRecord(loading: interrupted)
+    runner.isCancelled = { false }
+    runner.callbacks = []
+    // A new process starts on all cores; `resume` goes back to the count the run started with.
+    runner.threads = nil
+    Parallel.workers = 1
+    try runner.resume(interrupted)
+    let workersAfterResume = Parallel.workers
+    var secondResumeError: Error?
+    do { try runner.resume(interrupted) } catch { secondResumeError = error }
+    return Scenario(
+      unbroken: unbroken, resumed: interrupted, startingThreads: startingThreads,
+      watcher: watcher, reportWhenInterrupted: reportWhenInterrupted,
+      summaryWhenInterrupted: summaryWhenInterrupted,
+      statusWhenKilled: lost.summary.status.rawValue,
+      resumableWhenKilled: lost.isResumable, abandonedFile: abandoned,
+      workersAfterResume: workersAfterResume, secondResumeError: secondResumeError,
+      runner: runner)
+  }
+
+  func testWhileItTrainsTheReportAndTheIndexReloadAndShowTheEpochsSoFar() throws {
+    let watcher = try Self.scenario.get().watcher
+    XCTAssertEqual(watcher.epochsSeen, 1)
+    XCTAssertEqual(watcher.problems, [])
+  }
+
+  func testAnInterruptedRunKeepsAReportThatNoLongerReloads() throws {
+    let scenario = try Self.scenario.get()
+    let report = try XCTUnwrap(
+      scenario.reportWhenInterrupted, "an interrupted run keeps its report")
+    XCTAssertFalse(report.contains("http-equiv"), "an interrupted run's report still reloads")
+    XCTAssertEqual(scenario.summaryWhenInterrupted["status"] as? String, "interrupted")
+    XCTAssertEqual(scenario.summaryWhenInterrupted["epochs_run"] as? Int, 1)
+  }
+
+  func testARunWhoseProcessIsGoneIsLostAndResumable() throws {
+    let scenario = try Self.scenario.get()
+    XCTAssertEqual(scenario.statusWhenKilled, "lost")
+    XCTAssert(scenario.resumableWhenKilled)
+  }
+
+  func testResumeTrainsOnTheThreadCountTheRunStartedWith() throws {
+    let scenario = try Self.scenario.get()
+    XCTAssertEqual(
+      scenario.workersAfterResume, scenario.startingThreads,
+      "resume trains on the run's thread count")
+  }
+
+  func testResumeRemovesTheFilesAKilledProcessLeftHalfWritten() throws {
+    let abandoned = try Self.scenario.get().abandonedFile
+    XCTAssertFalse(FileManager.default.fileExists(atPath: abandoned), "the abandoned file stays")
+  }
+
+  func testAResumedRunEndsExactlyAsAnUnbrokenOne() throws {
+    let scenario = try Self.scenario.get()
+    func metrics(_ paths: RunPaths) throws -> [ArraySlice<Substring>] {
+      try String(contentsOfFile: paths.metricsCSV, encoding: .utf8).split(separator: "\n")
+        .map { $0.split(separator: ",").prefix(6) }
+    }
+    XCTAssertEqual(
+      try metrics(scenario.unbroken), try metrics(scenario.resumed),
+      "resumed metrics differ from the unbroken run")
+    XCTAssertEqual(
+      FileManager.default.contents(atPath: scenario.unbroken.predictions),
+      FileManager.default.contents(atPath: scenario.resumed.predictions))
+  }
+
+  func testOnlyInterruptedAndLostRunsResume() throws {
+    let error = try XCTUnwrap(Self.scenario.get().secondResumeError, "a finished run resumed")
+    XCTAssert("\(error)".contains("only interrupted and lost runs continue"), "\(error)")
+  }
+
+  func testEveryEpochRecordsItsValidationConfusionsAndTheReportShowsThem() throws {
+    let resumed = try Self.scenario.get().resumed
+    let log = try RunRecord(loading: resumed).log
+    XCTAssertEqual(log.epochs.count, 3)
+    for m in log.epochs {
+      let confusion = try XCTUnwrap(m.valConfusion, "epoch \(m.epoch) has no confusion matrix")
+      XCTAssertEqual(confusion.count, 10)
+      XCTAssertEqual(confusion.joined().reduce(0, +), 60, "every validation image counted once")
+      let correct = (0..<10).reduce(0) { $0 + confusion[$1][$1] }
+      XCTAssertEqual(Double(correct) / 60, m.valAccuracy ?? -1, accuracy: 1e-12)
+    }
+    XCTAssert(
+      try String(contentsOfFile: resumed.report, encoding: .utf8).contains(
+        "Confusions over training"))
+  }
+
+  func testRecordsFromBeforePerEpochConfusionsRenderWithoutTheStrip() throws {
+    // On a copy: the other tests read the resumed run as it finished.
+    let scenario = try Self.scenario.get()
+    let copy = try scratch(name) + "/b"
+    try FileManager.default.copyItem(atPath: scenario.runner.workspace.outputRoot, toPath: copy)
+    let paths = try RunTrainer(
+      workspace: RunWorkspace(outputRoot: copy, reporter: HTMLRunReporter())
+    ).workspace.catalog.run(
+      scenario.resumed.runID)
+    var old = try readJSON(TrainingLog.self, from: paths.metricsJSON)
+    for i in old.epochs.indices { old.epochs[i].valConfusion = nil }
+    try AtomicFile.writeJSON(old, to: paths.metricsJSON)
+    try HTMLRunReporter().render(try RunRecord(loading: paths))
+    XCTAssertFalse(
+      try String(contentsOfFile: paths.report, encoding: .utf8).contains(
+        "Confusions over training"))
+  }
+}
+
 final class KaggleRunTests: XCTestCase {
   func testKaggleCSVExperimentRunsAndValidatesOnItsSplit() throws {
     let dir = try scratch()
@@ -302,10 +450,13 @@ final class KaggleRunTests: XCTestCase {
 }
 
 /// Checks, after every epoch of a run, what someone watching it sees: its report and the index
-/// reload themselves and show the epochs so far.
+/// reload themselves and show the epochs so far. Records what is wrong in `problems` rather than
+/// failing, so that the test about live pages reports it whichever test ran the training.
 final class LivePagesWatcher: TrainingCallback {
   let outputRoot: String
   private(set) var epochsSeen = 0
+  /// What was wrong after which epoch; empty when every page showed what it should.
+  private(set) var problems: [String] = []
 
   init(outputRoot: String) { self.outputRoot = outputRoot }
 
@@ -316,16 +467,22 @@ final class LivePagesWatcher: TrainingCallback {
       let report = try? String(contentsOfFile: paths.report, encoding: .utf8),
       let index = try? String(contentsOfFile: outputRoot + "/index.html", encoding: .utf8)
     else {
-      XCTFail("no report or index after epoch \(metrics.epoch)")
+      problems.append("no report or index after epoch \(metrics.epoch)")
       return
     }
-    XCTAssert(report.contains("<meta http-equiv=\"refresh\""), "the report does not reload")
-    XCTAssert(report.contains("Epoch \(metrics.epoch) of 3 finished"), "no progress in the report")
-    XCTAssert(index.contains("<meta http-equiv=\"refresh\""), "the index does not reload")
-    XCTAssert(
-      index.contains("<progress value=\"\(metrics.epoch)\" max=\"3\">"),
-      "no progress bar in the index")
-    XCTAssertEqual(
-      (try? RunRecord(loading: paths))?.log.epochs.last?.valConfusion?.joined().reduce(0, +), 60)
+    let checks = [
+      (report.contains("<meta http-equiv=\"refresh\""), "the report does not reload"),
+      (report.contains("Epoch \(metrics.epoch) of 3 finished"), "no progress in the report"),
+      (index.contains("<meta http-equiv=\"refresh\""), "the index does not reload"),
+      (
+        index.contains("<progress value=\"\(metrics.epoch)\" max=\"3\">"),
+        "no progress bar in the index"
+      ),
+      (
+        (try? RunRecord(loading: paths))?.log.epochs.last?.valConfusion?.joined().reduce(0, +)
+          == 60, "the last epoch's validation confusions do not count 60 images"
+      ),
+    ]
+    problems += checks.filter { !$0.0 }.map { "epoch \(metrics.epoch): \($0.1)" }
   }
 }

@@ -15,19 +15,7 @@ public struct HTMLRenderer: Sendable {
 
   /// Escapes &, <, >, " and ' for HTML text and attribute values.
   public static func escape(_ text: String) -> String {
-    var out = ""
-    out.reserveCapacity(text.count)
-    for ch in text {
-      switch ch {
-      case "&": out += "&amp;"
-      case "<": out += "&lt;"
-      case ">": out += "&gt;"
-      case "\"": out += "&quot;"
-      case "'": out += "&#39;"
-      default: out.append(ch)
-      }
-    }
-    return out
+    text.replacingCharacters(["&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;"])
   }
 
   /// The page. Throws when an embedded figure cannot be read.
@@ -161,5 +149,18 @@ public enum NotebookError: Error, CustomStringConvertible, Equatable {
     case .missingFigure(let path):
       return "\(path): figure not found, cannot embed it; run `report render` to redraw the figures"
     }
+  }
+}
+
+extension String {
+  /// The string with every character that `replacements` names replaced by its text: the
+  /// escaping of HTML, Markdown link destinations and Python string literals.
+  func replacingCharacters(_ replacements: [Character: String]) -> String {
+    var out = ""
+    out.reserveCapacity(count)
+    for ch in self {
+      if let replacement = replacements[ch] { out += replacement } else { out.append(ch) }
+    }
+    return out
   }
 }

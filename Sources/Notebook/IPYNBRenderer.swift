@@ -194,18 +194,7 @@ public struct IPYNBRenderer: Sendable {
 
   /// A link destination with the characters that would end it percent-encoded.
   private static func destination(_ href: String) -> String {
-    var out = ""
-    for ch in href {
-      switch ch {
-      case " ": out += "%20"
-      case "(": out += "%28"
-      case ")": out += "%29"
-      case "<": out += "%3C"
-      case ">": out += "%3E"
-      default: out.append(ch)
-      }
-    }
-    return out
+    href.replacingCharacters([" ": "%20", "(": "%28", ")": "%29", "<": "%3C", ">": "%3E"])
   }
 
   /// A GitHub-flavoured markdown table; the highlighted row in bold, the caption under it.
@@ -255,15 +244,6 @@ public struct IPYNBRenderer: Sendable {
 
   /// A Python string literal of `text`.
   static func pythonString(_ text: String) -> String {
-    var out = "\""
-    for ch in text {
-      switch ch {
-      case "\\": out += "\\\\"
-      case "\"": out += "\\\""
-      case "\n": out += "\\n"
-      default: out.append(ch)
-      }
-    }
-    return out + "\""
+    "\"" + text.replacingCharacters(["\\": "\\\\", "\"": "\\\"", "\n": "\\n"]) + "\""
   }
 }

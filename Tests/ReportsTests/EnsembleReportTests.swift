@@ -13,7 +13,7 @@ final class EnsembleReportTests: XCTestCase {
     let root = try scratch() + "/out"
     let (b, a) = try EnsembleFixtures.knownPair(outputRoot: root)
     let runner = RunTrainer(
-      workspace: RunWorkspace(outputRoot: root, reporter: HTMLRunReporter(format: .both)))
+      workspace: RunWorkspace(outputRoot: root, reporter: RunPageReporter(format: .both)))
     try runner.workspace.catalog.reindex()
     // An experiment name: all its completed runs of its newest configuration, oldest first.
     let members = try runner.workspace.catalog.ensembleMembers(["tiny", "20261125-100000-000a"])
@@ -65,7 +65,7 @@ final class EnsembleReportTests: XCTestCase {
     XCTAssert(again.reused)
     // Rendering again redraws the ensemble's page, not a trained run's.
     try FileManager.default.removeItem(atPath: paths.report)
-    try HTMLRunReporter().render(record)
+    try RunPageReporter().render(record)
     XCTAssert(
       try String(contentsOfFile: paths.report, encoding: .utf8).contains(
         EnsembleReport.selectionNote))
@@ -79,7 +79,7 @@ final class EnsembleReportTests: XCTestCase {
   func testANameThatOrdinaryRunsUseIsRefusedBeforeAnythingIsWritten() throws {
     let root = try scratch() + "/out"
     let (b, a) = try EnsembleFixtures.knownPair(outputRoot: root)
-    let runner = RunTrainer(workspace: RunWorkspace(outputRoot: root, reporter: HTMLRunReporter()))
+    let runner = RunTrainer(workspace: RunWorkspace(outputRoot: root, reporter: RunPageReporter()))
     try runner.workspace.catalog.reindex()
     let members = [RunPaths(directory: b), RunPaths(directory: a)]
     XCTAssertThrowsError(

@@ -28,7 +28,7 @@ final class SweepTrackingTests: XCTestCase {
           """), to: dir + "/tiny.yaml")
     let sweep = try XCTUnwrap(try ExperimentLibrary(directory: dir).sweep("tiny"))
     let runner = RunTrainer(
-      workspace: RunWorkspace(outputRoot: dir + "/out", reporter: HTMLRunReporter()))
+      workspace: RunWorkspace(outputRoot: dir + "/out", reporter: RunPageReporter()))
     runner.workspace.provenance = cleanProvenance
     return (sweep, runner)
   }
@@ -165,7 +165,7 @@ final class SweepTrackingTests: XCTestCase {
     try write(tinyExperimentYAML(epochs: 1), to: dir + "/tiny.yaml")
     let library = ExperimentLibrary(directory: dir)
     let runner = RunTrainer(
-      workspace: RunWorkspace(outputRoot: dir + "/out", reporter: HTMLRunReporter()))
+      workspace: RunWorkspace(outputRoot: dir + "/out", reporter: RunPageReporter()))
     let one = try library.load("tiny")
     let runs = try [
       runner.start(one).paths,

@@ -69,7 +69,7 @@ final class CacheIndexAndComparisonTests: XCTestCase {
       to: dir + "/narrow.yaml")
     let library = ExperimentLibrary(directory: dir)
     let runner = RunTrainer(
-      workspace: RunWorkspace(outputRoot: dir + "/out", reporter: HTMLRunReporter()))
+      workspace: RunWorkspace(outputRoot: dir + "/out", reporter: RunPageReporter()))
     runner.workspace.provenance = cleanProvenance
     let tiny = try library.load("tiny")
     let planBeforeAnyRun = try RunCache(workspace: runner.workspace).plan(tiny)
@@ -84,7 +84,7 @@ final class CacheIndexAndComparisonTests: XCTestCase {
     let planForAnotherSeed = try RunCache(workspace: runner.workspace).plan(
       try library.load("tiny", overrides: ["seed=11"]))
     let dirty = RunTrainer(
-      workspace: RunWorkspace(outputRoot: dir + "/out", reporter: HTMLRunReporter()))
+      workspace: RunWorkspace(outputRoot: dir + "/out", reporter: RunPageReporter()))
     dirty.workspace.provenance = {
       var p = cleanProvenance($0)
       p.gitDirty = true
@@ -145,7 +145,7 @@ final class CacheIndexAndComparisonTests: XCTestCase {
     let copy = try scratch(name) + "/out"
     try FileManager.default.copyItem(atPath: try Self.scenario.get().outputRoot, toPath: copy)
     try FileManager.default.removeItem(atPath: copy + "/runs.sqlite")
-    let runner = RunTrainer(workspace: RunWorkspace(outputRoot: copy, reporter: HTMLRunReporter()))
+    let runner = RunTrainer(workspace: RunWorkspace(outputRoot: copy, reporter: RunPageReporter()))
     XCTAssertEqual(try runner.workspace.catalog.reindex(), 4)
     XCTAssertEqual(try SQLiteRunStore(outputRoot: copy).runs(status: .completed).count, 4)
   }

@@ -19,7 +19,7 @@ final class UsingModelsTests: XCTestCase {
       tinyExperimentYAML(epochs: 3).replacingOccurrences(of: "subset: 600", with: "subset: 3000"),
       to: dir + "/tiny.yaml")
     let paths = try RunTrainer(
-      workspace: RunWorkspace(outputRoot: dir + "/out", reporter: HTMLRunReporter())
+      workspace: RunWorkspace(outputRoot: dir + "/out", reporter: RunPageReporter())
     ).start(
       try ExperimentLibrary(directory: dir).load("tiny")
     ).paths

@@ -19,7 +19,7 @@ final class RunnerTests: XCTestCase {
     let dir = try scratch("RunnerTestsTinyRun")
     try write(tinyExperimentYAML(), to: dir + "/tiny.yaml")
     let runner = RunTrainer(
-      workspace: RunWorkspace(outputRoot: dir + "/out", reporter: HTMLRunReporter()))
+      workspace: RunWorkspace(outputRoot: dir + "/out", reporter: RunPageReporter()))
     return (runner, try runner.start(try ExperimentLibrary(directory: dir).load("tiny")).paths)
   }
 
@@ -32,7 +32,7 @@ final class RunnerTests: XCTestCase {
     let original = try Self.tinyRun.get()
     let copy = try scratch(name) + "/out"
     try FileManager.default.copyItem(atPath: original.runner.workspace.outputRoot, toPath: copy)
-    let runner = RunTrainer(workspace: RunWorkspace(outputRoot: copy, reporter: HTMLRunReporter()))
+    let runner = RunTrainer(workspace: RunWorkspace(outputRoot: copy, reporter: RunPageReporter()))
     return (runner, try runner.workspace.catalog.run(original.paths.runID))
   }
 
@@ -131,7 +131,7 @@ final class RunnerTests: XCTestCase {
     let before = files.map { FileManager.default.contents(atPath: $0) }
     try FileManager.default.removeItem(atPath: paths.figures)
     try FileManager.default.removeItem(atPath: paths.report)
-    try HTMLRunReporter().render(
+    try RunPageReporter().render(
       try RunRecord(loading: try runner.workspace.catalog.run(paths.runID)))
     for (file, content) in zip(files, before) {
       XCTAssertNotNil(content, file)
@@ -142,7 +142,7 @@ final class RunnerTests: XCTestCase {
 
   func testASingleFileReportEmbedsItsFigures() throws {
     let (runner, paths) = try copyOfTinyRun()
-    try HTMLRunReporter(singleFile: true).render(
+    try RunPageReporter(singleFile: true).render(
       try RunRecord(loading: try runner.workspace.catalog.run("tiny")))
     XCTAssert(
       try String(contentsOfFile: paths.report, encoding: .utf8).contains("data:image/png;base64,"))
@@ -152,7 +152,7 @@ final class RunnerTests: XCTestCase {
     let dir = try scratch()
     try write(tinyExperimentYAML(epochs: 1, extra: "  threads: 1"), to: dir + "/tiny.yaml")
     let experiment = try ExperimentLibrary(directory: dir).load("tiny")
-    let runner = RunTrainer(workspace: RunWorkspace(outputRoot: dir, reporter: HTMLRunReporter()))
+    let runner = RunTrainer(workspace: RunWorkspace(outputRoot: dir, reporter: RunPageReporter()))
     runner.threads = 2
     let paths = try runner.start(experiment).paths
     XCTAssertEqual(Parallel.workers, 2)
@@ -178,7 +178,7 @@ final class RunnerTests: XCTestCase {
     var experiment = try ExperimentLibrary(directory: dir).load("tiny")
     experiment.model[3] = .dense(units: 10, activation: .linear)
     let paths = try RunTrainer(
-      workspace: RunWorkspace(outputRoot: dir + "/out", reporter: HTMLRunReporter())
+      workspace: RunWorkspace(outputRoot: dir + "/out", reporter: RunPageReporter())
     ).start(
       experiment
     ).paths
@@ -196,7 +196,7 @@ final class RunnerTests: XCTestCase {
       tinyExperimentYAML().replacingOccurrences(
         of: "\(repositoryRoot)/data/mnist", with: dir + "/nowhere"), to: dir + "/tiny.yaml")
     XCTAssertThrowsError(
-      try RunTrainer(workspace: RunWorkspace(outputRoot: dir + "/out", reporter: HTMLRunReporter()))
+      try RunTrainer(workspace: RunWorkspace(outputRoot: dir + "/out", reporter: RunPageReporter()))
         .start(
           try ExperimentLibrary(directory: dir).load("tiny")
         ).paths
@@ -211,7 +211,7 @@ final class RunnerTests: XCTestCase {
     try write("not a directory", to: dir + "/file")
     XCTAssertThrowsError(
       try RunTrainer(
-        workspace: RunWorkspace(outputRoot: dir + "/file", reporter: HTMLRunReporter())
+        workspace: RunWorkspace(outputRoot: dir + "/file", reporter: RunPageReporter())
       ).start(
         try ExperimentLibrary(directory: dir).load("tiny")
       ).paths
@@ -223,7 +223,7 @@ final class RunnerTests: XCTestCase {
   func testLocateRejectsUnknownRuns() throws {
     XCTAssertThrowsError(
       try RunTrainer(
-        workspace: RunWorkspace(outputRoot: try scratch(), reporter: HTMLRunReporter())
+        workspace: RunWorkspace(outputRoot: try scratch(), reporter: RunPageReporter())
       ).workspace.catalog.run("nope")
     ) { XCTAssert("\($0)".hasPrefix("no run 'nope'"), "\($0)") }
   }
@@ -270,12 +270,12 @@ final class InterruptedRunTests: XCTestCase {
     // Both train on a thread count that is not this machine's default, as `--threads` gives.
     let startingThreads = ProcessInfo.processInfo.activeProcessorCount + 1
     let first = RunTrainer(
-      workspace: RunWorkspace(outputRoot: dir + "/a", reporter: HTMLRunReporter()))
+      workspace: RunWorkspace(outputRoot: dir + "/a", reporter: RunPageReporter()))
     first.threads = startingThreads
     let unbroken = try first.start(experiment).paths
 
     let runner = RunTrainer(
-      workspace: RunWorkspace(outputRoot: dir + "/b", reporter: HTMLRunReporter()))
+      workspace: RunWorkspace(outputRoot: dir + "/b", reporter: RunPageReporter()))
     runner.threads = startingThreads
     var batches = 0
     runner.isCancelled = {
@@ -401,13 +401,13 @@ final class InterruptedRunTests: XCTestCase {
     let copy = try scratch(name) + "/b"
     try FileManager.default.copyItem(atPath: scenario.runner.workspace.outputRoot, toPath: copy)
     let paths = try RunTrainer(
-      workspace: RunWorkspace(outputRoot: copy, reporter: HTMLRunReporter())
+      workspace: RunWorkspace(outputRoot: copy, reporter: RunPageReporter())
     ).workspace.catalog.run(
       scenario.resumed.runID)
     var old = try readJSON(TrainingLog.self, from: paths.metricsJSON)
     for i in old.epochs.indices { old.epochs[i].valConfusion = nil }
     try AtomicFile.writeJSON(old, to: paths.metricsJSON)
-    try HTMLRunReporter().render(try RunRecord(loading: paths))
+    try RunPageReporter().render(try RunRecord(loading: paths))
     XCTAssertFalse(
       try String(contentsOfFile: paths.report, encoding: .utf8).contains(
         "Confusions over training"))
@@ -439,7 +439,7 @@ final class KaggleRunTests: XCTestCase {
       data.test.labels, data.validation.labels,
       "Kaggle's test.csv has no labels: metrics use the validation split")
     let paths = try RunTrainer(
-      workspace: RunWorkspace(outputRoot: dir + "/out", reporter: HTMLRunReporter())
+      workspace: RunWorkspace(outputRoot: dir + "/out", reporter: RunPageReporter())
     ).start(
       experiment
     ).paths

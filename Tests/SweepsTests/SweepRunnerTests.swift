@@ -25,7 +25,7 @@ final class SweepRunnerTests: XCTestCase {
           """), to: dir + "/tiny.yaml")
     let sweep = try XCTUnwrap(try ExperimentLibrary(directory: dir).sweep("tiny"))
     let trainer = RunTrainer(
-      workspace: RunWorkspace(outputRoot: dir + "/out", reporter: HTMLRunReporter()))
+      workspace: RunWorkspace(outputRoot: dir + "/out", reporter: RunPageReporter()))
     trainer.workspace.provenance = {
       Provenance(
         gitCommit: "0123456789abcdef", gitDirty: false, binaryVersion: Provenance.binaryVersion,

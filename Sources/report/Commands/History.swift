@@ -100,7 +100,7 @@ extension Report {
     func run() throws {
       let catalog = options.catalog()
       print("indexed \(try catalog.reindex()) runs in \(try options.storeLocation())")
-      for paths in try HTMLRunReporter(singleFile: options.singleFile).settleLostRuns(in: catalog) {
+      for paths in try RunPageReporter(singleFile: options.singleFile).settleLostRuns(in: catalog) {
         print("lost: rewrote \(paths.report)")
       }
     }
@@ -150,7 +150,7 @@ func lostAdvice(_ record: RunRecord) -> String {
 private func settleLostRuns(_ catalog: RunCatalog, _ options: OutputOptions, seen: Int) {
   guard seen > 0 else { return }
   do {
-    try HTMLRunReporter(singleFile: options.singleFile).settleLostRuns(in: catalog)
+    try RunPageReporter(singleFile: options.singleFile).settleLostRuns(in: catalog)
   } catch {
     logger.warning("could not rewrite the lost runs' reports: \(error)")
   }

@@ -199,7 +199,7 @@ extension Report {
 
     func run() throws {
       let paths = try target.paths(in: options.catalog())
-      try HTMLRunReporter(singleFile: options.singleFile, format: options.format).render(
+      try RunPageReporter(singleFile: options.singleFile, format: options.format).render(
         try RunRecord(loading: paths))
       print(options.pages.mainPath(forPage: paths.report))
     }

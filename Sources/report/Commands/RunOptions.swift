@@ -69,7 +69,7 @@ struct OutputOptions: ParsableArguments {
   func workspace(outputRoot: String? = nil) -> RunWorkspace {
     let root = outputRoot ?? output
     let workspace = RunWorkspace(
-      outputRoot: root, reporter: HTMLRunReporter(singleFile: singleFile, format: format))
+      outputRoot: root, reporter: RunPageReporter(singleFile: singleFile, format: format))
     workspace.openStore = { try storeLocation(outputRoot: root).open() }
     return workspace
   }

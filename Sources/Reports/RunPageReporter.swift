@@ -6,7 +6,7 @@ import Runs
 
 /// Writes a run's figures and notebook-style `report.html` and or `report.ipynb` (as `format`
 /// says), and `index.html` listing every run.
-public struct HTMLRunReporter: RunReporter {
+public struct RunPageReporter: RunReporter {
   /// Embed figures in report.html so it is one mailable file.
   public var singleFile: Bool
   /// Which files the report is written as.

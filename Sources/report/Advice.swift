@@ -5,7 +5,9 @@ import RunStorage
 import Runs
 import Slurm
 
-/// A library error with the command line's advice added.
+/// An error in the command line's own words: a library error with advice added, or a fact found
+/// while running (a sweep given to `report run`). ArgumentParser prints a `ValidationError` with
+/// the usage text, which suits a malformed flag, not these.
 struct AdvisedError: Error, CustomStringConvertible {
   let description: String
 }

@@ -131,6 +131,7 @@ final class SlurmCommandLineTests: XCTestCase {
     let aSweep = try runReport(["run", sweep, "--output", out], in: dir)
     XCTAssertNotEqual(aSweep.status, 0)
     XCTAssert(aSweep.error.contains("run it with `report sweep \(sweep)`"), aSweep.error)
+    XCTAssertFalse(aSweep.error.contains("Usage:"), "a fact, not a misused flag: \(aSweep.error)")
     XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/runs"))
   }
 }

@@ -26,8 +26,9 @@ extension Report {
     func run() throws {
       let groups = try options.catalog().comparisonGroups(references)
       guard groups.count >= 2 || groups.reduce(0, { $0 + $1.runs.count }) >= 2 else {
-        throw ValidationError(
-          "\(references[0]) has one completed run: compare it with another experiment, or train "
+        throw AdvisedError(
+          description:
+            "\(references[0]) has one completed run: compare it with another experiment, or train "
             + "more seeds (report run \(references[0]) --seeds 5)"
         )
       }

@@ -58,8 +58,9 @@ extension Report {
       let comparison = try library.comparison(name)
       if comparison == nil, try library.sweep(name, overrides: overrides, allowLarge: true) != nil {
         let words = ["report", "sweep", name] + overrides.flatMap { ["--set", $0] }
-        throw ValidationError(
-          "\(name) is a sweep (a `sweep:` block, or --set with several values): run it with `"
+        throw AdvisedError(
+          description:
+            "\(name) is a sweep (a `sweep:` block, or --set with several values): run it with `"
             + RunCommands.shellJoined(words) + "`")
       }
       let trainer = options.trainer(threads: threads)

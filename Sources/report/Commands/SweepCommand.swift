@@ -80,8 +80,9 @@ extension Report {
         let sweep = try ExperimentLibrary(directory: options.experiments).sweep(
           name, overrides: overrides, seeds: seeds, allowLarge: yes)
       else {
-        throw ValidationError(
-          "\(name) declares no sweep: give it a `sweep:` block, or sweep a key with --set "
+        throw AdvisedError(
+          description:
+            "\(name) declares no sweep: give it a `sweep:` block, or sweep a key with --set "
             + "KEY=a,b,c (`report run \(name)` trains it as it is)")
       }
       let trainer = options.trainer(threads: threads)

@@ -17,6 +17,7 @@ let package = Package(
     .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
   ],
   targets: [
     .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
@@ -56,12 +57,21 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
       ]),
     .target(
+      name: "Server",
+      dependencies: [
+        "Reports", "Runs", "RunStorage", "Notebook", "Datasets",
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "HummingbirdCore", package: "hummingbird"),
+        .product(name: "Logging", package: "swift-log"),
+      ]),
+    .target(
       name: "Benchmarks",
       dependencies: ["Reports", "Runs", "ExperimentDefinitions", "NeuralNet", "Datasets"]),
     .executableTarget(
       name: "report",
       dependencies: [
-        "Benchmarks", "Reports", "Runs", "RunStorage", "Slurm", "Sweeps", "ExperimentDefinitions",
+        "Benchmarks", "Reports", "Runs", "RunStorage", "Server", "Slurm", "Sweeps",
+        "ExperimentDefinitions",
         "NeuralNet", "Datasets",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
@@ -90,6 +100,12 @@ let package = Package(
     .testTarget(
       name: "SweepsTests",
       dependencies: ["Sweeps", "Runs", "Reports", "RunStorage", "Slurm", "TestSupport"]),
+    .testTarget(
+      name: "ServerTests",
+      dependencies: [
+        "Server", "Runs", "Reports", "RunStorage", "Datasets", "TestSupport",
+        .product(name: "HummingbirdTesting", package: "hummingbird"),
+      ]),
     .testTarget(name: "reportTests", dependencies: ["report", "NeuralNet", "TestSupport"]),
   ]
 )

@@ -43,6 +43,23 @@ struct ConfigReader {
     return s
   }
 
+  /// A list of single values (`[a, b]`), each one `allowed` takes (`rule` says
+  /// which, in the error).
+  mutating func strings(_ key: String, allowed: (String) -> Bool, rule: String) throws -> [String]?
+  {
+    guard let t = tree(key) else { return nil }
+    guard case .sequence(let items, _) = t else {
+      throw ConfigError.invalid(at: t.location, "\(path(key)) must be a list, like [a, b]")
+    }
+    return try items.map { item in
+      guard case .scalar(let s, _) = item, allowed(s) else {
+        throw ConfigError.invalid(
+          at: item.location, "each of \(path(key)) must be \(rule), got \(item.yaml())")
+      }
+      return s
+    }
+  }
+
   mutating func int(_ key: String, in range: ClosedRange<Int> = Int.min...Int.max) throws -> Int? {
     guard let t = tree(key) else { return nil }
     guard case .scalar(let s, _) = t, let v = Int(s.replacingOccurrences(of: "_", with: "")) else {

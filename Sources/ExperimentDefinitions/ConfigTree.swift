@@ -185,8 +185,9 @@ public indirect enum ConfigTree: Equatable, Sendable {
 }
 
 extension ConfigTree {
-  /// The keys a group of runs may differ in: which seed, how many, and the prose about them.
-  public static let ungroupedKeys: Set<String> = ["seed", "seeds", "description"]
+  /// The keys a group of runs may differ in: which seed, how many, and the prose and labels
+  /// about them.
+  public static let ungroupedKeys: Set<String> = ["seed", "seeds", "description", "tags"]
 
   /// SHA-256 of this resolved definition's canonical YAML without `seed`, `seeds` and
   /// `description`, so runs of one configuration at different seeds share it.

@@ -6,6 +6,9 @@ import NeuralNet
 public struct Experiment: Sendable {
   public var name: String
   public var description: String
+  /// Labels to find runs by (`report serve`'s tag filter); like the description, not part of
+  /// the configuration a run is cached and grouped by.
+  public var tags: [String]
   /// Root of every random choice: split, initial weights, shuffling, augmentation.
   public var seed: UInt64
   /// How many seeds to train (seed, seed + 1, ...); comparisons aggregate over them.

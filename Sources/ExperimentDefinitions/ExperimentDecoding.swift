@@ -9,6 +9,7 @@ extension Experiment {
     _ = root.tree("extends")
     name = try root.string("name") ?? defaultName
     description = try root.string("description") ?? ""
+    tags = try root.strings("tags", allowed: Experiment.isValidTag, rule: Experiment.tagRule) ?? []
     seed = UInt64(try root.int("seed", in: 0...Int.max) ?? 42)
     seeds = try root.int("seeds", in: 1...100) ?? 1
     var datasetReader = try root.section("dataset")
@@ -44,6 +45,15 @@ extension Experiment {
     name.range(of: #"^[A-Za-z0-9][A-Za-z0-9_.-]*$"#, options: .regularExpression) != nil
       && !name.contains("..")
   }
+
+  /// What a tag may be: letters, digits, '-', '_', '.' and ':' (no comma: the index stores a
+  /// run's tags comma-separated).
+  public static func isValidTag(_ tag: String) -> Bool {
+    tag.range(of: #"^[A-Za-z0-9][A-Za-z0-9_.:-]*$"#, options: .regularExpression) != nil
+  }
+
+  /// `isValidTag` in words, for the error.
+  static let tagRule = "a word of letters, digits, '-', '_', '.' and ':'"
 }
 
 extension DatasetSpec {

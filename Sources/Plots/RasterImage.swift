@@ -11,10 +11,30 @@ public struct RasterImage: Sendable {
   public init(pngPath path: String) throws {
     let surface = cairo_image_surface_create_from_png(path)
     defer { cairo_surface_destroy(surface) }
+    try self.init(surface: surface, source: path)
+  }
+
+  /// Decodes PNG bytes held in memory (an upload); `source` names them in errors.
+  public init(pngData bytes: [UInt8], source: String) throws {
+    var reader = PNGBytesReader(bytes: bytes)
+    let surface = withUnsafeMutablePointer(to: &reader) { context in
+      cairo_image_surface_create_from_png_stream(
+        { context, target, length in
+          guard let context, let target else { return CAIRO_STATUS_READ_ERROR }
+          let reader = context.assumingMemoryBound(to: PNGBytesReader.self)
+          return reader.pointee.read(into: target, count: Int(length))
+            ? CAIRO_STATUS_SUCCESS : CAIRO_STATUS_READ_ERROR
+        }, context)
+    }
+    defer { cairo_surface_destroy(surface) }
+    try self.init(surface: surface, source: source)
+  }
+
+  private init(surface: OpaquePointer?, source: String) throws {
     let status = cairo_surface_status(surface)
     guard status == CAIRO_STATUS_SUCCESS else {
       throw PlotError.invalidInput(
-        "\(path): not a readable PNG (\(String(cString: cairo_status_to_string(status))))")
+        "\(source): not a readable PNG (\(String(cString: cairo_status_to_string(status))))")
     }
     cairo_surface_flush(surface)
     width = Int(cairo_image_surface_get_width(surface))
@@ -22,7 +42,7 @@ public struct RasterImage: Sendable {
     let stride = Int(cairo_image_surface_get_stride(surface))
     let format = cairo_image_surface_get_format(surface)
     guard let data = cairo_image_surface_get_data(surface) else {
-      throw PlotError.invalidInput("\(path): image has no pixel data")
+      throw PlotError.invalidInput("\(source): image has no pixel data")
     }
     var pixels = [UInt8](repeating: 0, count: width * height * 4)
     for y in 0..<height {
@@ -49,5 +69,21 @@ public struct RasterImage: Sendable {
     return Color(
       Double(rgba[i]) / 255, Double(rgba[i + 1]) / 255, Double(rgba[i + 2]) / 255,
       alpha: Double(rgba[i + 3]) / 255)
+  }
+}
+
+/// Hands PNG bytes to Cairo's stream reader piece by piece.
+private struct PNGBytesReader {
+  let bytes: [UInt8]
+  var offset = 0
+
+  /// Copies the next `count` bytes into `target`; false when fewer are left.
+  mutating func read(into target: UnsafeMutablePointer<UInt8>, count: Int) -> Bool {
+    guard count <= bytes.count - offset else { return false }
+    bytes.withUnsafeBufferPointer { source in
+      target.update(from: source.baseAddress! + offset, count: count)
+    }
+    offset += count
+    return true
   }
 }

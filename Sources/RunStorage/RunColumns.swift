@@ -30,7 +30,7 @@ public enum RunColumn: String, CaseIterable, CodingKey, Sendable {
   case groupHash = "group_hash"
   case sweep, trial
   case sweepParameters = "sweep_parameters"
-  case kind
+  case kind, tags
 }
 
 extension RunColumn {
@@ -45,7 +45,7 @@ extension RunColumn {
     case .parameters, .seed: return (.integer, false)
     case .seconds: return (.real, false)
     case .valAccuracy, .testAccuracy, .testLoss: return (.real, true)
-    case .groupHash, .sweep, .sweepParameters, .kind: return (.text, true)
+    case .groupHash, .sweep, .sweepParameters, .kind, .tags: return (.text, true)
     case .trial: return (.integer, true)
     }
   }

@@ -78,6 +78,8 @@ public struct IndexedRun: Codable, Sendable {
   public var sweepParameters: String?
   /// What made the run.
   public var kind: RunKind
+  /// The experiment's tags, comma-separated (nil without any).
+  public var tags: String?
 
   typealias CodingKeys = RunColumn
 
@@ -87,7 +89,7 @@ public struct IndexedRun: Codable, Sendable {
     testAccuracy: Double?, testLoss: Double?, parameters: Int, seconds: Double,
     startedAt: String, seed: Int64, configHash: String, cacheKey: String, directory: String,
     groupHash: String? = nil, sweep: String? = nil, trial: Int? = nil,
-    sweepParameters: String? = nil, kind: RunKind = .training
+    sweepParameters: String? = nil, kind: RunKind = .training, tags: String? = nil
   ) {
     (self.runID, self.experiment, self.status) = (runID, experiment, status)
     (self.valAccuracy, self.testAccuracy, self.testLoss) = (valAccuracy, testAccuracy, testLoss)
@@ -99,6 +101,12 @@ public struct IndexedRun: Codable, Sendable {
       groupHash, sweep, trial, sweepParameters
     )
     self.kind = kind
+    self.tags = tags
+  }
+
+  /// The tags one by one.
+  public var tagList: [String] {
+    tags.map { $0.split(separator: ",").map(String.init) } ?? []
   }
 }
 

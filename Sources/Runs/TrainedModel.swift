@@ -18,8 +18,12 @@ public struct TrainedModel {
 
   /// Class probabilities for MNIST-style 28x28 images (bytes, 0 = background).
   public func probabilities(_ images: [[UInt8]]) -> [[Float]] {
-    let inputs = images.flatMap { $0.map { Float($0) / 255 } }
-    let p = model.predict(inputs)
+    probabilities(scaled: images.map { $0.map { Float($0) / 255 } })
+  }
+
+  /// Class probabilities for MNIST-style 28x28 images already scaled to [0, 1].
+  public func probabilities(scaled images: [[Float]]) -> [[Float]] {
+    let p = model.predict(images.flatMap { $0 })
     return images.indices.map { Array(p[($0 * model.classCount)..<(($0 + 1) * model.classCount)]) }
   }
 

@@ -42,6 +42,8 @@ public struct RunSummary: Codable, Sendable {
   /// The members when this run is an ensemble (nil for a trained run, and in summaries written
   /// before ensembles existed).
   public var ensemble: EnsembleTag?
+  /// The experiment's `tags:` (nil when it has none, and in summaries written before tags).
+  public var tags: [String]?
 
   enum CodingKeys: String, CodingKey {
     case schemaVersion = "schema_version"
@@ -61,7 +63,7 @@ public struct RunSummary: Codable, Sendable {
     case configHash = "config_hash"
     case provenance, command
     case groupHash = "group_hash"
-    case sweep, pruning, ensemble
+    case sweep, pruning, ensemble, tags
   }
 }
 
@@ -98,7 +100,8 @@ extension RunSummary {
       schemaVersion: Self.schemaVersion, runID: "", experiment: experiment.name, status: status,
       startedAt: Timestamp.string(Date()), trainingSeconds: 0, totalSeconds: 0, epochsRun: 0,
       parameters: parameters, seed: experiment.seed, configHash: experiment.configHash,
-      provenance: provenance, command: command, groupHash: experiment.groupHash, sweep: sweep)
+      provenance: provenance, command: command, groupHash: experiment.groupHash, sweep: sweep,
+      tags: experiment.tags.isEmpty ? nil : experiment.tags)
   }
 
   /// The index row of trial `trial` of a sweep submitted to a cluster, `queued` under the run id
@@ -177,6 +180,6 @@ extension RunSummary {
       seed: Int64(bitPattern: seed),
       configHash: configHash, cacheKey: cacheKey, directory: directory, groupHash: groupHash,
       sweep: sweep?.name, trial: sweep?.trial, sweepParameters: swept,
-      kind: ensemble == nil ? .training : .ensemble)
+      kind: ensemble == nil ? .training : .ensemble, tags: tags?.joined(separator: ","))
   }
 }

@@ -125,7 +125,8 @@ extension RunColumn {
     case .groupHash: return ("group", { $0.groupHash.map { String($0.prefix(8)) } ?? "-" })
     case .trial: return ("trial", { row in row.trial.map { "\(row.sweep ?? "")#\($0)" } ?? "-" })
     // The kind is shown beside the experiment, the sweep beside the trial.
-    case .testLoss, .seed, .configHash, .cacheKey, .directory, .sweep, .sweepParameters, .kind:
+    case .testLoss, .seed, .configHash, .cacheKey, .directory, .sweep, .sweepParameters, .kind,
+      .tags:
       return nil
     }
   }

@@ -17,7 +17,7 @@ packages=(
   dataset-fashion-mnist  # Fashion-MNIST under /usr/share/datasets/fashion-mnist
   time                 # GNU time: peak memory in scripts/compare-with-anchors.sh
   python3-venv         # the venv below: nbformat validates the Jupyter notebooks (--format ipynb)
-  chromium             # scripts/screenshot.sh: headless screenshots of report pages for docs/
+  chromium             # the browser tests of `report serve` (Playwright) and scripts/screenshot.sh
 )
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -30,11 +30,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 echo "setup: system packages ready (${#packages[@]} checked, ${#missing[@]} installed)"
-# Jupyter's own validator, which the tests run on the notebooks `--format ipynb` writes; .ci/run
-# points REPORT_TEST_PYTHON at this venv.
+# The tests' outside judges, in one venv that .ci/run points REPORT_TEST_PYTHON at: Jupyter's own
+# validator for the notebooks `--format ipynb` writes, and Playwright, which drives Debian's
+# chromium (above) through the pages of `report serve` (it downloads no browser of its own).
 venv="$(cd "$(dirname "$0")/.." && pwd)/.venv-tests"
-if ! "$venv/bin/python" -c "import nbformat" 2>/dev/null; then
-  /usr/bin/python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check "nbformat>=5.10,<6"
+if ! "$venv/bin/python" -c "import nbformat, playwright" 2>/dev/null; then
+  [ -x "$venv/bin/python" ] || /usr/bin/python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check "nbformat>=5.10,<6" "playwright==1.65.2"
 fi
-echo "setup: nbformat ready in $venv"
+echo "setup: nbformat and playwright ready in $venv"

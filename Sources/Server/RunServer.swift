@@ -66,11 +66,13 @@ public final class RunServer: @unchecked Sendable {
     }
     router.get("/runs/:id/draw") { _, context in
       let record = try self.record(context)
-      return Responses.html(DrawPage.html(runID: record.summary.runID, title: record.experiment.name))
+      return Responses.html(
+        DrawPage.html(runID: record.summary.runID, title: record.experiment.name))
     }
     router.get("/runs/:id/**") { _, context in
       let paths = try self.paths(context)
-      return try self.file(OutputFiles(folder: paths.directory).file(context.parameters.getCatchAll()))
+      return try self.file(
+        OutputFiles(folder: paths.directory).file(context.parameters.getCatchAll()))
     }
     router.get("/output/**") { _, context in
       try self.file(self.outputFiles.file(context.parameters.getCatchAll()))

@@ -105,7 +105,10 @@ let package = Package(
       dependencies: [
         "Server", "Runs", "Reports", "RunStorage", "Datasets", "TestSupport",
         .product(name: "HummingbirdTesting", package: "hummingbird"),
-      ]),
-    .testTarget(name: "reportTests", dependencies: ["report", "NeuralNet", "TestSupport"]),
+      ],
+      swiftSettings: [.enableUpcomingFeature("BareSlashRegexLiterals")]),
+    .testTarget(
+      name: "reportTests", dependencies: ["report", "NeuralNet", "TestSupport"],
+      swiftSettings: [.enableUpcomingFeature("BareSlashRegexLiterals")]),
   ]
 )

@@ -23,11 +23,13 @@ mkdir -p "$out"
 [ -f "$out/results.csv" ] ||
   echo "side,seed,test_accuracy,best_val_accuracy,best_epoch,epochs,first_lr_drop_after,minutes,cpu" \
     >"$out/results.csv"
-cpu="$(lscpu | sed -n 's/^Model name: *//p' | head -1) $(grep -o 'avx512_bf16\|avx512f\|avx2' /proc/cpuinfo | sort -u | tr '\n' ' ')"
+cpu="$(lscpu | sed -n 's/^Model name: *//p;s/^CPU family: */family /p;s/^Model: */model /p' | tr '\n' ' ')$(grep -o 'avx512_bf16\|avx512f\|avx2' /proc/cpuinfo | sort -u | tr '\n' ' ')"
 log() { echo "$(date -u +%H:%M:%S) $*" | tee -a "$work/queue.log"; }
 
 # The run folder of `report run baseline` for one seed under its own output root, if any.
-run_folder() { find "$work/report-$1/runs/baseline" -mindepth 1 -maxdepth 1 -type d 2>/dev/null | head -1; }
+run_folder() {
+  find "$work/report-$1/runs/baseline" -mindepth 1 -maxdepth 1 -type d 2>/dev/null | head -1 || true
+}
 
 report_side() {
   local seed=$1 started folder

@@ -77,7 +77,7 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
       ]
     ),
-    .target(name: "TestSupport", dependencies: ["Plots"], path: "Tests/TestSupport"),
+    .target(name: "TestSupport", dependencies: ["Plots", "Datasets"], path: "Tests/TestSupport"),
     // A second process for the tests that need one: eight processes recording into one run
     // store, a notebook rendered under another hash seed (see Tests/TestChild/main.swift).
     .executableTarget(

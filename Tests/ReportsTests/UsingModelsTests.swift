@@ -30,20 +30,10 @@ final class UsingModelsTests: XCTestCase {
   func testPredictsTheUsersOwnPNGs() throws {
     let (dir, paths) = try trainedRun()
     let model = try TrainedModel(run: try RunRecord(loading: paths))
-    let (_, test) = try IDXDataset.mnist.load(
-      directory: repositoryRoot + "/data/mnist", verifyChecksums: false)
     var correct = 0
-    for i in 0..<20 {
-      // Dark ink on white, 5x larger, as a person would draw it.
-      var grid = ImageGrid(
-        tiles: [.init(pixels: test.image(i), rows: 28, columns: 28, caption: [])], title: "",
-        columns: 1)
-      grid.colormap = .binary
-      grid.imageSide = 140
-      let png = "\(dir)/digit\(i).png"
-      try grid.render(to: png)
-      let p = model.probabilities([try TrainedModel.digit(fromPNG: png)])[0]
-      if p.indices.max(by: { p[$0] < p[$1] }) == Int(test.labels[i]) { correct += 1 }
+    for drawn in try DrawnDigit.testDigits(20, in: dir) {
+      let p = model.probabilities([try TrainedModel.digit(fromPNG: drawn.png)])[0]
+      if p.indices.max(by: { p[$0] < p[$1] }) == drawn.label { correct += 1 }
     }
     XCTAssertGreaterThanOrEqual(correct, 14, "\(correct) of 20 drawn digits recognised")
     XCTAssertThrowsError(try TrainedModel.digit(fromPNG: dir + "/missing.png")) {

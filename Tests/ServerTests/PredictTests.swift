@@ -2,7 +2,6 @@ import Datasets
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import Plots
 import Reports
 import Runs
 import TestSupport
@@ -11,20 +10,6 @@ import XCTest
 @testable import Server
 
 final class PredictTests: XCTestCase {
-  /// Test digit `index` as a person would give it: dark ink on white, 5x larger.
-  private func digitPNG(_ index: Int, in dir: String) throws -> String {
-    let (_, test) = try IDXDataset.mnist.load(
-      directory: repositoryRoot + "/data/mnist", verifyChecksums: false)
-    var grid = ImageGrid(
-      tiles: [.init(pixels: test.image(index), rows: 28, columns: 28, caption: [])], title: "",
-      columns: 1)
-    grid.colormap = .binary
-    grid.imageSide = 140
-    let path = "\(dir)/digit\(index).png"
-    try grid.render(to: path)
-    return path
-  }
-
   private func prediction(_ response: TestResponse) throws -> Prediction {
     XCTAssertEqual(response.status, .ok, response.text)
     return try JSONDecoder().decode(Prediction.self, from: Data(response.text.utf8))
@@ -34,8 +19,8 @@ final class PredictTests: XCTestCase {
     let (_, alpha, _) = try ServerFixture.runs()
     let dir = try scratch()
     let model = try TrainedModel(run: try RunRecord(loading: alpha))
-    for index in 0..<5 {
-      let path = try digitPNG(index, in: dir)
+    for drawn in try DrawnDigit.testDigits(5, in: dir) {
+      let path = drawn.png
       let digit = try TrainedModel.digit(fromPNG: path)
       let expected = model.probabilities([digit])[0]
       let png = try Data(contentsOf: URL(fileURLWithPath: path))

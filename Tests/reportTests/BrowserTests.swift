@@ -1,6 +1,4 @@
-import Datasets
 import Foundation
-import Plots
 import TestSupport
 import XCTest
 
@@ -59,6 +57,7 @@ final class BrowserTests: XCTestCase {
     let result = try runChecked(
       python, [repositoryRoot + "/Tests/Browser/browser_test.py", dir + "/cases.json"],
       allowFailure: true)
+    print(result.output)  // one line per browser check, in the test log
     XCTAssertEqual(result.status, 0, result.output)
     XCTAssertEqual(server.stop(), 0, "report serve stops cleanly on SIGTERM")
   }
@@ -68,25 +67,14 @@ final class BrowserTests: XCTestCase {
   private func testDigits(count: Int, dir: String, run: String, out: String) throws
     -> [[String: Any]]
   {
-    let (_, test) = try IDXDataset.mnist.load(
-      directory: repositoryRoot + "/data/mnist", verifyChecksums: false)
-    var pngs: [String] = []
-    for index in 0..<count {
-      var grid = ImageGrid(
-        tiles: [.init(pixels: test.image(index), rows: 28, columns: 28, caption: [])], title: "",
-        columns: 1)
-      grid.colormap = .binary
-      grid.imageSide = 140
-      pngs.append("\(dir)/digit\(index).png")
-      try grid.render(to: pngs[index])
-    }
-    let predicted = try runReport(["predict", run] + pngs + ["--output", out])
+    let digits = try DrawnDigit.testDigits(count, in: dir)
+    let predicted = try runReport(["predict", run] + digits.map(\.png) + ["--output", out])
     XCTAssertEqual(predicted.status, 0, predicted.error)
     let classes = predicted.output.split(separator: "\n").map {
       Int($0.split(separator: " ")[1])!
     }
     return (0..<count).map {
-      ["pixels": test.image($0).map(Int.init), "expected": classes[$0]]
+      ["pixels": digits[$0].pixels.map(Int.init), "expected": classes[$0]]
     }
   }
 }

@@ -95,25 +95,15 @@ public final class PostgreSQLRunStore: RunStore {
     }
   }
 
-  /// Runs, filtered and sorted.
+  /// The runs `filter` admits, sorted, at most `limit` after `offset` when a limit is given.
   public func runs(
-    experiment: String?, status: RunStatus?, cacheKey: String?, sort: RunColumn,
-    descending: Bool
+    _ filter: RunFilter, sort: RunColumn, descending: Bool, limit: Int?, offset: Int
   ) throws -> [IndexedRun] {
-    var clauses: [String] = []
-    var parameters: [String?] = []
-    for (column, value) in [
-      ("experiment", experiment), ("status", status?.rawValue), ("cache_key", cacheKey),
-    ] {
-      if let value {
-        parameters.append(value)
-        clauses.append("\(column) = $\(parameters.count)")
-      }
-    }
+    let (clause, values) = filter.whereClause(.postgresql)
+    let parameters = values.map(Self.parameter)
     let sql =
-      "SELECT \(RunColumn.names) FROM runs"
-      + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")) + " "
-      + RunColumn.orderBy(sort, descending: descending)
+      "SELECT \(RunColumn.names) FROM runs\(clause) "
+      + RunColumn.orderBy(sort, descending: descending, limit: limit, offset: offset)
     lock.lock()
     let rows: [[String?]]
     do {
@@ -131,5 +121,15 @@ public final class PostgreSQLRunStore: RunStore {
       }
       return try RunColumn.run(from: values, store: location.description)
     }
+  }
+
+  /// How many runs `filter` admits.
+  public func count(_ filter: RunFilter) throws -> Int {
+    let (clause, values) = filter.whereClause(.postgresql)
+    lock.lock()
+    defer { lock.unlock() }
+    let rows = try connection.execute(
+      "SELECT COUNT(*) FROM runs" + clause, values.map(Self.parameter))
+    return rows.first?.first.flatMap { $0 }.flatMap { Int($0) } ?? 0
   }
 }

@@ -119,22 +119,24 @@ public protocol RunStore {
   func record(_ run: IndexedRun) throws
   /// Replaces every row with `runs` in one transaction.
   func replaceAll(with runs: [IndexedRun]) throws
-  /// Runs matching every given filter, sorted by `sort` (ties by run id).
+  /// The runs `filter` admits, sorted by `sort` (ties by run id); with `limit`, at most that
+  /// many after skipping `offset`.
   func runs(
-    experiment: String?, status: RunStatus?, cacheKey: String?, sort: RunColumn,
-    descending: Bool
+    _ filter: RunFilter, sort: RunColumn, descending: Bool, limit: Int?, offset: Int
   ) throws -> [IndexedRun]
+  /// How many runs `filter` admits.
+  func count(_ filter: RunFilter) throws -> Int
 }
 
 extension RunStore {
   /// Runs matching the given filters, newest first unless told otherwise.
   public func runs(
-    experiment: String? = nil, status: RunStatus? = nil, cacheKey: String? = nil,
-    sort: RunColumn = .startedAt, descending: Bool = true
+    runID: String? = nil, experiment: String? = nil, status: RunStatus? = nil,
+    cacheKey: String? = nil, sort: RunColumn = .startedAt, descending: Bool = true
   ) throws -> [IndexedRun] {
     try runs(
-      experiment: experiment, status: status, cacheKey: cacheKey, sort: sort,
-      descending: descending)
+      RunFilter(runID: runID, experiment: experiment, status: status, cacheKey: cacheKey),
+      sort: sort, descending: descending, limit: nil, offset: 0)
   }
 }
 

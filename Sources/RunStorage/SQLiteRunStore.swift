@@ -135,25 +135,14 @@ public final class SQLiteRunStore: RunStore {
     }
   }
 
-  /// Runs, filtered and sorted.
+  /// The runs `filter` admits, sorted, at most `limit` after `offset` when a limit is given.
   public func runs(
-    experiment: String?, status: RunStatus?, cacheKey: String?, sort: RunColumn,
-    descending: Bool
+    _ filter: RunFilter, sort: RunColumn, descending: Bool, limit: Int?, offset: Int
   ) throws -> [IndexedRun] {
-    var clauses: [String] = []
-    var values: [ColumnValue] = []
-    for (column, value) in [
-      ("experiment", experiment), ("status", status?.rawValue), ("cache_key", cacheKey),
-    ] {
-      if let value {
-        clauses.append("\(column) = ?")
-        values.append(.text(value))
-      }
-    }
+    let (clause, values) = filter.whereClause(.sqlite)
     let sql =
-      "SELECT \(RunColumn.names) FROM runs"
-      + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")) + " "
-      + RunColumn.orderBy(sort, descending: descending)
+      "SELECT \(RunColumn.names) FROM runs\(clause) "
+      + RunColumn.orderBy(sort, descending: descending, limit: limit, offset: offset)
     let stmt = try statement(sql, values)
     defer { sqlite3_finalize(stmt) }
     var result: [IndexedRun] = []
@@ -171,5 +160,15 @@ public final class SQLiteRunStore: RunStore {
       }
       result.append(try RunColumn.run(from: row, store: path))
     }
+  }
+
+  /// How many runs `filter` admits.
+  public func count(_ filter: RunFilter) throws -> Int {
+    let (clause, values) = filter.whereClause(.sqlite)
+    let sql = "SELECT COUNT(*) FROM runs" + clause
+    let stmt = try statement(sql, values)
+    defer { sqlite3_finalize(stmt) }
+    guard sqlite3_step(stmt) == SQLITE_ROW else { throw fail(sql) }
+    return Int(sqlite3_column_int64(stmt, 0))
   }
 }

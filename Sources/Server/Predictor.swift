@@ -21,10 +21,13 @@ actor Predictor {
   /// The largest request body predict reads: 2 MB.
   static let largestBody = 2 << 20
 
-  /// The prediction for `body`: PNG bytes of a digit (any size, converted as `report predict`
-  /// converts), or JSON, an array of 784 numbers in [0, 1] already in MNIST style.
-  func predict(run: RunRecord, body: [UInt8], isJSON: Bool) throws -> Prediction {
-    let model = try self.model(for: run)
+  /// The prediction for `body` by the model of run `runID`: PNG bytes of a digit (any size,
+  /// converted as `report predict` converts), or JSON, an array of 784 numbers in [0, 1] already
+  /// in MNIST style. `record` reads the run, the first time its model is asked for.
+  func predict(runID: String, body: [UInt8], isJSON: Bool, record: () throws -> RunRecord)
+    throws -> Prediction
+  {
+    let model = try models[runID] ?? load(try record())
     let pixels: [Float]
     if isJSON {
       pixels = try Self.pixels(fromJSON: body)
@@ -45,8 +48,7 @@ actor Predictor {
       image: pixels.map { UInt8(($0 * 255).rounded()) })
   }
 
-  private func model(for run: RunRecord) throws -> TrainedModel {
-    if let model = models[run.summary.runID] { return model }
+  private func load(_ run: RunRecord) throws -> TrainedModel {
     do {
       try run.requireCompleted(for: "prediction")
     } catch {

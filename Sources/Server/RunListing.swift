@@ -25,14 +25,13 @@ struct ListedRun: Encodable {
     try extra.encode(validationCurve, forKey: .validationCurve)
   }
 
-  /// The row for `entry`, its curve read from the run's metrics.
-  init(_ entry: CatalogEntry) {
+  /// The row for `entry`, with its curve from `curves`.
+  init(_ entry: CatalogEntry, curves: ValidationCurves) {
     row = entry.row
     if entry.row.status == .running, let heartbeat = entry.heartbeat {
       (epochsFinished, epochs) = (heartbeat.epochsFinished, heartbeat.epochs)
     }
-    let log = try? TrainingLog.read(from: entry.paths)
-    validationCurve = log?.epochs.compactMap(\.valAccuracy) ?? []
+    validationCurve = curves.curve(entry.paths)
   }
 }
 
@@ -43,14 +42,13 @@ struct RunListing: Encodable {
   var limit: Int
   var runs: [ListedRun]
 
-  /// The runs of `catalog` that `query` asks for.
-  init(_ query: RunQuery, catalog: RunCatalog) throws {
-    let matching = try catalog.entries(
-      experiment: query.experiment, status: query.status, sort: query.sort,
-      descending: query.descending
-    ).filter { query.admits($0.row) }
-    total = matching.count
+  /// The runs of `catalog` that `query` asks for, their curves from `curves`.
+  init(_ query: RunQuery, catalog: RunCatalog, curves: ValidationCurves) throws {
+    let page = try catalog.page(
+      query.filter, status: query.status, sort: query.sort, descending: query.descending,
+      limit: query.limit, offset: query.offset)
+    total = page.total
     (offset, limit) = (query.offset, query.limit)
-    runs = matching.dropFirst(query.offset).prefix(query.limit).map(ListedRun.init)
+    runs = page.entries.map { ListedRun($0, curves: curves) }
   }
 }

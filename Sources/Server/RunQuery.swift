@@ -85,31 +85,10 @@ struct RunQuery: Equatable {
     offset = try count("offset", in: 0...Int(Int32.max)) ?? offset
   }
 
-  /// Whether `row` passes the filters the store does not apply itself.
-  func admits(_ row: IndexedRun) -> Bool {
-    if let sweep, row.sweep != sweep { return false }
-    if let tag, !row.tagList.contains(tag) { return false }
-    if let metric {
-      guard let value = row.number(metric) else { return false }
-      if let minimum, value < minimum { return false }
-      if let maximum, value > maximum { return false }
-    }
-    return true
-  }
-}
-
-extension IndexedRun {
-  /// The value of a numeric column, nil when it has none.
-  func number(_ column: RunColumn) -> Double? {
-    switch column {
-    case .valAccuracy: return valAccuracy
-    case .testAccuracy: return testAccuracy
-    case .testLoss: return testLoss
-    case .parameters: return Double(parameters)
-    case .seconds: return seconds
-    case .seed: return Double(seed)
-    case .trial: return trial.map(Double.init)
-    default: return nil
-    }
+  /// The filters as the store applies them (the status apart: `lost` is derived).
+  var filter: RunFilter {
+    RunFilter(
+      experiment: experiment, sweep: sweep, tag: tag,
+      range: metric.map { RunFilter.ValueRange(column: $0, minimum: minimum, maximum: maximum) })
   }
 }

@@ -12,10 +12,12 @@ import Runs
 /// changes anything, and nothing is written into run folders (comparisons are made in a
 /// temporary folder and sent as one self-contained page).
 public final class RunServer: @unchecked Sendable {
-  // Immutable after init: the catalog opens its store per request, the predictor is an actor.
+  // Immutable after init: the catalog opens its store per request, the predictor is an actor,
+  // the curves guard their cache with a lock.
   private let catalog: RunCatalog
   private let outputFiles: OutputFiles
   private let predictor = Predictor()
+  private let curves = ValidationCurves()
 
   /// The app over the runs `catalog` lists and the files under its output root.
   public init(catalog: RunCatalog) {
@@ -34,7 +36,8 @@ public final class RunServer: @unchecked Sendable {
     }
     router.get("/api/runs") { request, _ in
       try Responses.json(
-        try RunListing(RunQuery(parameters: request.uri.parameters), catalog: self.catalog))
+        try RunListing(
+          RunQuery(parameters: request.uri.parameters), catalog: self.catalog, curves: self.curves))
     }
     router.get("/api/runs/:id") { _, context in
       let record = try self.record(context)
@@ -47,13 +50,13 @@ public final class RunServer: @unchecked Sendable {
       RunEvents(paths: try self.paths(context)).response()
     }
     router.post("/api/runs/:id/predict") { request, context in
-      let record = try self.record(context)
       var request = request
       let body = try await request.collectBody(upTo: Predictor.largestBody)
       let isJSON = request.headers[.contentType]?.hasPrefix("application/json") ?? false
       return try Responses.json(
         try await self.predictor.predict(
-          run: record, body: Array(buffer: body), isJSON: isJSON))
+          runID: try self.runID(context), body: Array(buffer: body), isJSON: isJSON
+        ) { try self.record(context) })
     }
     router.get("/compare") { request, _ in
       Responses.html(try self.comparison(request.uri.parameters["runs"] ?? ""))
@@ -106,7 +109,7 @@ public final class RunServer: @unchecked Sendable {
   private func paths(_ context: BasicRequestContext) throws -> RunPaths {
     let id = try runID(context)
     guard
-      let entry = try catalog.entries().first(where: { $0.row.runID == id }),
+      let entry = try catalog.entries(runID: id).first,
       RunFolders.isRun(entry.paths.directory)
     else { throw APIError.notFound("no run '\(id)'") }
     return entry.paths

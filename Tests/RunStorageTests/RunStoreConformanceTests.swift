@@ -33,6 +33,38 @@ final class RunStoreConformanceTests: XCTestCase {
     XCTAssertNil(RunColumn(rawValue: "size; DROP TABLE runs"))
   }
 
+  func testFiltersPagesAndCountsInTheStore() throws {
+    for location in try freshStores(#function) {
+      let store = try location.open()
+      for (index, tags) in ["Fast,paper", "fast", "fast_x", nil, "paper"].enumerated() {
+        var run = row("r\(index)", accuracy: 0.9 + Double(index) / 100)
+        (run.tags, run.sweep, run.trial) = (tags, index < 3 ? "s" : nil, index)
+        try store.record(run)
+      }
+      func ids(_ filter: RunFilter, limit: Int? = nil, offset: Int = 0) throws -> [String] {
+        try store.runs(
+          filter, sort: .testAccuracy, descending: false, limit: limit, offset: offset
+        ).map(\.runID)
+      }
+      // Tags match whole and with their case; '_' is no wildcard.
+      XCTAssertEqual(try ids(RunFilter(tag: "fast")), ["r1"], "\(location)")
+      XCTAssertEqual(try ids(RunFilter(tag: "paper")), ["r0", "r4"], "\(location)")
+      XCTAssertEqual(try ids(RunFilter(tag: "fast_x")), ["r2"], "\(location)")
+      XCTAssertEqual(try ids(RunFilter(tag: "fas")), [], "\(location)")
+      XCTAssertEqual(try ids(RunFilter(sweep: "s", tag: "Fast")), ["r0"], "\(location)")
+      let range = RunFilter.ValueRange(column: .testAccuracy, minimum: 0.905, maximum: 0.925)
+      XCTAssertEqual(try ids(RunFilter(range: range)), ["r1", "r2"], "\(location)")
+      XCTAssertEqual(
+        try ids(RunFilter(range: .init(column: .trial, minimum: 3))), ["r3", "r4"], "\(location)")
+      // A page, and the count of everything the filter admits.
+      XCTAssertEqual(try ids(RunFilter(), limit: 2, offset: 1), ["r1", "r2"], "\(location)")
+      XCTAssertEqual(try ids(RunFilter(), limit: 2, offset: 4), ["r4"], "\(location)")
+      XCTAssertEqual(try store.count(RunFilter()), 5, "\(location)")
+      XCTAssertEqual(try store.count(RunFilter(sweep: "s")), 3, "\(location)")
+      XCTAssertEqual(try store.count(RunFilter(runID: "r3", status: .failed)), 0, "\(location)")
+    }
+  }
+
   func testEveryColumnReadsBackAsRecorded() throws {
     for location in try freshStores(#function) {
       let store = try location.open()
@@ -78,7 +110,7 @@ final class RunStoreConformanceTests: XCTestCase {
   func testColumnsAreIndexedRunsCodingKeys() throws {
     var run = row("a")
     (run.valAccuracy, run.sweep, run.trial, run.sweepParameters) = (0.1, "s", 1, "{}")
-    (run.groupHash, run.kind) = ("g", .ensemble)
+    (run.groupHash, run.kind, run.tags) = ("g", .ensemble, "t")
     let encoded = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(run))
     let keys = try XCTUnwrap(encoded as? [String: Any]).keys.sorted()
     XCTAssertEqual(RunColumn.allCases.map(\.rawValue).sorted(), keys)
@@ -96,7 +128,7 @@ final class RunStoreConformanceTests: XCTestCase {
         valAccuracy: number, testAccuracy: number, testLoss: number, parameters: rank + 1,
         seconds: number, startedAt: text, seed: Int64(rank + 1), configHash: text,
         cacheKey: text, directory: text, groupHash: text, sweep: text, trial: rank + 1,
-        sweepParameters: text, kind: rank < 2 ? .ensemble : .training)
+        sweepParameters: text, kind: rank < 2 ? .ensemble : .training, tags: text)
     }
     let rows = [ranked("a", 1), ranked("b", 2), ranked("c", 0)]
     for location in try freshStores(#function) {
@@ -135,7 +167,7 @@ final class RunStoreConformanceTests: XCTestCase {
       try location.open().replaceAll(with: [])
       let insert = { (id: String, kind: String) in
         "INSERT INTO runs (\(RunColumn.names)) VALUES ('\(id)', 'x', 'completed', 0.9, 0.9, 0.1, "
-          + "1, 1, 't', 1, 'h', 'k', 'd', NULL, NULL, NULL, NULL, \(kind))"
+          + "1, 1, 't', 1, 'h', 'k', 'd', NULL, NULL, NULL, NULL, \(kind), NULL)"
       }
       let statements = [insert("old", "NULL"), insert("ens", "'ensemble'")]
       switch location {
@@ -161,10 +193,10 @@ final class RunStoreConformanceTests: XCTestCase {
   }
 
   func testAnOlderTableGainsMissingColumnsOnOpenAndKeepsItsRows() throws {
-    // An index created before sweeps and ensembles (no group_hash, sweep, trial,
-    // sweep_parameters, kind), holding a run, opens, gains them, and records and reads them; the
-    // old row reads them as nil.
-    let added: Set = ["group_hash", "sweep", "trial", "sweep_parameters", "kind"]
+    // An index created before sweeps, ensembles and tags (no group_hash, sweep, trial,
+    // sweep_parameters, kind, tags), holding a run, opens, gains them, and records and reads
+    // them; the old row reads them as nil.
+    let added: Set = ["group_hash", "sweep", "trial", "sweep_parameters", "kind", "tags"]
     let old = RunColumn.allCases.filter { !added.contains($0.rawValue) }
     let oldRow =
       "INSERT INTO runs (\(old.map(\.rawValue).joined(separator: ", "))) VALUES "
@@ -188,7 +220,7 @@ final class RunStoreConformanceTests: XCTestCase {
       (run.groupHash, run.sweep, run.trial, run.sweepParameters) = (
         "g", "s", 3, #"{"training.epochs":"2"}"#
       )
-      run.kind = .ensemble
+      (run.kind, run.tags) = (.ensemble, "a,b")
       try location.open().record(run)
       let rows = try location.open().runs(sort: .runID, descending: false)
       XCTAssertEqual(rows.map(\.runID), ["new", "old"], "\(location)")
@@ -199,6 +231,8 @@ final class RunStoreConformanceTests: XCTestCase {
       XCTAssertNil(rows.last?.trial, "\(location)")
       XCTAssertEqual(rows.first?.kind, .ensemble, "\(location)")
       XCTAssertEqual(rows.last?.kind, .training, "\(location)")
+      XCTAssertEqual(rows.first?.tagList, ["a", "b"], "\(location)")
+      XCTAssertNil(rows.last?.tags, "\(location)")
       XCTAssertEqual(rows.last?.testAccuracy, 0.9, "\(location)")
     }
   }

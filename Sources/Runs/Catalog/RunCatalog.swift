@@ -98,20 +98,42 @@ public struct RunCatalog {
 
   /// `runs`, each with its heartbeat: what the index page and a live view show.
   public func entries(
-    experiment: String? = nil, status: RunStatus? = nil, sort: RunColumn = .startedAt,
-    descending: Bool = true, now: Date = Date()
+    runID: String? = nil, experiment: String? = nil, status: RunStatus? = nil,
+    sort: RunColumn = .startedAt, descending: Bool = true, now: Date = Date()
   ) throws -> [CatalogEntry] {
-    let stored = try workspace.openStore().runs(
-      experiment: experiment, status: status == .lost ? .running : status, cacheKey: nil,
-      sort: sort, descending: descending)
-    var entries = try stored.map { row -> CatalogEntry in
-      var entry = CatalogEntry(row: row)
-      guard row.status == .running else { return entry }
-      entry.heartbeat = try? RunHeartbeat.read(from: entry.paths)
-      entry.row.status = try RunLiveness.status(recorded: row.status, paths: entry.paths, now: now)
-      return entry
+    try entries(
+      RunFilter(runID: runID, experiment: experiment), status: status, sort: sort,
+      descending: descending, now: now)
+  }
+
+  /// One page of the runs `filter` and `status` admit, sorted, and how many they admit: what the
+  /// runs page of `report serve` shows. The store filters, sorts and cuts the page, unless the
+  /// status is derived (`running`, `lost`, or a sort by status), which only running rows can be.
+  public func page(
+    _ filter: RunFilter, status: RunStatus?, sort: RunColumn, descending: Bool, limit: Int,
+    offset: Int, now: Date = Date()
+  ) throws -> (total: Int, entries: [CatalogEntry]) {
+    if status == .running || status == .lost || sort == .status {
+      let all = try entries(filter, status: status, sort: sort, descending: descending, now: now)
+      return (all.count, Array(all.dropFirst(offset).prefix(limit)))
     }
-    .filter { status == nil || $0.row.status == status }
+    var stored = filter
+    stored.status = status
+    let store = try workspace.openStore()
+    let rows = try store.runs(
+      stored, sort: sort, descending: descending, limit: limit, offset: offset)
+    return (try store.count(stored), try rows.map { try entry($0, now: now) })
+  }
+
+  private func entries(
+    _ filter: RunFilter, status: RunStatus?, sort: RunColumn, descending: Bool, now: Date
+  ) throws -> [CatalogEntry] {
+    var stored = filter
+    stored.status = status == .lost ? .running : status
+    var entries = try workspace.openStore().runs(
+      stored, sort: sort, descending: descending, limit: nil, offset: 0
+    ).map { try entry($0, now: now) }
+      .filter { status == nil || $0.row.status == status }
     if sort == .status {
       // Derived statuses sort as the stored ones would, ties in the store's order.
       entries = entries.enumerated().sorted {
@@ -121,6 +143,15 @@ public struct RunCatalog {
       }.map(\.element)
     }
     return entries
+  }
+
+  /// `row` with its status derived now, and its heartbeat when it is recorded as running.
+  private func entry(_ row: IndexedRun, now: Date) throws -> CatalogEntry {
+    var entry = CatalogEntry(row: row)
+    guard row.status == .running else { return entry }
+    entry.heartbeat = try? RunHeartbeat.read(from: entry.paths)
+    entry.row.status = try RunLiveness.status(recorded: row.status, paths: entry.paths, now: now)
+    return entry
   }
 
   // MARK: - Rebuilding the index

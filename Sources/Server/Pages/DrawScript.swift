@@ -58,7 +58,8 @@ enum DrawScript {
       async function predict() {
         if (!inked) return;
         const ticket = ++asked;
-        const png = await new Promise(resolve => pad.toBlob(resolve, "image/png"));
+        // toDataURL encodes at once; Chromium's toBlob waits for an idle moment (up to a second).
+        const png = Uint8Array.from(atob(pad.toDataURL("image/png").split(",")[1]), c => c.charCodeAt(0));
         const error = document.getElementById("error");
         try {
           const response = await fetch("/api/runs/" + encodeURIComponent(run) + "/predict",

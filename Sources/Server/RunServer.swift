@@ -34,6 +34,8 @@ public final class RunServer: @unchecked Sendable {
       guard let asset = Assets.named(name) else { throw APIError.notFound("no asset \(name)") }
       return Responses.text(asset.text, contentType: asset.contentType)
     }
+    // Browsers ask every site for an icon; there is none, and no page should log a 404 for it.
+    router.get("/favicon.ico") { _, _ in Response(status: .noContent) }
     router.get("/api/runs") { request, _ in
       try Responses.json(
         try RunListing(

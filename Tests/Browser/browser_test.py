@@ -20,6 +20,7 @@ cases = json.load(open(sys.argv[1]))
 base = cases["base"].rstrip("/")
 failures = []
 outside = []  # every request the pages tried to make to anything but the server
+errors = []  # what the pages logged as errors (a failed load, an exception)
 
 
 def check(condition, what):
@@ -38,6 +39,8 @@ def guard(page):
             outside.append(route.request.url)
             route.abort()
     page.route("**/*", route)
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.on("pageerror", lambda error: errors.append(str(error)))
 
 
 def rows(page):
@@ -169,6 +172,7 @@ with sync_playwright() as playwright:
         except Exception as error:  # a timeout names what was awaited
             check(False, f"{test.__name__}: {error}")
     check(outside == [], f"no request left loopback ({outside[:3]})")
+    check(errors == [], f"no page logged an error ({errors[:3]})")
     browser.close()
 
 sys.exit(1 if failures else 0)

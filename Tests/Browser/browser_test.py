@@ -39,7 +39,10 @@ def guard(page):
             outside.append(route.request.url)
             route.abort()
     page.route("**/*", route)
-    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.on("console", lambda message: message.type == "error" and errors.append(
+        f"{message.text} at {page.url}"))
+    page.on("response", lambda response: response.status >= 400 and errors.append(
+        f"{response.status} for {response.request.method} {response.url}"))
     page.on("pageerror", lambda error: errors.append(str(error)))
 
 

@@ -32,7 +32,10 @@ enum DrawScript {
         pad.setPointerCapture(event.pointerId);
         drawing = true;
         const [x, y] = point(event);
-        pen.beginPath(); pen.moveTo(x, y); pen.lineTo(x, y); pen.stroke();
+        // A dot of its own: a canvas strokes no zero-length line, so a tap would leave no ink.
+        pen.fillStyle = "#000000";
+        pen.beginPath(); pen.arc(x, y, pen.lineWidth / 2, 0, 2 * Math.PI); pen.fill();
+        pen.beginPath(); pen.moveTo(x, y);
         inked = true;
       });
       pad.addEventListener("pointermove", event => {

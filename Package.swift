@@ -33,6 +33,7 @@ let package = Package(
       name: "Datasets", dependencies: ["CZlib", .product(name: "Crypto", package: "swift-crypto")]),
     .target(name: "Plots", dependencies: ["AtomicFiles", "CCairo"]),
     .target(name: "Notebook"),
+    .target(name: "Deployment", dependencies: ["NeuralNet"]),
     .target(
       name: "ExperimentDefinitions",
       dependencies: ["NeuralNet", "Datasets", .product(name: "Yams", package: "Yams")]
@@ -41,7 +42,9 @@ let package = Package(
     .target(name: "Slurm"),
     .target(
       name: "Runs",
-      dependencies: ["AtomicFiles", "ExperimentDefinitions", "RunStorage", "NeuralNet", "Datasets"]
+      dependencies: [
+        "AtomicFiles", "Deployment", "ExperimentDefinitions", "RunStorage", "NeuralNet", "Datasets",
+      ]
     ),
     .target(
       name: "Reports",

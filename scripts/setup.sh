@@ -31,11 +31,13 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 echo "setup: system packages ready (${#packages[@]} checked, ${#missing[@]} installed)"
 # The tests' outside judges, in one venv that .ci/run points REPORT_TEST_PYTHON at: Jupyter's own
-# validator for the notebooks `--format ipynb` writes, and Playwright, which drives Debian's
-# chromium (above) through the pages of `report serve` (it downloads no browser of its own).
+# validator for the notebooks `--format ipynb` writes; Playwright, which drives Debian's chromium
+# (above) through the pages of `report serve` (it downloads no browser of its own); and ONNX's
+# checker with ONNX Runtime, which load and run what `report export` writes.
 venv="$(cd "$(dirname "$0")/.." && pwd)/.venv-tests"
-if ! "$venv/bin/python" -c "import nbformat, playwright" 2>/dev/null; then
+if ! "$venv/bin/python" -c "import nbformat, playwright, onnx, onnxruntime" 2>/dev/null; then
   [ -x "$venv/bin/python" ] || /usr/bin/python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check "nbformat>=5.10,<6" "playwright==1.65.2"
+  "$venv/bin/pip" install -q --disable-pip-version-check "nbformat>=5.10,<6" "playwright==1.65.2" \
+    "onnx==1.23.2" "onnxruntime==1.32.0" "numpy==2.4.6"
 fi
-echo "setup: nbformat and playwright ready in $venv"
+echo "setup: nbformat, playwright, onnx and onnxruntime ready in $venv"

@@ -56,6 +56,13 @@ public struct Examples: Sendable {
     return Examples(validated: kept, labels: Array(labels[0..<k]), shape: shape)
   }
 
+  /// The scalars of example `index`.
+  public func scalars(of index: Int) -> [Float] {
+    var values = [Float](repeating: 0, count: shape.elementCount)
+    values.withUnsafeMutableBufferPointer { copy([index], to: $0.baseAddress!) }
+    return values
+  }
+
   /// Writes the scalars of examples `indices` (in that order) one after another to `target`.
   func copy(_ indices: some Sequence<Int>, to target: UnsafeMutablePointer<Float>) {
     let size = shape.elementCount

@@ -252,7 +252,7 @@ public final class Sequential {
 
   /// Runs `forward` over `count` examples in slices of at most `batchSize`, gathering the
   /// probabilities each slice returns.
-  private func predict(
+  func predict(
     count: Int, batchSize: Int, forward: (Range<Int>) -> UnsafePointer<Float>
   ) -> [Float] {
     let classes = classCount

@@ -8,7 +8,7 @@ public struct WindowGeometry: Equatable {
   public let outputHeight: Int, outputWidth: Int
 
   /// Returns nil when the window does not fit the input (a 3x3 kernel on a 2x2 `valid` input).
-  init?(input: TensorShape, kernel: (Int, Int), stride: (Int, Int), padding: Padding) {
+  public init?(input: TensorShape, kernel: (Int, Int), stride: (Int, Int), padding: Padding) {
     guard input.count == 3 else { return nil }
     (inputHeight, inputWidth, channels) = (input[0], input[1], input[2])
     (kernelHeight, kernelWidth) = kernel

@@ -49,8 +49,8 @@ let package = Package(
     .target(
       name: "Reports",
       dependencies: [
-        "AtomicFiles", "Runs", "ExperimentDefinitions", "NeuralNet", "Datasets", "Plots",
-        "Notebook",
+        "AtomicFiles", "Deployment", "Runs", "ExperimentDefinitions", "NeuralNet", "Datasets",
+        "Plots", "Notebook",
       ]
     ),
     .target(

@@ -1,5 +1,6 @@
 import AtomicFiles
 import Datasets
+import Deployment
 import ExperimentDefinitions
 import Foundation
 import NeuralNet
@@ -69,6 +70,7 @@ public struct ComparisonReport {
     cells += try curvesSection(loaded, directory)
     cells += configDiff(loaded)
     cells += try confusionSection(loaded, directory)
+    cells += try deploymentSection(loaded)
     return try PageWriter(format: format, singleFile: singleFile).write(
       Notebook(title: title, subtitle: loaded.map(\.name).joined(separator: " vs "), cells: cells),
       page: directory + "/index.html")
@@ -115,6 +117,31 @@ public struct ComparisonReport {
             })))
     }
     return cells
+  }
+
+  /// The ONNX exports' sizes, int8 accuracy and latency of each experiment's newest run that
+  /// recorded them.
+  func deploymentSection(_ groups: [Group]) throws -> [Cell] {
+    var labels: [String] = []
+    var summaries: [DeploymentSummary] = []
+    for g in groups {
+      for run in g.runs.reversed() {
+        guard let d = try run.deployment() else { continue }
+        labels.append("\(g.name) (\(run.paths.runID))")
+        summaries.append(d)
+        break
+      }
+    }
+    guard !summaries.isEmpty else { return [] }
+    return [
+      .heading("Deployment"),
+      .prose([
+        .text(
+          "Each experiment's newest run exported to ONNX in fp32 and int8 (see its report's "
+            + "Deployment section).")
+      ]),
+      .table(DeploymentFacts.table(summaries, labels: labels)),
+    ]
   }
 
   /// Per-epoch mean and band (±1 sd) over a group's seeds.

@@ -29,7 +29,8 @@ public struct RunPageReporter: RunReporter {
       paths: run.paths, experiment: run.experiment, summary: run.summary,
       heartbeat: run.heartbeat, log: run.log, evaluation: evaluation,
       data: data,
-      model: model.summary, trainableParameters: model.trainableParameterCount, figures: figures)
+      model: model.summary, trainableParameters: model.trainableParameterCount, figures: figures,
+      deployment: try run.deployment())
     try PageWriter(format: format, singleFile: singleFile).write(
       report.notebook(), page: run.paths.report)
   }

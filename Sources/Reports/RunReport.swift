@@ -1,3 +1,4 @@
+import Deployment
 import ExperimentDefinitions
 import Foundation
 import NeuralNet
@@ -19,6 +20,8 @@ struct RunReport {
   var model: [Sequential.LayerSummary]
   var trainableParameters: Int
   var figures: [RunFigures.Item]
+  /// What the run's ONNX exports cost, when it recorded them.
+  var deployment: DeploymentSummary?
 
   /// The figure `name` as a cell, when it was drawn.
   func figure(_ name: FigureName) -> Cell? {
@@ -107,6 +110,7 @@ struct RunReport {
     }
     if !experiment.description.isEmpty { cells.append(.prose([.text(experiment.description)])) }
     cells += configuration() + modelSection() + dataSection() + trainingSection() + resultsSection()
+      + deploymentSection()
     return Notebook(
       title: "\(experiment.name) — run \(summary.runID)",
       subtitle: "\(summary.status.rawValue.capitalized) · \(summary.startedAt)", facts: facts,

@@ -23,6 +23,10 @@ public struct RunPaths: Sendable {
   public var lock: String { directory + "/.lock" }
   public var predictions: String { directory + "/predictions.csv" }
   public var report: String { directory + "/report.html" }
+  /// The model exported to ONNX in fp32 and in int8, and what they cost (`DeploymentSummary`).
+  public var onnx: String { directory + "/model.onnx" }
+  public var onnxInt8: String { directory + "/model.int8.onnx" }
+  public var deployment: String { directory + "/deployment.json" }
   public var figures: String { directory + "/figures" }
   /// The run id: the folder's name.
   public var runID: String { (directory as NSString).lastPathComponent }

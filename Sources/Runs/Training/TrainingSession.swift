@@ -100,8 +100,8 @@ struct TrainingSession {
     return callbacks
   }
 
-  /// Evaluates the trained model on the test set into `summary`, and writes its predictions and
-  /// final weights.
+  /// Evaluates the trained model on the test set into `summary`, and writes its predictions,
+  /// final weights and, when it completed, its ONNX exports (`RunDeployment`).
   private func test(_ summary: inout RunSummary) throws -> Evaluation {
     let result = Evaluation(
       model: state.model, examples: try ExperimentData.examples(data.test),
@@ -114,6 +114,13 @@ struct TrainingSession {
       try SafeTensors.encode(
         state.model.weights(), metadata: ["experiment": experiment.name, "run": paths.runID]),
       to: paths.weights)
+    if summary.status == .completed {
+      try RunDeployment.record(
+        try RunDeployment.package(
+          paths: paths, summary: summary, experiment: experiment, model: state.model, data: data,
+          testProbabilities: result.probabilities),
+        in: paths)
+    }
     return result
   }
 

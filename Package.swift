@@ -87,6 +87,7 @@ let package = Package(
       name: "TestChild", dependencies: ["RunStorage", "Notebook"], path: "Tests/TestChild"),
     .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Datasets"]),
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
+    .testTarget(name: "DeploymentTests", dependencies: ["Deployment", "NeuralNet"]),
     .testTarget(name: "PlotsTests", dependencies: ["Plots"], exclude: ["Golden"]),
     .testTarget(name: "NotebookTests", dependencies: ["Notebook", "TestSupport"]),
     .testTarget(

@@ -39,8 +39,7 @@ extension Report {
     }
 
     func run() throws {
-      var options = OutputOptions()
-      options.output = root
+      let options = try OutputOptions.parse(["--output", root])
       let record = try RunRecord(loading: try target.paths(in: options.catalog()))
       let path = output ?? (precision == .fp32 ? record.paths.onnx : record.paths.onnxInt8)
       let (package, recorded) = try RunDeployment.export(

@@ -112,7 +112,7 @@ let package = Package(
       ],
       swiftSettings: [.enableUpcomingFeature("BareSlashRegexLiterals")]),
     .testTarget(
-      name: "reportTests", dependencies: ["report", "NeuralNet", "TestSupport"],
+      name: "reportTests", dependencies: ["report", "NeuralNet", "Runs", "TestSupport"],
       swiftSettings: [.enableUpcomingFeature("BareSlashRegexLiterals")]),
   ]
 )

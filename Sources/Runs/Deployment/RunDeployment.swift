@@ -67,7 +67,7 @@ extension RunDeployment {
     _ record: RunRecord, precision: ExportPrecision, calibration: Int = defaultCalibration,
     to output: String
   ) throws -> (package: DeploymentPackage, recorded: Bool) {
-    try record.requireCompleted(for: "an export")
+    try record.requireCompleted(for: "exports")
     let model = try record.trainedModel()
     let exported = try package(
       paths: record.paths, summary: record.summary, experiment: record.experiment, model: model,

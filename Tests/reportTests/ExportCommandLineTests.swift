@@ -1,0 +1,155 @@
+import Foundation
+import Runs
+import TestSupport
+import XCTest
+
+/// `report export` judged from outside: every export passes ONNX's full checker, and ONNX Runtime
+/// run on all 10,000 MNIST test images agrees with `report` (scripts/check-onnx-export.py).
+final class ExportCommandLineTests: XCTestCase {
+  private func report(_ arguments: [String]) throws -> ReportResult {
+    try runReport(arguments, in: repositoryRoot)
+  }
+
+  /// Trains `experiment` briefly into `output` (the full test set kept), exports its int8 model
+  /// with `report export`, and returns what the judge measured of both models with the run's
+  /// folder.
+  private func trainAndJudge(
+    _ experiment: String, overrides: [String], output: String, python: String
+  ) throws -> (judged: [String: Any], run: RunPaths, deployment: [String: Any]) {
+    let trained = try report(
+      ["run", experiment, "--output", output] + overrides.flatMap { ["--set", $0] })
+    XCTAssertEqual(trained.status, 0, trained.output + trained.error)
+    let runs = try FileManager.default.contentsOfDirectory(atPath: "\(output)/runs/\(experiment)")
+    let run = RunPaths(directory: "\(output)/runs/\(experiment)/\(try XCTUnwrap(runs.first))")
+    let exported = output + "/\(experiment).int8.onnx"
+    let export = try report([
+      "export", experiment, "--root", output, "--precision", "int8", "--output", exported,
+    ])
+    XCTAssertEqual(export.status, 0, export.output + export.error)
+    XCTAssert(export.output.contains("int8 test"), export.output)
+    // `report export` writes what the finished run recorded in its folder, byte for byte.
+    XCTAssertEqual(
+      FileManager.default.contents(atPath: exported), FileManager.default.contents(atPath: run.onnxInt8))
+    let judge = Process()
+    judge.executableURL = URL(fileURLWithPath: python)
+    judge.arguments = [
+      repositoryRoot + "/scripts/check-onnx-export.py", run.directory, run.onnx, exported,
+      repositoryRoot + "/data/mnist",
+    ]
+    let out = Pipe()
+    let err = Pipe()
+    (judge.standardOutput, judge.standardError) = (out, err)
+    try judge.run()
+    let printed = out.fileHandleForReading.readDataToEndOfFile()
+    let complaint = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    judge.waitUntilExit()
+    XCTAssertEqual(judge.terminationStatus, 0, complaint)
+    let judged = try XCTUnwrap(JSONSerialization.jsonObject(with: printed) as? [String: Any])
+    let deployment = try XCTUnwrap(
+      JSONSerialization.jsonObject(with: try Data(contentsOf: URL(fileURLWithPath: run.deployment)))
+        as? [String: Any])
+    return (judged, run, deployment)
+  }
+
+  func testExportsOfQuickLeNetDeotteAndThePapersModelRunInONNXRuntimeAsInReport() throws {
+    let python = try XCTUnwrap(
+      notebookPython(), "no Python with onnx and onnxruntime: run scripts/setup.sh")
+    let output = try scratch(name)
+    let cases: [(String, [String])] = [
+      ("quick", ["dataset.subset=6000", "training.epochs=1"]),
+      // 5x5 `same` convolutions and average pooling; a 5x5x16 map flattened.
+      ("lenet5", ["dataset.subset=6000", "training.epochs=1"]),
+      // Strided `same` convolutions, batch normalisation, dropout, EMA weights.
+      ("deotte", ["dataset.subset=3000", "training.epochs=1"]),
+      // The paper's model (692,682 parameters).
+      ("baseline", ["dataset.subset=6000", "training.epochs=2"]),
+    ]
+    for (experiment, overrides) in cases {
+      let (judged, run, deployment) = try trainAndJudge(
+        experiment, overrides: overrides, output: output, python: python)
+      let summary = try readJSON(RunSummary.self, from: run.summary)
+      for precision in ["fp32", "int8"] {
+        let model = try XCTUnwrap(judged[precision] as? [String: Any], experiment)
+        XCTAssertGreaterThanOrEqual(try XCTUnwrap(model["opset"] as? Int), 13)
+        let input = try XCTUnwrap((model["inputs"] as? [[String: Any]])?.first)
+        XCTAssertEqual(input["name"] as? String, "image")
+        XCTAssertEqual("\(input["shape"] ?? "")", "\(["N", 1, 28, 28] as [Any])")
+        let output = try XCTUnwrap((model["outputs"] as? [[String: Any]])?.first)
+        XCTAssertEqual(output["name"] as? String, "probabilities")
+        XCTAssertEqual("\(output["shape"] ?? "")", "\(["N", 10] as [Any])")
+        let metadata = try XCTUnwrap(model["metadata"] as? [String: String])
+        XCTAssertEqual(metadata["run_id"], run.runID)
+        XCTAssertEqual(metadata["config_hash"], summary.configHash)
+        XCTAssertEqual(metadata["test_accuracy"], String(format: "%.4f", summary.testAccuracy ?? -1))
+        XCTAssertEqual(metadata["report_version"], Provenance.binaryVersion)
+        XCTAssertEqual(metadata["precision"], precision)
+      }
+      let fp32 = try XCTUnwrap(judged["fp32"] as? [String: Any])
+      let int8 = try XCTUnwrap(judged["int8"] as? [String: Any])
+      let context = "\(experiment): \(judged)"
+      XCTAssertGreaterThanOrEqual(
+        try XCTUnwrap(fp32["agreement_with_report"] as? Double), 0.9995, context)
+      XCTAssertEqual(fp32["disagreements_not_ties"] as? Int, 0, context)
+      XCTAssertLessThanOrEqual(
+        try XCTUnwrap(fp32["max_probability_difference"] as? Double), 1e-4, context)
+      XCTAssertEqual(
+        try XCTUnwrap(fp32["accuracy"] as? Double), try XCTUnwrap(summary.testAccuracy),
+        accuracy: 0.0005, context)
+      // ONNX Runtime's int8 arithmetic is what report computed for it, within 0.1 points.
+      let reported = try XCTUnwrap(deployment["int8_accuracy"] as? Double)
+      XCTAssertEqual(try XCTUnwrap(int8["accuracy"] as? Double), reported, accuracy: 0.001, context)
+      XCTAssertEqual(try XCTUnwrap(deployment["test_images"] as? Int), 10_000)
+      if experiment == "baseline" {
+        XCTAssertEqual(deployment["parameters"] as? Int, 692_682)
+        XCTAssertEqual(
+          try XCTUnwrap(int8["accuracy"] as? Double), try XCTUnwrap(fp32["accuracy"] as? Double),
+          accuracy: 0.003, context)
+      }
+      let page = try String(contentsOfFile: run.report, encoding: .utf8)
+      XCTAssert(page.contains("<h2") && page.contains("Deployment"), experiment)
+      XCTAssert(page.contains("model.int8.onnx"), experiment)
+    }
+  }
+
+  func testBadExportsSayWhatIsWrongAndLeaveNoFile() throws {
+    let output = try scratch(name)
+    let trained = try report([
+      "run", "quick", "--output", output, "--set", "dataset.subset=500", "--set",
+      "dataset.test_subset=100", "--set", "training.epochs=1",
+    ])
+    XCTAssertEqual(trained.status, 0, trained.output + trained.error)
+    let missing = try report(["export", "no_such_run", "--root", output])
+    XCTAssertEqual(missing.status, 1, missing.error)
+    XCTAssert(missing.error.contains("no run 'no_such_run'"), missing.error)
+
+    // An output whose folder does not exist: the error names the path, and nothing is left.
+    let nowhere = output + "/no/such/folder/model.onnx"
+    let unwritable = try report(["export", "quick", "--root", output, "--output", nowhere])
+    XCTAssertEqual(unwritable.status, 1, unwritable.error)
+    XCTAssert(unwritable.error.contains("\(nowhere): cannot write"), unwritable.error)
+    XCTAssertFalse(FileManager.default.fileExists(atPath: output + "/no"))
+
+    // A run still training (its heartbeat names this living process) is refused; its folder is
+    // left as it was.
+    let runs = try FileManager.default.contentsOfDirectory(atPath: output + "/runs/quick")
+    let paths = RunPaths(directory: output + "/runs/quick/" + runs[0])
+    for file in [paths.onnx, paths.onnxInt8, paths.deployment] {
+      try FileManager.default.removeItem(atPath: file)
+    }
+    var summary = try readJSON(RunSummary.self, from: paths.summary)
+    summary.status = .running
+    try summary.write(to: paths)
+    try RunHeartbeat(epochsFinished: 1, epochs: 2).write(to: paths)
+    let before = try FileManager.default.contentsOfDirectory(atPath: paths.directory).sorted()
+    let training = try report(["export", paths.directory, "--root", output])
+    XCTAssertEqual(training.status, 1, training.error)
+    XCTAssert(
+      training.error.contains("run \(paths.runID) is running; exports need a completed run"),
+      training.error)
+    XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: paths.directory).sorted(), before)
+
+    let calibration = try report(["export", "quick", "--root", output, "--calibration", "0"])
+    XCTAssertNotEqual(calibration.status, 0)
+    XCTAssert(calibration.error.contains("--calibration must be at least 1"), calibration.error)
+  }
+}

@@ -149,7 +149,8 @@ private struct GraphBuilder {
   mutating func quantize(_ input: String, at stage: Sequential.Stage, name: String) -> String {
     guard let q = quantization?.activations[stage] else { return input }
     let scale = constant(ONNXGraph.Tensor(name + "/scale", floats: [q.scale], dimensions: []))
-    let zero = constant(ONNXGraph.Tensor(name + "/zero_point", uint8: [q.zeroPoint], dimensions: []))
+    let zero = constant(
+      ONNXGraph.Tensor(name + "/zero_point", uint8: [q.zeroPoint], dimensions: []))
     let quantized = node("QuantizeLinear", name: name + "/quantize", inputs: [input, scale, zero])
     return node("DequantizeLinear", name: name + "/dequantize", inputs: [quantized, scale, zero])
   }
@@ -165,16 +166,22 @@ private struct GraphBuilder {
     guard let quantized = quantization?.weights[index] else {
       let values = kernel.value.array(kernel.count)
       return (
-        constant(ONNXGraph.Tensor(name + "/kernel", floats: order.map { values[$0] }, dimensions: dimensions)),
-        constant(ONNXGraph.Tensor(name + "/bias", floats: bias.value.array(bias.count), dimensions: [bias.count]))
+        constant(
+          ONNXGraph.Tensor(
+            name + "/kernel", floats: order.map { values[$0] }, dimensions: dimensions)),
+        constant(
+          ONNXGraph.Tensor(
+            name + "/bias", floats: bias.value.array(bias.count), dimensions: [bias.count]))
       )
     }
     let channels = bias.count
     let q = constant(
       ONNXGraph.Tensor(
-        name + "/kernel_quantized", int8: order.map { quantized.kernel[$0] }, dimensions: dimensions))
+        name + "/kernel_quantized", int8: order.map { quantized.kernel[$0] }, dimensions: dimensions
+      ))
     let kernelScale = constant(
-      ONNXGraph.Tensor(name + "/kernel_scale", floats: quantized.kernelScales, dimensions: [channels]))
+      ONNXGraph.Tensor(
+        name + "/kernel_scale", floats: quantized.kernelScales, dimensions: [channels]))
     let kernelZero = constant(
       ONNXGraph.Tensor(
         name + "/kernel_zero_point", int8: [Int8](repeating: 0, count: channels),

@@ -9,7 +9,11 @@ struct ONNXGraph {
 
   /// `TensorProto.DataType`.
   enum ElementType: Int {
-    case float = 1, uint8 = 2, int8 = 3, int32 = 6, int64 = 7
+    case float = 1
+    case uint8 = 2
+    case int8 = 3
+    case int32 = 6
+    case int64 = 7
 
     /// Bytes per element.
     var size: Int {
@@ -30,13 +34,16 @@ struct ONNXGraph {
 
     init(_ name: String, floats: [Float], dimensions: [Int]) {
       var raw = Data(capacity: floats.count * 4)
-      for v in floats { withUnsafeBytes(of: v.bitPattern.littleEndian) { raw.append(contentsOf: $0) } }
+      for v in floats {
+        withUnsafeBytes(of: v.bitPattern.littleEndian) { raw.append(contentsOf: $0) }
+      }
       self.init(name: name, type: .float, dimensions: dimensions, raw: raw)
     }
 
     init(_ name: String, int8: [Int8], dimensions: [Int]) {
       self.init(
-        name: name, type: .int8, dimensions: dimensions, raw: Data(int8.map { UInt8(bitPattern: $0) }))
+        name: name, type: .int8, dimensions: dimensions,
+        raw: Data(int8.map { UInt8(bitPattern: $0) }))
     }
 
     init(_ name: String, uint8: [UInt8], dimensions: [Int]) {
@@ -56,7 +63,8 @@ struct ONNXGraph {
     }
 
     init(name: String, type: ElementType, dimensions: [Int], raw: Data) {
-      precondition(raw.count == dimensions.reduce(1, *) * type.size, "\(name): data and shape differ")
+      precondition(
+        raw.count == dimensions.reduce(1, *) * type.size, "\(name): data and shape differ")
       (self.name, self.type, self.dimensions, self.raw) = (name, type, dimensions, raw)
     }
   }

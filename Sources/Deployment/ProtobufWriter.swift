@@ -65,7 +65,9 @@ struct ProtobufWriter {
   /// A packed repeated float field.
   mutating func packedFloats(_ field: Int, _ values: [Float]) {
     var packed = Data(capacity: values.count * 4)
-    for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { packed.append(contentsOf: $0) } }
+    for v in values {
+      withUnsafeBytes(of: v.bitPattern.littleEndian) { packed.append(contentsOf: $0) }
+    }
     bytes(field, packed)
   }
 }

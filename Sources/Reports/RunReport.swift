@@ -109,7 +109,8 @@ struct RunReport {
         ]))
     }
     if !experiment.description.isEmpty { cells.append(.prose([.text(experiment.description)])) }
-    cells += configuration() + modelSection() + dataSection() + trainingSection() + resultsSection()
+    cells +=
+      configuration() + modelSection() + dataSection() + trainingSection() + resultsSection()
       + deploymentSection()
     return Notebook(
       title: "\(experiment.name) — run \(summary.runID)",

@@ -65,7 +65,9 @@ public enum DeploymentFacts {
       caption:
         "ONNX file sizes, test accuracy in fp32 and int8, the share of test images given the "
         + "same class, and batch-1 latency in report's engine"
-        + (summaries.first.map { " (\($0.engine), \($0.latency.calls.withThousandsSeparators) calls)" }
+        + (summaries.first.map {
+          " (\($0.engine), \($0.latency.calls.withThousandsSeparators) calls)"
+        }
           ?? "") + ".")
   }
 }

@@ -14,8 +14,11 @@ final class ONNXWriterTests: XCTestCase {
     writer.packedIntegers(4, [1, 150])
     XCTAssertEqual(
       Array(writer.data),
-      [0x08, 0xac, 0x02, 0x15, 0x00, 0x00, 0x80, 0x3f, 0x1a, 0x04, 0x0a, 0x02, 0x61, 0x62, 0x22, 0x03,
-        0x01, 0x96, 0x01])
+      [
+        0x08, 0xac, 0x02, 0x15, 0x00, 0x00, 0x80, 0x3f, 0x1a, 0x04, 0x0a, 0x02, 0x61, 0x62, 0x22,
+        0x03,
+        0x01, 0x96, 0x01,
+      ])
     var negative = ProtobufWriter()
     negative.integer(1, -1)
     XCTAssertEqual(Array(negative.data), [0x08] + [UInt8](repeating: 0xff, count: 9) + [0x01])
@@ -32,7 +35,8 @@ final class ONNXWriterTests: XCTestCase {
 
   func testALayerWithoutAnONNXFormIsRefusedByName() throws {
     let model = try Sequential(
-      inputShape: [4, 4, 1], layers: [Flatten(), Doubling(), Dense(units: 2, activation: .softmax)],
+      inputShape: [4, 4, 1],
+      layers: [Flatten(), Doubling(), Dense(units: 2, activation: .softmax)],
       seed: 1)
     XCTAssertThrowsError(try ONNXExporter(model: model).serialized(name: "m", version: "t")) {
       XCTAssertEqual(

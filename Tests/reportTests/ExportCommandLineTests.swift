@@ -29,7 +29,8 @@ final class ExportCommandLineTests: XCTestCase {
     XCTAssert(export.output.contains("int8 test"), export.output)
     // `report export` writes what the finished run recorded in its folder, byte for byte.
     XCTAssertEqual(
-      FileManager.default.contents(atPath: exported), FileManager.default.contents(atPath: run.onnxInt8))
+      FileManager.default.contents(atPath: exported),
+      FileManager.default.contents(atPath: run.onnxInt8))
     let judge = Process()
     judge.executableURL = URL(fileURLWithPath: python)
     judge.arguments = [
@@ -64,6 +65,7 @@ final class ExportCommandLineTests: XCTestCase {
       // The paper's model (692,682 parameters).
       ("baseline", ["dataset.subset=6000", "training.epochs=2"]),
     ]
+    var int8Accuracies: [String: Double] = [:]
     for (experiment, overrides) in cases {
       let (judged, run, deployment) = try trainAndJudge(
         experiment, overrides: overrides, output: output, python: python)
@@ -80,7 +82,8 @@ final class ExportCommandLineTests: XCTestCase {
         let metadata = try XCTUnwrap(model["metadata"] as? [String: String])
         XCTAssertEqual(metadata["run_id"], run.runID)
         XCTAssertEqual(metadata["config_hash"], summary.configHash)
-        XCTAssertEqual(metadata["test_accuracy"], String(format: "%.4f", summary.testAccuracy ?? -1))
+        XCTAssertEqual(
+          metadata["test_accuracy"], String(format: "%.4f", summary.testAccuracy ?? -1))
         XCTAssertEqual(metadata["report_version"], Provenance.binaryVersion)
         XCTAssertEqual(metadata["precision"], precision)
       }
@@ -108,6 +111,20 @@ final class ExportCommandLineTests: XCTestCase {
       let page = try String(contentsOfFile: run.report, encoding: .utf8)
       XCTAssert(page.contains("<h2") && page.contains("Deployment"), experiment)
       XCTAssert(page.contains("model.int8.onnx"), experiment)
+      int8Accuracies[experiment] = reported
+    }
+    // A comparison shows each run's deployment numbers side by side.
+    let compared = try report(["compare"] + cases.map(\.0) + ["--output", output])
+    XCTAssertEqual(compared.status, 0, compared.output + compared.error)
+    let page = try String(
+      contentsOfFile: output + "/compare/" + cases.map(\.0).joined(separator: "-vs-")
+        + "/index.html",
+      encoding: .utf8)
+    let deployment = try XCTUnwrap(page.range(of: ">Deployment<"), "no Deployment section")
+    let section = page[deployment.upperBound...]
+    for (experiment, accuracy) in int8Accuracies {
+      XCTAssert(section.contains(experiment + " ("), experiment)
+      XCTAssert(section.contains(String(format: "%.2f%%", accuracy * 100)), experiment)
     }
   }
 
@@ -146,7 +163,8 @@ final class ExportCommandLineTests: XCTestCase {
     XCTAssert(
       training.error.contains("run \(paths.runID) is running; exports need a completed run"),
       training.error)
-    XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: paths.directory).sorted(), before)
+    XCTAssertEqual(
+      try FileManager.default.contentsOfDirectory(atPath: paths.directory).sorted(), before)
 
     let calibration = try report(["export", "quick", "--root", output, "--calibration", "0"])
     XCTAssertNotEqual(calibration.status, 0)

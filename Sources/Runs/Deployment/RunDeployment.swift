@@ -17,7 +17,8 @@ public enum RunDeployment {
   /// measuring on the test set. `testProbabilities` are the engine's on the test set, when the
   /// caller already has them.
   public static func package(
-    paths: RunPaths, summary: RunSummary, experiment: Experiment, model: Sequential, data: ExperimentData, testProbabilities: [Float]? = nil,
+    paths: RunPaths, summary: RunSummary, experiment: Experiment, model: Sequential,
+    data: ExperimentData, testProbabilities: [Float]? = nil,
     calibration: Int = defaultCalibration
   ) throws -> DeploymentPackage {
     let source = data.validation.count > 0 ? data.validation : data.train

@@ -45,8 +45,9 @@ extension Report {
       let (package, recorded) = try RunDeployment.export(
         record, precision: precision, calibration: calibration, to: path)
       if recorded { try RunPageReporter().render(try RunRecord(loading: record.paths)) }
-      print("wrote \(path) (\(precision.rawValue), \(package.fp32.count) bytes fp32, "
-        + "\(package.int8.count) bytes int8)")
+      print(
+        "wrote \(path) (\(precision.rawValue), \(package.fp32.count) bytes fp32, "
+          + "\(package.int8.count) bytes int8)")
       for line in DeploymentFacts.lines(package.summary) { print(line) }
     }
   }

@@ -27,8 +27,7 @@ extension Experiment {
     guard Experiment.isValidName(name) else {
       throw ConfigError.invalid(
         at: tree.location,
-        "name '\(name)' may use only letters, digits, '-', '_' and '.' (it names a folder under "
-          + "the output directory)"
+        "name '\(name)' \(Experiment.nameRule) (it names a folder under the output directory)"
       )
     }
     if case .sequence(let items, _) = modelTree {
@@ -39,11 +38,30 @@ extension Experiment {
 }
 
 extension Experiment {
-  /// Whether `name` can name a folder under the output directory: letters, digits, '-', '_' and
-  /// '.', starting with a letter or digit, never "..".
+  /// Whether `name` can name a folder under the output directory: letters and digits of any
+  /// script (with their combining marks), '-', '_' and '.', starting with a letter or digit,
+  /// never "..".
   public static func isValidName(_ name: String) -> Bool {
-    name.range(of: #"^[A-Za-z0-9][A-Za-z0-9_.-]*$"#, options: .regularExpression) != nil
+    name.range(of: #"^[\p{L}\p{N}][\p{L}\p{M}\p{N}_.-]*$"#, options: .regularExpression) != nil
       && !name.contains("..")
+  }
+
+  /// `isValidName` in words, for errors.
+  public static let nameRule =
+    "may use only letters and digits (of any script), '-', '_' and '.', starting with a letter "
+    + "or digit"
+
+  /// The experiment name a file name gives: the name itself when it is valid, else with every
+  /// run of other characters (spaces, punctuation) turned into one '-' and the ends trimmed, as
+  /// "my run (v2)" -> "my-run-v2"; "experiment" when nothing is left.
+  public static func name(fromFileName fileName: String) -> String {
+    guard !isValidName(fileName) else { return fileName }
+    var name = fileName.replacingOccurrences(
+      of: #"[^\p{L}\p{M}\p{N}_.-]+"#, with: "-", options: .regularExpression)
+    name = name.replacingOccurrences(of: #"\.{2,}"#, with: ".", options: .regularExpression)
+    name = name.replacingOccurrences(
+      of: #"^[^\p{L}\p{N}]+|[-.]+$"#, with: "", options: .regularExpression)
+    return name.isEmpty ? "experiment" : name
   }
 
   /// What a tag may be: letters, digits, '-', '_', '.' and ':' (no comma: the index stores a
@@ -67,7 +85,13 @@ extension DatasetSpec {
     let test = try r.string("test_csv")
     switch kind {
     case "kaggle-csv":
-      source = .kaggleCSV(train: try r.require(train, "train_csv"), test: test)
+      // `directory` holds the CSVs that are named relative to it.
+      func inDirectory(_ path: String?) -> String? {
+        guard let path, let directory, !path.hasPrefix("/") else { return path }
+        return (directory as NSString).appendingPathComponent(path)
+      }
+      source = .kaggleCSV(
+        train: try r.require(inDirectory(train), "train_csv"), test: inDirectory(test))
     default:
       if let key = train != nil ? "train_csv" : (test != nil ? "test_csv" : nil) {
         throw ConfigError.invalid(at: r.location, "dataset.\(key) applies to name: kaggle-csv only")

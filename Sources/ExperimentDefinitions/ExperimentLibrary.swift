@@ -113,8 +113,9 @@ public struct ExperimentLibrary: Sendable {
       }
       tree = try tree.setting(key.split(separator: ".").map(String.init), to: try parse(value))
     }
-    let defaultName = ((file(for: nameOrPath) as NSString).lastPathComponent as NSString)
-      .deletingPathExtension
+    let defaultName = Experiment.name(
+      fromFileName: ((file(for: nameOrPath) as NSString).lastPathComponent as NSString)
+        .deletingPathExtension)
     return (try Experiment(tree: tree, name: defaultName), sweep, grids)
   }
 }

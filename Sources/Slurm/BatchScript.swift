@@ -12,6 +12,13 @@ public struct BatchScript: Equatable {
   public var workingDirectory: String?
   /// Where each task's output goes (`%a` is the array task id, `%j` the job id).
   public var logPath: String
+  /// Seconds before the time limit at which Slurm sends the command SIGTERM
+  /// (`--signal=B:TERM@N`; the command is the batch shell, which `exec`s it), so that a run
+  /// checkpoints and stops as interrupted instead of being killed. Nil: no early signal.
+  public var stopSignalSeconds: Int?
+  /// Whether the job may be requeued (`--requeue`: by `scontrol requeue`, on preemption or node
+  /// failure); a requeued trial continues from its checkpoint.
+  public var requeue = false
   /// The command each task runs. A word may use the variables in `taskVariables`, written
   /// `${NAME}`; everything else is quoted literally.
   public var command: [String]
@@ -42,6 +49,10 @@ public struct BatchScript: Equatable {
       throw SlurmError.badOption(
         name: "partition", value: partition, expected: "a partition name without spaces")
     }
+    if let stopSignalSeconds, !(1...65_535).contains(stopSignalSeconds) {
+      throw SlurmError.badOption(
+        name: "stop signal", value: "\(stopSignalSeconds) s", expected: "1 to 65535 seconds")
+    }
     if cpusPerTask < 1 {
       throw SlurmError.badOption(
         name: "CPUs per task", value: "\(cpusPerTask)", expected: "1 or more")
@@ -68,6 +79,8 @@ public struct BatchScript: Equatable {
     lines.append("#SBATCH --cpus-per-task=\(cpusPerTask)")
     lines.append("#SBATCH --output=\(Self.quoted(logPath))")
     if let workingDirectory { lines.append("#SBATCH --chdir=\(Self.quoted(workingDirectory))") }
+    if let stopSignalSeconds { lines.append("#SBATCH --signal=B:TERM@\(stopSignalSeconds)") }
+    if requeue { lines.append("#SBATCH --requeue") }
     lines.append("exec " + command.map(Self.shellWord).joined(separator: " "))
     return lines.joined(separator: "\n") + "\n"
   }

@@ -24,6 +24,10 @@ public struct SlurmSubmission: Sendable {
 /// array; each task runs `report sweep NAME --trial K` into the shared output and store, which
 /// `store` names for them; `finishArray` runs after the array.
 extension SweepRunner {
+  /// Seconds before a trial's time limit that Slurm asks it to stop: time for the batch in
+  /// progress and the checkpoint, with room for Slurm's own minute of imprecision.
+  static let stopSignalSeconds = 120
+
   /// The run id trial tasks of the array submitted at `stamp` use: `<stamp>-slurm<job>-<trial>`.
   static func taskRunID(stamp: String, job: String, trial: String) -> String {
     "\(stamp)-slurm\(job)-\(trial)"
@@ -74,6 +78,9 @@ extension SweepRunner {
       cpusPerTask: slurm.cpusPerTrial, logPath: "\(directory)/slurm/trial-%a.log",
       command: try arrayTaskCommand(stamp: stamp, slurm: slurm, store: store))
     array.workingDirectory = working
+    // At a time limit a trial checkpoints and stops as interrupted; requeued, it continues.
+    array.stopSignalSeconds = Self.stopSignalSeconds
+    array.requeue = true
     try array.validate()
     let pagePath = "\(directory)/slurm/page.sbatch"
     let created = Directory.missingAncestors(of: directory + "/slurm")

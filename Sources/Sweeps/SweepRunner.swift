@@ -96,8 +96,11 @@ public struct SweepRunner {
   }
 
   /// Every trial not finished yet, `jobs` at a time, then the sweep page. A trial that fails
-  /// does not stop the others; `isCancelled` (Ctrl-C) stops starting new ones.
-  public func runAll(isCancelled: @escaping () -> Bool = { false }) throws -> SweepOutcome {
+  /// does not stop the others; `isCancelled` (Ctrl-C) stops starting new ones, and the signal
+  /// `passOn` names, when it names one, goes to the trials running in child processes.
+  public func runAll(
+    isCancelled: @escaping () -> Bool = { false }, passOn: @escaping () -> Int32? = { nil }
+  ) throws -> SweepOutcome {
     let pending = try pendingTrials()
     let finished = sweep.trials.count - pending.count
     logger.info(
@@ -116,8 +119,9 @@ public struct SweepRunner {
         }
       }
     } else {
-      failed = try TrialProcesses(name: name, options: options, isCancelled: isCancelled).run(
-        pending)
+      failed = try TrialProcesses(
+        name: name, options: options, isCancelled: isCancelled, passOn: passOn
+      ).run(pending)
     }
     return SweepOutcome(page: try writePage(), failed: failed)
   }

@@ -8,6 +8,9 @@ struct TrialProcesses {
   /// Stops starting new trials when it returns true (Ctrl-C: the children, in the same process
   /// group, get it too and stop as interrupted).
   let isCancelled: () -> Bool
+  /// A signal to send the running children once cancelled: SIGTERM, which was sent to this
+  /// process alone (nil for Ctrl-C, which the whole process group received).
+  let passOn: () -> Int32?
 
   /// The arguments that run trial `trial` (a number, or a shell reference to one) of the sweep
   /// with `threads` threads, exactly as this process would; without a trial, the sweep as a
@@ -28,6 +31,7 @@ struct TrialProcesses {
     var running: [Int: Process] = [:]
     var failed: [Int] = []
     let exited = ExitedTrials()
+    var signalled = false
     while !queue.isEmpty || !running.isEmpty {
       while running.count < options.jobs, let index = queue.first, !isCancelled() {
         queue.removeFirst()
@@ -46,7 +50,11 @@ struct TrialProcesses {
         running[index] = process
       }
       if running.isEmpty { break }
-      let done = exited.wait()
+      let done = exited.wait(seconds: 0.2)
+      if isCancelled(), !signalled, let number = passOn() {
+        for process in running.values { kill(process.processIdentifier, number) }
+        signalled = true
+      }
       for (index, process) in running where done.contains(index) {
         process.waitUntilExit()
         if let pipe = process.standardError as? Pipe {
@@ -81,9 +89,9 @@ private final class ExitedTrials: @unchecked Sendable {
     signal.signal()
   }
 
-  /// Blocks until a process exits; returns every trial that has exited so far.
-  func wait() -> Set<Int> {
-    signal.wait()
+  /// Blocks until a process exits or `seconds` pass; returns every trial that has exited so far.
+  func wait(seconds: Double) -> Set<Int> {
+    _ = signal.wait(timeout: .now() + seconds)
     lock.lock()
     defer { lock.unlock() }
     return indices

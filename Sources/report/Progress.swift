@@ -42,16 +42,32 @@ final class ProgressDisplay: TrainingCallback {
   }
 }
 
-/// Ctrl-C asks the running training to stop after the current batch; a second Ctrl-C quits.
+/// Ctrl-C (SIGINT), SIGTERM and SIGHUP ask the running training to stop after the current
+/// batch, checkpoint and record the run as interrupted; a second signal quits at once. SIGTERM is
+/// what Slurm sends at a time limit, on `scancel` and on preemption, and what systemd and
+/// container runtimes send; SIGHUP comes when the terminal goes away.
 enum Interruption {
-  nonisolated(unsafe) private static var requested: sig_atomic_t = 0
+  /// The signals handled, each as Ctrl-C is.
+  static let signals = [SIGINT, SIGTERM, SIGHUP]
+  /// The first signal received; 0 while none has come.
+  nonisolated(unsafe) private static var received: sig_atomic_t = 0
 
-  static var isRequested: Bool { requested != 0 }
+  static var isRequested: Bool { received != 0 }
+
+  /// The exit status that says which signal stopped the process, as a shell reports one that
+  /// killed it: 128 + the signal's number (130 for Ctrl-C, 143 for SIGTERM).
+  static var exitStatus: Int32 { 128 + (received != 0 ? received : SIGINT) }
+
+  /// The signal a process that runs others must pass on to them: SIGTERM, sent to it alone.
+  /// Ctrl-C and a closed terminal reach the whole process group by themselves.
+  static var signalForChildren: Int32? { received == SIGTERM ? SIGTERM : nil }
 
   static func install() {
-    signal(SIGINT) { _ in
-      if Interruption.requested != 0 { _exit(130) }
-      Interruption.requested = 1
+    for number in signals {
+      signal(number) { number in
+        if Interruption.received != 0 { _exit(128 + number) }
+        Interruption.received = number
+      }
     }
   }
 }

@@ -11,6 +11,8 @@ final class BatchScriptTests: XCTestCase {
       timeLimit: "1:30:00", cpusPerTask: 2, logPath: "/shared/out/trial-%a.log",
       command: ["report", "run", "demo"])
     script.workingDirectory = "/shared"
+    script.stopSignalSeconds = 120
+    script.requeue = true
     try script.validate()
     XCTAssertEqual(
       script.text,
@@ -23,6 +25,8 @@ final class BatchScriptTests: XCTestCase {
       #SBATCH --cpus-per-task=2
       #SBATCH --output="/shared/out/trial-%a.log"
       #SBATCH --chdir="/shared"
+      #SBATCH --signal=B:TERM@120
+      #SBATCH --requeue
       exec "report" "run" "demo"
 
       """)

@@ -199,9 +199,7 @@ public struct Ensemble {
     guard Experiment.isValidName(name) else {
       throw RunError.badEnsembleName(
         name: name,
-        reason:
-          "may use only letters, digits, '-', '_' and '.' (it names a folder under output/runs), "
-          + "starting with a letter or digit")
+        reason: "\(Experiment.nameRule) (it names a folder under output/runs)")
     }
   }
 }

@@ -30,6 +30,16 @@ public final class RunTrainer {
   /// and, when a run resumes, over the count it started with.
   public var threads: Int?
 
+  /// The most seconds one write to the run index is retried before training goes on without it
+  /// (`IndexUpdates`).
+  public var storePatience: TimeInterval = 60
+  /// Called once per run, with the error, when the run index cannot be reached while it trains.
+  public var storeUnreachable: ((Error) -> Void)?
+  private var indexUpdates: IndexUpdates?
+  /// Why the last run's final row did not reach the index, when it did not: the run finished and
+  /// its folder has everything, but the index lacks its last state until `report reindex`.
+  public var missedIndexUpdate: Error? { indexUpdates?.lastFailure }
+
   /// A trainer writing into `workspace`.
   public init(workspace: RunWorkspace) { self.workspace = workspace }
 
@@ -68,7 +78,7 @@ public final class RunTrainer {
     let optimizer = experiment.training.optimizer.make(ema: experiment.training.ema)
     try session(
       experiment, data: data, state: TrainingState(model: model, optimizer: optimizer),
-      summary: summary, paths: paths, started: started, trial: trial
+      summary: summary, paths: paths, store: store, started: started, trial: trial
     ).train(bestWeights: nil)
     return StartedRun(paths: paths, reused: false)
   }
@@ -114,9 +124,10 @@ public final class RunTrainer {
       if case .earlyStopped = $0 { return true }
       return false
     }
-    try workspace.openStore().record(record.summary.indexRow(directory: paths.directory))
+    let store = try workspace.openStore()
+    try store.record(record.summary.indexRow(directory: paths.directory))
     try session(
-      experiment, data: data, state: state, summary: record.summary, paths: paths,
+      experiment, data: data, state: state, summary: record.summary, paths: paths, store: store,
       started: started.addingTimeInterval(-record.summary.totalSeconds), trial: trial
     ).train(bestWeights: restored.bestWeights)
     return paths
@@ -126,12 +137,16 @@ public final class RunTrainer {
 
   private func session(
     _ experiment: Experiment, data: ExperimentData, state: TrainingState, summary: RunSummary,
-    paths: RunPaths, started: Date, trial: TrialContext?
+    paths: RunPaths, store: RunStore, started: Date, trial: TrialContext?
   ) -> TrainingSession {
-    TrainingSession(
+    let index = IndexUpdates(
+      workspace: workspace, store: store, patience: storePatience,
+      outage: { [weak self] in self?.storeUnreachable?($0) })
+    indexUpdates = index
+    return TrainingSession(
       workspace: workspace, experiment: experiment, data: data, state: state, paths: paths,
       summary: summary, started: started, trial: trial, callbacks: callbacks,
-      isCancelled: isCancelled)
+      isCancelled: isCancelled, index: index)
   }
 
   /// Sets the engine's worker threads for `experiment`: the command line's, else the

@@ -22,12 +22,13 @@ struct TrainingSession {
   /// Callbacks from outside (a progress display), called after the session's own.
   let callbacks: [TrainingCallback]
   let isCancelled: () -> Bool
+  /// The run's row in the index, kept up to date without stopping the run.
+  let index: IndexUpdates
 
   /// Trains to the end, starting early stopping from `bestWeights` (a resumed run's).
   func train(bestWeights: [String: SafeTensors.Tensor]?) throws {
     var summary = summary
     let spec = experiment.training
-    let store = try workspace.openStore()
     let trainStart = Date()
     let previousTraining = summary.trainingSeconds
     let stopping = spec.earlyStopping.map { e in
@@ -45,7 +46,7 @@ struct TrainingSession {
     // After every epoch the run's summary, report, index row and index page show it so far.
     let recorder = RunRecorder(paths: paths, earlyStopping: stopping, epochs: spec.epochs) { log in
       progress(log)
-      try publish(summary, log: log, evaluation: nil, store: store)
+      try publish(summary, log: log, evaluation: nil)
     }
     // After the recorder, so that other trials see this epoch whatever the pruner decides.
     let pruner = trial.flatMap { context in
@@ -76,7 +77,7 @@ struct TrainingSession {
     let evaluation = summary.status == .failed ? nil : try test(&summary)
     summary.finishedAt = Timestamp.string(Date())
     summary.totalSeconds = Date().timeIntervalSince(started)
-    try publish(summary, log: log, evaluation: evaluation, store: store)
+    try publish(summary, log: log, evaluation: evaluation, last: true)
   }
 
   /// The learning-rate schedules the definition declares, in a fixed order.
@@ -124,17 +125,16 @@ struct TrainingSession {
     return result
   }
 
-  /// Shows the run as `summary` and `log` say: its report, summary, row in `store` and the
-  /// index page.
+  /// Shows the run as `summary` and `log` say: its report, summary, row in the index and the
+  /// index page; `last` at the run's end.
   private func publish(
-    _ summary: RunSummary, log: TrainingLog, evaluation: Evaluation?, store: RunStore
+    _ summary: RunSummary, log: TrainingLog, evaluation: Evaluation?, last: Bool = false
   ) throws {
     try workspace.reporter.writeReport(
       for: RunRecord(paths: paths, summary: summary, experiment: experiment, log: log),
       evaluation: evaluation, data: data, model: state.model)
     try summary.write(to: paths)
-    try store.record(summary.indexRow(directory: paths.directory))
-    try workspace.reporter.writeIndex(of: workspace.catalog)
+    try index.update(summary.indexRow(directory: paths.directory), last: last)
   }
 }
 

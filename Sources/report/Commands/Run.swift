@@ -75,6 +75,10 @@ extension Report {
         experiments = try names.flatMap { try variants(of: library.load($0, overrides: overrides)) }
       } else {
         experiments = try variants(of: library.load(name, overrides: overrides))
+        let file = (library.file(for: name) as NSString).lastPathComponent
+        if let named = experiments.first?.name, named != (file as NSString).deletingPathExtension {
+          logger.info("\(file) runs as '\(named)', the name of its runs' folder")
+        }
       }
       if plan {
         let cache = RunCache(workspace: trainer.workspace)
@@ -82,6 +86,7 @@ extension Report {
         return
       }
       var trained: [String: [RunPaths]] = [:]
+      var indexBehind = false
       for experiment in experiments {
         // A comparison's member is started again by its experiment's name; a run by NAME as given.
         trainer.startCommand = startCommand(
@@ -97,7 +102,12 @@ extension Report {
           )
         }
         trained[experiment.name, default: []].append(started.paths)
-        if comparison == nil { try finish(started.paths, pages: options.pages) }
+        if comparison == nil {
+          let indexed = try finish(
+            started.paths, pages: options.pages, trainer: started.reused ? nil : trainer,
+            options: options)
+          indexBehind = indexBehind || !indexed
+        }
       }
       if let comparison {
         print(try compare(comparison, runs: trained, workspace: trainer.workspace))
@@ -106,6 +116,7 @@ extension Report {
           "\(experiments.count) seeds done: `report compare \(name)` shows their mean, spread and 95% interval"
         )
       }
+      if indexBehind { throw ExitCode(indexBehindStatus) }
     }
 
     /// `experiment` at each seed `--seeds` (or its file's `seeds:`) asks for.
@@ -185,7 +196,9 @@ extension Report {
     func run() throws {
       let trainer = options.trainer(threads: threads)
       let paths = try trainer.resume(try target.paths(in: trainer.workspace.catalog))
-      try finish(paths, pages: options.pages)
+      if try !finish(paths, pages: options.pages, trainer: trainer, options: options) {
+        throw ExitCode(indexBehindStatus)
+      }
     }
   }
 
@@ -207,9 +220,24 @@ extension Report {
   }
 }
 
+/// The exit status of a run that finished but whose last state did not reach the run index
+/// (sysexits' EX_TEMPFAIL): nothing is lost, `report reindex` brings the row back.
+let indexBehindStatus: Int32 = 75
+
 /// Prints where the report is (as `pages` writes it), and exits non-zero for runs that did not
-/// complete (or were not pruned by their sweep).
-func finish(_ paths: RunPaths, pages: PageWriter) throws {
+/// complete (or were not pruned by their sweep). Returns false, having said so, when `trainer`
+/// could not record the run's final state in the index.
+@discardableResult
+func finish(_ paths: RunPaths, pages: PageWriter, trainer: RunTrainer?, options: OutputOptions)
+  throws -> Bool
+{
+  let indexed = trainer?.missedIndexUpdate == nil
+  if let error = trainer?.missedIndexUpdate {
+    let message =
+      "run \(paths.runID) finished, but the run index still lacks its last state (\(error)); "
+      + "the run folder has everything: `\(options.reindexCommand)` restores the row"
+    logger.error("\(message)")
+  }
   let summary = try RunRecord(loading: paths).summary
   if let accuracy = summary.testAccuracy {
     logger.info(
@@ -218,10 +246,10 @@ func finish(_ paths: RunPaths, pages: PageWriter) throws {
   }
   print(pages.mainPath(forPage: paths.report))
   switch summary.status {
-  case .completed, .pruned: return
+  case .completed, .pruned: return indexed
   case .interrupted:
     logger.info("interrupted: continue with `\(RunCommands.resume(paths))`")
-    throw ExitCode(130)
+    throw ExitCode(Interruption.exitStatus)
   case .failed, .running, .lost, .queued:
     logger.error("run \(summary.status.rawValue): \(summary.failureReason ?? "see the report")")
     throw ExitCode.failure

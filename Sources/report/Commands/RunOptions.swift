@@ -41,12 +41,20 @@ struct OutputOptions: ParsableArguments {
         + "$\(Self.storeVariable), else sqlite:<output>/runs.sqlite).", valueName: "uri"))
   var store: String?
 
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "Seconds a training run retries a write to an unreachable run index before it trains on "
+        + "without it (default: 60).", valueName: "seconds"))
+  var storeRetry: Double = 60
+
   @OptionGroup var logging: LoggingOptions
 
   /// The environment variable naming the run index when `--store` does not.
   static let storeVariable = "REPORT_STORE"
 
   func validate() throws {
+    guard storeRetry >= 0 else { throw ValidationError("--store-retry must be 0 or more seconds") }
     do {
       _ = try storeLocation()
     } catch {
@@ -79,11 +87,26 @@ struct OutputOptions: ParsableArguments {
     workspace(outputRoot: outputRoot).catalog
   }
 
-  /// A trainer that shows progress and stops cleanly on Ctrl-C.
+  /// The command that brings the index back in line with the run folders.
+  var reindexCommand: String {
+    let store = (try? storeLocation()).map { " --store '\($0)'" } ?? ""
+    return "report reindex\(store) --output '\(output)'"
+  }
+
+  /// A trainer that shows progress, stops cleanly on Ctrl-C, SIGTERM and SIGHUP, and trains on
+  /// when the run index goes away.
   func trainer(threads: Int? = nil) -> RunTrainer {
     let trainer = RunTrainer(workspace: workspace())
     trainer.threads = threads
     trainer.callbacks = [ProgressDisplay()]
+    trainer.storePatience = storeRetry
+    let reindex = reindexCommand
+    trainer.storeUnreachable = { error in
+      let message =
+        "the run index cannot be reached (\(error)); training goes on and the run folder keeps "
+        + "everything. Once the index is back, `\(reindex)` restores the run's row"
+      logger.warning("\(message)")
+    }
     Interruption.install()
     trainer.isCancelled = { Interruption.isRequested }
     return trainer

@@ -97,14 +97,18 @@ extension Report {
           print((cached.map { "cached  run \($0.runID)  " } ?? "train   ") + trial)
         }
       } else if let trial {
-        try finish(try runner.runTrial(trial, runID: cluster.runID).paths, pages: options.pages)
+        let paths = try runner.runTrial(trial, runID: cluster.runID).paths
+        if try !finish(paths, pages: options.pages, trainer: trainer, options: options) {
+          throw ExitCode(indexBehindStatus)
+        }
       } else if cluster.executor == .slurm {
         let submission = try runner.submit(to: cluster.slurm, store: try options.storeLocation())
         if let job = submission.arrayJob { print(job) }
       } else {
-        let outcome = try runner.runAll(isCancelled: { Interruption.isRequested })
+        let outcome = try runner.runAll(
+          isCancelled: { Interruption.isRequested }, passOn: { Interruption.signalForChildren })
         print(outcome.page)
-        if Interruption.isRequested { throw ExitCode(130) }
+        if Interruption.isRequested { throw ExitCode(Interruption.exitStatus) }
         guard outcome.failed.isEmpty else {
           logger.error(
             "trials \(outcome.failed.map(String.init).joined(separator: ", ")) did not finish")

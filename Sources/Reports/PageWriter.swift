@@ -29,6 +29,15 @@ public struct PageWriter: Sendable {
     (page as NSString).deletingPathExtension + ".ipynb"
   }
 
+  /// What a link to the HTML page `page` should point at, whatever format wrote it: the page,
+  /// or the notebook beside it when only that was written (`--format ipynb`).
+  public static func existingPath(forPage page: String) -> String {
+    let notebook = notebookPath(forPage: page)
+    let fileManager = FileManager.default
+    return !fileManager.fileExists(atPath: page) && fileManager.fileExists(atPath: notebook)
+      ? notebook : page
+  }
+
   /// The main file written for the HTML page `page`: the page itself, or the notebook when only
   /// it is written.
   public func mainPath(forPage page: String) -> String {

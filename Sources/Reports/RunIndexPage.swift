@@ -96,9 +96,10 @@ struct RunIndexPage {
     "\(entry.row.experiment) / \(entry.row.runID)"
   }
 
-  /// The run's report, relative to the page when the run is under its output root.
+  /// The run's report (its notebook when only that was written), relative to the page when the
+  /// run is under its output root.
   private func link(_ paths: RunPaths) -> String {
-    let report = paths.report
+    let report = PageWriter.existingPath(forPage: paths.report)
     return report.hasPrefix(outputRoot + "/")
       ? String(report.dropFirst(outputRoot.count + 1)) : report
   }

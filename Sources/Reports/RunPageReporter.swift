@@ -42,23 +42,23 @@ public struct RunPageReporter: RunReporter {
       try report.notebook(), page: run.paths.report)
   }
 
+  /// Writes `index.html`, after correcting the reports of lost runs (`settleLostRuns`): a page
+  /// written anywhere leaves none of them still saying it trains.
   public func writeIndex(of catalog: RunCatalog) throws {
-    try RunIndexPage(outputRoot: catalog.workspace.outputRoot).write(try catalog.entries())
+    let entries = try catalog.entries()
+    try rewriteLostReports(entries)
+    try RunIndexPage(outputRoot: catalog.workspace.outputRoot).write(entries)
   }
 
   /// Rewrites the report of every lost run whose page is missing or still shows it training
   /// (and reloads itself), so that it says what happened and what continues it; then the index
   /// page, when any report changed or it still reloads with no run training. Returns the runs
   /// whose reports were rewritten. A killed process cannot do this itself, so the commands that
-  /// read runs do it.
+  /// read runs do it, and every index page written does.
   @discardableResult
   public func settleLostRuns(in catalog: RunCatalog) throws -> [RunPaths] {
     let entries = try catalog.entries()
-    var settled: [RunPaths] = []
-    for entry in entries where entry.row.status == .lost && Self.isLive(entry.paths.report) {
-      try render(try RunRecord(loading: entry.paths))
-      settled.append(entry.paths)
-    }
+    let settled = try rewriteLostReports(entries)
     let outputRoot = catalog.workspace.outputRoot
     let training = entries.contains { $0.row.status == .running }
     if !settled.isEmpty || (!training && Self.isLive(outputRoot + "/index.html")) {
@@ -67,9 +67,24 @@ public struct RunPageReporter: RunReporter {
     return settled
   }
 
-  /// Whether the page at `path` is missing or reloads itself (was written while a run trained).
+  /// Rewrites the reports of the lost runs among `entries` whose pages still look live; returns
+  /// those runs.
+  @discardableResult
+  private func rewriteLostReports(_ entries: [CatalogEntry]) throws -> [RunPaths] {
+    var settled: [RunPaths] = []
+    for entry in entries where entry.row.status == .lost && Self.isLive(entry.paths.report) {
+      try render(try RunRecord(loading: entry.paths))
+      settled.append(entry.paths)
+    }
+    return settled
+  }
+
+  /// Whether the page at `path` is missing (and no notebook stands in for it) or reloads itself
+  /// (was written while a run trained).
   static func isLive(_ path: String) -> Bool {
-    guard let data = FileManager.default.contents(atPath: path) else { return true }
+    guard let data = FileManager.default.contents(atPath: path) else {
+      return !FileManager.default.fileExists(atPath: PageWriter.notebookPath(forPage: path))
+    }
     return String(decoding: data, as: UTF8.self).contains("http-equiv=\"refresh\"")
   }
 

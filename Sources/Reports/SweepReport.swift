@@ -317,7 +317,8 @@ public struct SweepReport {
     let root = (outputRoot as NSString).standardizingPath
     cells += trials.compactMap { t in
       guard let run = t.run else { return nil }
-      let report = (run.paths.report as NSString).standardizingPath
+      let report =
+        (PageWriter.existingPath(forPage: run.paths.report) as NSString).standardizingPath
       let href =
         report.hasPrefix(root + "/") ? "../../" + report.dropFirst(root.count + 1) : report
       return .prose([

@@ -46,6 +46,10 @@ final class NotebookFormatTests: XCTestCase {
       let html = (notebook as NSString).deletingLastPathComponent + "/report.html"
       XCTAssertFalse(FileManager.default.fileExists(atPath: html), "ipynb alone: no \(html)")
     }
+    // The index stays HTML, and links to the notebooks: the only reports written.
+    let index = try String(contentsOfFile: out + "/index.html", encoding: .utf8)
+    XCTAssertEqual(index.components(separatedBy: "/report.ipynb\"").count, 3, index)
+    XCTAssertFalse(index.contains("/report.html\""), "a link to a report never written: \(index)")
     let json = try XCTUnwrap(
       JSONSerialization.jsonObject(with: try Data(contentsOf: URL(fileURLWithPath: notebooks[0])))
         as? [String: Any])

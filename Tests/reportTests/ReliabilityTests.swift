@@ -61,12 +61,48 @@ final class ReliabilityTests: XCTestCase {
     }
   }
 
+  func testALostRunsPageIsCorrectedByTheNextPageAnyRunWrites() throws {
+    let dir = try scratch(name)
+    let process = try startRunAndAwaitFirstEpoch(in: dir)
+    kill(process.processIdentifier, SIGKILL)
+    process.waitUntilExit()
+    let runs = try FileManager.default.contentsOfDirectory(atPath: dir + "/out/runs/tiny")
+    let lostPage = "\(dir)/out/runs/tiny/\(runs[0])/report.html"
+    XCTAssert(
+      try String(contentsOfFile: lostPage, encoding: .utf8).contains("http-equiv=\"refresh\""))
+    // Another run, of another experiment, in the same output folder: no list, show or reindex.
+    try write(
+      "dataset: {name: mnist, directory: \(repositoryRoot)/data/mnist, subset: 200, test_subset: 50}\n"
+        + "model: [flatten, {dense: {units: 10, activation: softmax}}]\ntraining: {epochs: 1}\n",
+      to: dir + "/other.yaml")
+    let other = try runReport(["run", dir + "/other.yaml", "--output", dir + "/out"])
+    XCTAssertEqual(other.status, 0, other.error)
+    let page = try String(contentsOfFile: lostPage, encoding: .utf8)
+    XCTAssertFalse(page.contains("http-equiv=\"refresh\""), "the lost run's page still reloads")
+    XCTAssert(page.contains("report resume"), "the lost run's page names no resume command")
+  }
+
+  func testAnExperimentFileNamedWithSpacesAndAccentsRunsUnderItsFolderName() throws {
+    let dir = try scratch(name)
+    try write(
+      "dataset: {name: mnist, directory: \(repositoryRoot)/data/mnist, subset: 200, test_subset: 50}\n"
+        + "model: [flatten, {dense: {units: 10, activation: softmax}}]\ntraining: {epochs: 1}\n",
+      to: dir + "/mein Lauf ü.yaml")
+    let run = try runReport(["run", dir + "/mein Lauf ü.yaml", "--output", dir + "/out"])
+    XCTAssertEqual(run.status, 0, run.error)
+    XCTAssert(run.error.contains("mein Lauf ü.yaml runs as 'mein-Lauf-ü'"), run.error)
+    XCTAssert(run.output.contains("/out/runs/mein-Lauf-ü/"), run.output)
+  }
+
   /// A PostgreSQL server of this test's own (its own folder and port), to stop mid-run.
   private struct PrivatePostgreSQL {
     let environment: [String: String]
 
-    init(_ dir: String) {
-      environment = ["REPORT_SERVICES_DIR": dir + "/services", "REPORT_POSTGRES_PORT": "55439"]
+    /// Its folder is short: a Unix socket's path may not exceed 107 bytes.
+    let directory = "/tmp/report-outage-\(getpid())"
+
+    init() {
+      environment = ["REPORT_SERVICES_DIR": directory, "REPORT_POSTGRES_PORT": "55439"]
     }
 
     /// Starts it (again); returns its URI.
@@ -98,9 +134,12 @@ final class ReliabilityTests: XCTestCase {
 
   func testARunWhoseStoreGoesAwayFinishesAndReindexBringsItsRowBack() throws {
     let dir = try scratch(name)
-    let postgres = PrivatePostgreSQL(dir)
+    let postgres = PrivatePostgreSQL()
     let store = try postgres.start()
-    defer { try? postgres.stop() }
+    defer {
+      try? postgres.stop()
+      try? FileManager.default.removeItem(atPath: postgres.directory)
+    }
     let process = try startRunAndAwaitFirstEpoch(in: dir, ["--store", store, "--store-retry", "3"])
     try postgres.stop()
     let errors = standardError(process)
@@ -122,7 +161,7 @@ final class ReliabilityTests: XCTestCase {
     // Back up, the index still shows the run as the outage left it, until reindex.
     _ = try postgres.start()
     let stale = try runReport(["list", "--json", "--store", store, "--output", dir + "/out"])
-    XCTAssert(stale.output.contains("\"status\" : \"running\""), stale.output)
+    XCTAssert(stale.output.contains("\"status\" : \"lost\""), stale.output)
     let reindexed = try runReport(["reindex", "--store", store, "--output", dir + "/out"])
     XCTAssertEqual(reindexed.status, 0, reindexed.error)
     let listed = try runReport(["list", "--json", "--store", store, "--output", dir + "/out"])

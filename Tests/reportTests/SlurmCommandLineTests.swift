@@ -70,6 +70,74 @@ final class SlurmCommandLineTests: XCTestCase {
     }
   }
 
+  /// Runs a Slurm client command; returns its standard output.
+  private func slurm(_ tool: String, _ arguments: [String]) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/" + tool)
+    process.arguments = arguments
+    let output = Pipe()
+    process.standardOutput = output
+    try process.run()
+    let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    XCTAssertEqual(process.terminationStatus, 0, "\(tool) \(arguments)")
+    return printed
+  }
+
+  /// The trial's summary once `done` says it is what the test waits for (at most five minutes).
+  private func awaitSummary(_ folder: String, _ done: (String) -> Bool) -> String {
+    let deadline = Date().addingTimeInterval(300)
+    while Date() < deadline {
+      for run in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] {
+        let summary =
+          (try? String(contentsOfFile: "\(folder)/\(run)/summary.json", encoding: .utf8))
+        if let summary, done(summary) { return summary }
+      }
+      usleep(250_000)
+    }
+    return ""
+  }
+
+  func testATrialSlurmStopsCheckpointsAndARequeueFinishesIt() throws {
+    _ = try TestServices.slurm()
+    let dir = try scratch()
+    let out = dir + "/out"
+    try write(
+      """
+      dataset: {name: mnist, directory: \(repositoryRoot)/data/mnist, subset: 30000, test_subset: 100}
+      model: [{conv2d: {filters: 16, kernel: 3, activation: relu}}, flatten, {dense: {units: 10, activation: softmax}}]
+      training: {epochs: 4, batch_size: 50}
+      sweep:
+        method: grid
+        parameters:
+          training.optimizer.learning_rate: [0.002]
+        metric: val_accuracy
+      """, to: dir + "/slow.yaml")
+    let submitted = try runReport([
+      "sweep", dir + "/slow.yaml", "--executor", "slurm", "--output", out, "--time-limit", "20",
+    ])
+    XCTAssertEqual(submitted.status, 0, submitted.error)
+    let script = try String(
+      contentsOfFile: out + "/sweeps/slow/slurm/trials.sbatch", encoding: .utf8)
+    XCTAssert(script.contains("#SBATCH --signal=B:TERM@120\n#SBATCH --requeue\n"), script)
+    let job = try XCTUnwrap(
+      submitted.error.firstMatch(of: /submitted as Slurm array (\d+)/)?.1, submitted.error)
+    let runs = out + "/runs/slow"
+    _ = awaitSummary(runs) { $0.contains("\"epochs_run\" : 1") }
+    // What Slurm sends at the time limit (the script asks for it 120 s before), sent now.
+    _ = try slurm("scancel", ["--batch", "--signal=TERM", String(job)])
+    let stopped = awaitSummary(runs) { $0.contains("\"status\" : \"interrupted\"") }
+    XCTAssert(stopped.contains("\"status\" : \"interrupted\""), "the trial was not interrupted")
+    XCTAssertFalse(stopped.contains("\"epochs_run\" : 4"), "the trial finished before the signal")
+    XCTAssert(
+      try slurm("scontrol", ["show", "job", "\(job)_0"]).contains("ExitCode=143:0"),
+      "a trial stopped by SIGTERM exits 143")
+    _ = try slurm("scontrol", ["requeue", "\(job)_0"])
+    let finished = awaitSummary(runs) { $0.contains("\"status\" : \"completed\"") }
+    XCTAssert(finished.contains("\"epochs_run\" : 4"), "the requeued trial did not finish")
+    XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: runs).count, 1)
+  }
+
   func testTrialsThatNeverStartAreFailedByThePageJob() throws {
     _ = try TestServices.slurm()
     let store = try TestServices.postgreSQLSchema(#function)

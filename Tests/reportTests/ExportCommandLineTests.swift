@@ -10,14 +10,17 @@ final class ExportCommandLineTests: XCTestCase {
     try runReport(arguments, in: repositoryRoot)
   }
 
-  /// Trains `experiment` briefly into `output` (the full test set kept), exports its int8 model
-  /// with `report export`, and returns what the judge measured of both models with the run's
-  /// folder.
+  /// Trains `definition` briefly into `output` (the full test set kept; in fp32 whatever the
+  /// CPU, so that the probabilities report records are what ONNX Runtime's fp32 must give),
+  /// exports its int8 model with `report export`, and returns what the judge measured of both
+  /// models, the run's folder and its deployment.json.
   private func trainAndJudge(
-    _ experiment: String, overrides: [String], output: String, python: String
+    _ definition: String, overrides: [String], output: String, python: String
   ) throws -> (judged: [String: Any], run: RunPaths, deployment: [String: Any]) {
+    let experiment = ((definition as NSString).lastPathComponent as NSString).deletingPathExtension
     let trained = try report(
-      ["run", experiment, "--output", output] + overrides.flatMap { ["--set", $0] })
+      ["run", definition, "--output", output]
+        + (overrides + ["training.precision=fp32"]).flatMap { ["--set", $0] })
     XCTAssertEqual(trained.status, 0, trained.output + trained.error)
     let runs = try FileManager.default.contentsOfDirectory(atPath: "\(output)/runs/\(experiment)")
     let run = RunPaths(directory: "\(output)/runs/\(experiment)/\(try XCTUnwrap(runs.first))")
@@ -52,7 +55,42 @@ final class ExportCommandLineTests: XCTestCase {
     return (judged, run, deployment)
   }
 
-  func testExportsOfQuickLeNetDeotteAndThePapersModelRunInONNXRuntimeAsInReport() throws {
+  static let everyLayer = """
+      - conv2d: {filters: 8, kernel: 3, stride: 2, padding: same, activation: leaky_relu}
+      - avgpool: {size: 3, stride: 2, padding: same}
+      - batchnorm: {epsilon: 0.01}
+      - conv2d: {filters: 6, kernel: 3, padding: same}
+      - activation: {activation: leaky_relu(0.1)}
+      - maxpool: {size: 2, padding: same}
+      - flatten
+      - batchnorm: {}
+      - dropout: {rate: 0.2}
+      - dense: {units: 32, activation: relu}
+      - dense: {units: 10, activation: softmax}
+    """
+
+  static let globalPooling = """
+      - conv2d: {filters: 8, kernel: 3, padding: same, activation: relu}
+      - maxpool: {size: 2}
+      - conv2d: {filters: 12, kernel: 3, activation: relu}
+      - global_avgpool
+      - dense: {units: 10, activation: softmax}
+    """
+
+  /// Writes an experiment of `model` (YAML list items) on 3,000 training images and the whole
+  /// test set into `directory`; returns its path, which `report run` takes as the experiment.
+  private func writeExperiment(_ name: String, _ model: String, in directory: String) throws
+    -> String
+  {
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let path = "\(directory)/\(name).yaml"
+    try write(
+      "dataset: {name: mnist, directory: \(repositoryRoot)/data/mnist, subset: 3000}\n"
+        + "model:\n\(model)\ntraining: {epochs: 1, batch_size: 50, precision: fp32}\n", to: path)
+    return path
+  }
+
+  func testExportsOfTheShippedModelsAndEveryLayerKindRunInONNXRuntimeAsInReport() throws {
     let python = try XCTUnwrap(
       notebookPython(), "no Python with onnx and onnxruntime: run scripts/setup.sh")
     let output = try scratch(name)
@@ -64,11 +102,18 @@ final class ExportCommandLineTests: XCTestCase {
       ("deotte", ["dataset.subset=3000", "training.epochs=1"]),
       // The paper's model (692,682 parameters).
       ("baseline", ["dataset.subset=6000", "training.epochs=2"]),
+      // Every other layer and setting: strided `same` convolution and pooling, leaky ReLU as
+      // an activation and as a layer, batch normalisation of a map and of flattened features
+      // (whose order ONNX changes), global average pooling.
+      (try writeExperiment("every_layer", Self.everyLayer, in: output), []),
+      (try writeExperiment("global_pooling", Self.globalPooling, in: output), []),
     ]
     var int8Accuracies: [String: Double] = [:]
-    for (experiment, overrides) in cases {
+    for (definition, overrides) in cases {
+      let experiment = ((definition as NSString).lastPathComponent as NSString)
+        .deletingPathExtension
       let (judged, run, deployment) = try trainAndJudge(
-        experiment, overrides: overrides, output: output, python: python)
+        definition, overrides: overrides, output: output, python: python)
       let summary = try readJSON(RunSummary.self, from: run.summary)
       for precision in ["fp32", "int8"] {
         let model = try XCTUnwrap(judged[precision] as? [String: Any], experiment)
@@ -114,11 +159,11 @@ final class ExportCommandLineTests: XCTestCase {
       int8Accuracies[experiment] = reported
     }
     // A comparison shows each run's deployment numbers side by side.
-    let compared = try report(["compare"] + cases.map(\.0) + ["--output", output])
+    let names = ["quick", "lenet5", "deotte", "baseline", "every_layer", "global_pooling"]
+    let compared = try report(["compare"] + names + ["--output", output])
     XCTAssertEqual(compared.status, 0, compared.output + compared.error)
     let page = try String(
-      contentsOfFile: output + "/compare/" + cases.map(\.0).joined(separator: "-vs-")
-        + "/index.html",
+      contentsOfFile: output + "/compare/" + names.joined(separator: "-vs-") + "/index.html",
       encoding: .utf8)
     let deployment = try XCTUnwrap(page.range(of: ">Deployment<"), "no Deployment section")
     let section = page[deployment.upperBound...]

@@ -32,8 +32,21 @@ public enum RunDeployment {
     return try DeploymentPackage(
       model: model, scratch: try experiment.makeModel(),
       calibration: try ExperimentData.examples(source).prefix(calibration), test: test,
-      testProbabilities: testProbabilities ?? model.predict(test), name: summary.experiment,
+      testProbabilities: fp32Probabilities(model, test, given: testProbabilities),
+      name: summary.experiment,
       version: Provenance.binaryVersion, metadata: metadata)
+  }
+
+  /// The fp32 model's probabilities on `test`: `given` when the engine computed them in fp32,
+  /// else computed again in fp32 (a run trained in bf16 is exported, and compared, in fp32).
+  static func fp32Probabilities(_ model: Sequential, _ test: Examples, given: [Float]?)
+    -> [Float]
+  {
+    if let given, model.engine.precision.resolved == .fp32 { return given }
+    let engine = model.engine
+    defer { model.engine = engine }
+    if case .oneDNN = engine { model.engine = .oneDNN(.fp32) }
+    return model.predict(test)
   }
 
   /// Writes both models and the summary into the run's folder, each file whole or not at all.

@@ -37,6 +37,33 @@ public enum TestServices {
     try variable("SLURM_CONF", service: "slurm")
   }
 
+  /// Starts (or starts again) a PostgreSQL server of a test's own, in `directory` and on `port`,
+  /// for a test that stops it; returns its URI. Keep `directory` short: the server's Unix socket
+  /// lives there, and its path may not exceed 107 bytes.
+  public static func privatePostgreSQL(directory: String, port: Int) throws -> String {
+    let printed = try run("/usr/bin/env", privateServer(directory, port) + ["start", "postgres"])
+    guard
+      let line = printed.split(separator: "\n").first(where: {
+        $0.hasPrefix("export REPORT_TEST_POSTGRES=")
+      })
+    else {
+      throw StartFailure(description: "services.sh printed no REPORT_TEST_POSTGRES: \(printed)")
+    }
+    return String(line.dropFirst("export REPORT_TEST_POSTGRES=".count))
+  }
+
+  /// Stops the server `privatePostgreSQL` started in `directory` and on `port`.
+  public static func stopPrivatePostgreSQL(directory: String, port: Int) throws {
+    try run("/usr/bin/env", privateServer(directory, port) + ["stop", "postgres"])
+  }
+
+  private static func privateServer(_ directory: String, _ port: Int) -> [String] {
+    [
+      "REPORT_SERVICES_DIR=\(directory)", "REPORT_POSTGRES_PORT=\(port)", "/bin/bash",
+      repositoryRoot + "/scripts/services.sh",
+    ]
+  }
+
   /// `name` from the environment, after starting `service` and exporting what it prints when
   /// the environment lacks it.
   private static func variable(_ name: String, service: String) throws -> String {

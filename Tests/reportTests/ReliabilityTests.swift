@@ -29,10 +29,14 @@ final class ReliabilityTests: XCTestCase {
     return process
   }
 
+  /// Whether the run's first epoch is on disk: its checkpoint, and its report showing it.
   private func firstEpochWritten(_ dir: String) -> Bool {
     let runs = (try? FileManager.default.contentsOfDirectory(atPath: dir + "/out/runs/tiny")) ?? []
-    return runs.contains {
-      FileManager.default.fileExists(atPath: "\(dir)/out/runs/tiny/\($0)/checkpoint.safetensors")
+    return runs.contains { run in
+      let folder = "\(dir)/out/runs/tiny/\(run)"
+      let report = (try? String(contentsOfFile: folder + "/report.html", encoding: .utf8)) ?? ""
+      return FileManager.default.fileExists(atPath: folder + "/checkpoint.safetensors")
+        && report.contains("Epoch 1 of 3 finished")
     }
   }
 
@@ -61,12 +65,50 @@ final class ReliabilityTests: XCTestCase {
     }
   }
 
+  func testSIGTERMToASweepReachesTheTrialsItRunsAsChildProcesses() throws {
+    let dir = try scratch(name)
+    try write(
+      """
+      dataset: {name: mnist, directory: \(repositoryRoot)/data/mnist, subset: 30000, test_subset: 100}
+      model: [{conv2d: {filters: 16, kernel: 3, activation: relu}}, flatten, {dense: {units: 10, activation: softmax}}]
+      training: {epochs: 4, batch_size: 50}
+      sweep:
+        method: grid
+        parameters:
+          training.optimizer.learning_rate: [0.001, 0.002]
+      """, to: dir + "/pair.yaml")
+    let process = Process()
+    process.executableURL = reportExecutable
+    process.arguments = ["sweep", dir + "/pair.yaml", "--jobs", "2", "--output", dir + "/out"]
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let runs = dir + "/out/runs/pair"
+    func checkpoints() -> Int {
+      ((try? FileManager.default.contentsOfDirectory(atPath: runs)) ?? []).filter {
+        FileManager.default.fileExists(atPath: "\(runs)/\($0)/checkpoint.safetensors")
+      }.count
+    }
+    let deadline = Date().addingTimeInterval(180)
+    while Date() < deadline, process.isRunning, checkpoints() < 2 { usleep(50_000) }
+    XCTAssertEqual(checkpoints(), 2, "both trials should have saved an epoch")
+    // To the sweep's process alone, as `kill`, Slurm or a container runtime sends it.
+    kill(process.processIdentifier, SIGTERM)
+    process.waitUntilExit()
+    XCTAssertEqual(process.terminationStatus, 143)
+    for run in try FileManager.default.contentsOfDirectory(atPath: runs) where !run.hasPrefix(".") {
+      let summary = try String(contentsOfFile: "\(runs)/\(run)/summary.json", encoding: .utf8)
+      XCTAssert(summary.contains("\"status\" : \"interrupted\""), summary)
+    }
+  }
+
   func testALostRunsPageIsCorrectedByTheNextPageAnyRunWrites() throws {
     let dir = try scratch(name)
     let process = try startRunAndAwaitFirstEpoch(in: dir)
     kill(process.processIdentifier, SIGKILL)
     process.waitUntilExit()
     let runs = try FileManager.default.contentsOfDirectory(atPath: dir + "/out/runs/tiny")
+      .filter { !$0.hasPrefix(".") }
     let lostPage = "\(dir)/out/runs/tiny/\(runs[0])/report.html"
     XCTAssert(
       try String(contentsOfFile: lostPage, encoding: .utf8).contains("http-equiv=\"refresh\""))
@@ -94,54 +136,17 @@ final class ReliabilityTests: XCTestCase {
     XCTAssert(run.output.contains("/out/runs/mein-Lauf-ü/"), run.output)
   }
 
-  /// A PostgreSQL server of this test's own (its own folder and port), to stop mid-run.
-  private struct PrivatePostgreSQL {
-    let environment: [String: String]
-
-    /// Its folder is short: a Unix socket's path may not exceed 107 bytes.
-    let directory = "/tmp/report-outage-\(getpid())"
-
-    init() {
-      environment = ["REPORT_SERVICES_DIR": directory, "REPORT_POSTGRES_PORT": "55439"]
-    }
-
-    /// Starts it (again); returns its URI.
-    func start() throws -> String {
-      let printed = try services("start")
-      let line = try XCTUnwrap(
-        printed.split(separator: "\n").first { $0.hasPrefix("export REPORT_TEST_POSTGRES=") })
-      return String(line.dropFirst("export REPORT_TEST_POSTGRES=".count))
-    }
-
-    func stop() throws { _ = try services("stop") }
-
-    private func services(_ action: String) throws -> String {
-      let process = Process()
-      process.executableURL = URL(fileURLWithPath: "/bin/bash")
-      process.arguments = [repositoryRoot + "/scripts/services.sh", action, "postgres"]
-      process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-      let output = FileManager.default.temporaryDirectory.appendingPathComponent(
-        "report-private-postgres-\(getpid()).out")
-      FileManager.default.createFile(atPath: output.path, contents: nil)
-      process.standardOutput = try FileHandle(forWritingTo: output)
-      process.standardError = FileHandle.nullDevice
-      try process.run()
-      process.waitUntilExit()
-      XCTAssertEqual(process.terminationStatus, 0, "services.sh \(action) postgres failed")
-      return try String(contentsOf: output, encoding: .utf8)
-    }
-  }
-
   func testARunWhoseStoreGoesAwayFinishesAndReindexBringsItsRowBack() throws {
     let dir = try scratch(name)
-    let postgres = PrivatePostgreSQL()
-    let store = try postgres.start()
+    // A server of this test's own, to stop mid-run.
+    let (server, port) = ("/tmp/report-outage-\(getpid())", 55439)
+    let store = try TestServices.privatePostgreSQL(directory: server, port: port)
     defer {
-      try? postgres.stop()
-      try? FileManager.default.removeItem(atPath: postgres.directory)
+      try? TestServices.stopPrivatePostgreSQL(directory: server, port: port)
+      try? FileManager.default.removeItem(atPath: server)
     }
     let process = try startRunAndAwaitFirstEpoch(in: dir, ["--store", store, "--store-retry", "3"])
-    try postgres.stop()
+    try TestServices.stopPrivatePostgreSQL(directory: server, port: port)
     let errors = standardError(process)
     process.waitUntilExit()
     // It trained to the end, wrote everything, and says once how to bring the index back.
@@ -151,6 +156,7 @@ final class ReliabilityTests: XCTestCase {
     XCTAssert(errors.contains("report reindex --store '\(store)'"), errors)
     XCTAssert(errors.contains("test accuracy"), errors)
     let runs = try FileManager.default.contentsOfDirectory(atPath: dir + "/out/runs/tiny")
+      .filter { !$0.hasPrefix(".") }
     let folder = dir + "/out/runs/tiny/" + runs[0]
     let summary = try String(contentsOfFile: folder + "/summary.json", encoding: .utf8)
     XCTAssert(summary.contains("\"status\" : \"completed\""), summary)
@@ -159,7 +165,7 @@ final class ReliabilityTests: XCTestCase {
       XCTAssert(FileManager.default.fileExists(atPath: folder + "/" + file), file)
     }
     // Back up, the index still shows the run as the outage left it, until reindex.
-    _ = try postgres.start()
+    _ = try TestServices.privatePostgreSQL(directory: server, port: port)
     let stale = try runReport(["list", "--json", "--store", store, "--output", dir + "/out"])
     XCTAssert(stale.output.contains("\"status\" : \"lost\""), stale.output)
     let reindexed = try runReport(["reindex", "--store", store, "--output", dir + "/out"])

@@ -36,6 +36,29 @@ public func tinyExperimentYAML(epochs: Int = 2, extra: String = "") -> String {
   """
 }
 
+/// A small model on 4,000 real MNIST images for 3 epochs: slow enough (a few seconds an epoch)
+/// to stop or kill a run mid-way.
+public let slowTinyExperimentYAML = """
+  dataset: {name: mnist, directory: \(repositoryRoot)/data/mnist, subset: 4000, test_subset: 100}
+  model: [{conv2d: {filters: 4, kernel: 3, activation: relu}}, flatten, {dense: {units: 10, activation: softmax}}]
+  training: {epochs: 3, batch_size: 50}
+  """
+
+/// A sweep of one trial per learning rate, each 4 epochs on 27,000 images at about 10 seconds an
+/// epoch on one thread: long enough to signal its trials mid-way.
+public func slowSweepYAML(learningRates: [Double]) -> String {
+  """
+  dataset: {name: mnist, directory: \(repositoryRoot)/data/mnist, subset: 30000, test_subset: 100}
+  model: [{conv2d: {filters: 16, kernel: 3, activation: relu}}, flatten, {dense: {units: 10, activation: softmax}}]
+  training: {epochs: 4, batch_size: 50}
+  sweep:
+    method: grid
+    parameters:
+      training.optimizer.learning_rate: \(learningRates)
+    metric: val_accuracy
+  """
+}
+
 public func write(_ text: String, to path: String) throws {
   try text.write(toFile: path, atomically: true, encoding: .utf8)
 }

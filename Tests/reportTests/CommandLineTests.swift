@@ -128,12 +128,7 @@ final class CommandLineTests: XCTestCase {
   private func startSlowTinyRun(in dir: String, command: String = "run", _ extra: [String] = [])
     throws -> Process
   {
-    let yaml = """
-      dataset: {name: mnist, directory: \(root)/data/mnist, subset: 4000, test_subset: 100}
-      model: [{conv2d: {filters: 4, kernel: 3, activation: relu}}, flatten, {dense: {units: 10, activation: softmax}}]
-      training: {epochs: 3, batch_size: 50}
-      """
-    try yaml.write(toFile: dir + "/tiny.yaml", atomically: true, encoding: .utf8)
+    try slowTinyExperimentYAML.write(toFile: dir + "/tiny.yaml", atomically: true, encoding: .utf8)
     let process = Process()
     process.executableURL = reportExecutable
     process.arguments = [command, dir + "/tiny.yaml", "--output", dir + "/out"] + extra

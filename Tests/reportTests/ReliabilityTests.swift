@@ -10,12 +10,7 @@ final class ReliabilityTests: XCTestCase {
   private func startRunAndAwaitFirstEpoch(in dir: String, _ extra: [String] = [])
     throws -> Process
   {
-    let yaml = """
-      dataset: {name: mnist, directory: \(repositoryRoot)/data/mnist, subset: 4000, test_subset: 100}
-      model: [{conv2d: {filters: 4, kernel: 3, activation: relu}}, flatten, {dense: {units: 10, activation: softmax}}]
-      training: {epochs: 3, batch_size: 50}
-      """
-    try yaml.write(toFile: dir + "/tiny.yaml", atomically: true, encoding: .utf8)
+    try write(slowTinyExperimentYAML, to: dir + "/tiny.yaml")
     let process = Process()
     process.executableURL = reportExecutable
     process.arguments = ["run", dir + "/tiny.yaml", "--output", dir + "/out"] + extra
@@ -56,27 +51,15 @@ final class ReliabilityTests: XCTestCase {
       XCTAssert(errors.contains("interrupted: continue with `report resume"), errors)
       let shown = try runReport(["show", "tiny", "--output", dir + "/out"])
       XCTAssert(shown.output.contains("\"status\" : \"interrupted\""), shown.output)
+      // Resumed as a Ctrl-C'd run is (CommandLineTests), to the end.
       let resumed = try runReport(["resume", "tiny", "--output", dir + "/out"])
-      XCTAssertEqual(resumed.status, 0, resumed.error)
-      let after = try runReport(["show", "tiny", "--output", dir + "/out"])
-      XCTAssert(
-        after.output.contains("\"status\" : \"completed\"")
-          && after.output.contains("\"epochs_run\" : 3"), after.output)
+      XCTAssert(resumed.error.contains("status completed"), resumed.error)
     }
   }
 
   func testSIGTERMToASweepReachesTheTrialsItRunsAsChildProcesses() throws {
     let dir = try scratch(name)
-    try write(
-      """
-      dataset: {name: mnist, directory: \(repositoryRoot)/data/mnist, subset: 30000, test_subset: 100}
-      model: [{conv2d: {filters: 16, kernel: 3, activation: relu}}, flatten, {dense: {units: 10, activation: softmax}}]
-      training: {epochs: 4, batch_size: 50}
-      sweep:
-        method: grid
-        parameters:
-          training.optimizer.learning_rate: [0.001, 0.002]
-      """, to: dir + "/pair.yaml")
+    try write(slowSweepYAML(learningRates: [0.001, 0.002]), to: dir + "/pair.yaml")
     let process = Process()
     process.executableURL = reportExecutable
     process.arguments = ["sweep", dir + "/pair.yaml", "--jobs", "2", "--output", dir + "/out"]
@@ -113,10 +96,7 @@ final class ReliabilityTests: XCTestCase {
     XCTAssert(
       try String(contentsOfFile: lostPage, encoding: .utf8).contains("http-equiv=\"refresh\""))
     // Another run, of another experiment, in the same output folder: no list, show or reindex.
-    try write(
-      "dataset: {name: mnist, directory: \(repositoryRoot)/data/mnist, subset: 200, test_subset: 50}\n"
-        + "model: [flatten, {dense: {units: 10, activation: softmax}}]\ntraining: {epochs: 1}\n",
-      to: dir + "/other.yaml")
+    try write(tinyExperimentYAML(epochs: 1), to: dir + "/other.yaml")
     let other = try runReport(["run", dir + "/other.yaml", "--output", dir + "/out"])
     XCTAssertEqual(other.status, 0, other.error)
     let page = try String(contentsOfFile: lostPage, encoding: .utf8)
@@ -126,10 +106,7 @@ final class ReliabilityTests: XCTestCase {
 
   func testAnExperimentFileNamedWithSpacesAndAccentsRunsUnderItsFolderName() throws {
     let dir = try scratch(name)
-    try write(
-      "dataset: {name: mnist, directory: \(repositoryRoot)/data/mnist, subset: 200, test_subset: 50}\n"
-        + "model: [flatten, {dense: {units: 10, activation: softmax}}]\ntraining: {epochs: 1}\n",
-      to: dir + "/mein Lauf ü.yaml")
+    try write(tinyExperimentYAML(epochs: 1), to: dir + "/mein Lauf ü.yaml")
     let run = try runReport(["run", dir + "/mein Lauf ü.yaml", "--output", dir + "/out"])
     XCTAssertEqual(run.status, 0, run.error)
     XCTAssert(run.error.contains("mein Lauf ü.yaml runs as 'mein-Lauf-ü'"), run.error)

@@ -102,17 +102,7 @@ final class SlurmCommandLineTests: XCTestCase {
     _ = try TestServices.slurm()
     let dir = try scratch()
     let out = dir + "/out"
-    try write(
-      """
-      dataset: {name: mnist, directory: \(repositoryRoot)/data/mnist, subset: 30000, test_subset: 100}
-      model: [{conv2d: {filters: 16, kernel: 3, activation: relu}}, flatten, {dense: {units: 10, activation: softmax}}]
-      training: {epochs: 4, batch_size: 50}
-      sweep:
-        method: grid
-        parameters:
-          training.optimizer.learning_rate: [0.002]
-        metric: val_accuracy
-      """, to: dir + "/slow.yaml")
+    try write(slowSweepYAML(learningRates: [0.002]), to: dir + "/slow.yaml")
     let submitted = try runReport([
       "sweep", dir + "/slow.yaml", "--executor", "slurm", "--output", out, "--time-limit", "20",
     ])

@@ -26,10 +26,17 @@ final class IndexUpdates {
   }
 
   /// Records `row` in the store and then rewrites the index page, which reads the store; `last`
-  /// marks the run's final row. Only the page's own errors (its file) are thrown.
-  func update(_ row: IndexedRun, last: Bool) throws {
+  /// marks the run's final row. Nothing it fails at stops the run.
+  func update(_ row: IndexedRun, last: Bool) {
     guard record(row, last: last) else { return }
-    try workspace.reporter.writeIndex(of: workspace.catalog)
+    do {
+      try workspace.reporter.writeIndex(of: workspace.catalog)
+    } catch {
+      // The page reads the store, which may have gone away since the row was written; the page
+      // is derived, so the run goes on and the next update (or `report reindex`) redraws it.
+      if !reported { outage(error) }
+      reported = true
+    }
   }
 
   /// Records `row`, retrying as the type says; returns whether it reached the store.

@@ -134,7 +134,7 @@ struct TrainingSession {
       for: RunRecord(paths: paths, summary: summary, experiment: experiment, log: log),
       evaluation: evaluation, data: data, model: state.model)
     try summary.write(to: paths)
-    try index.update(summary.indexRow(directory: paths.directory), last: last)
+    index.update(summary.indexRow(directory: paths.directory), last: last)
   }
 }
 

@@ -55,16 +55,13 @@ public struct DeploymentPackage {
   ) throws {
     guard calibration.count > 0 else { throw DeploymentError.noExamples("calibration images") }
     guard test.count > 0 else { throw DeploymentError.noExamples("test images") }
-    let classes = model.classCount
     let plan = QuantizationPlan(model: model, calibration: calibration)
-    let int8Probabilities = try plan.predict(test, from: model, scratch: scratch)
-    let fp32Classes = Self.classes(testProbabilities, classes)
-    let int8Classes = Self.classes(int8Probabilities, classes)
-    let labels = test.labels.map(Int.init)
-    func accuracy(_ predicted: [Int]) -> Double {
-      Double(zip(predicted, labels).filter { $0 == $1 }.count) / Double(labels.count)
-    }
-    let int8Accuracy = accuracy(int8Classes)
+    let fp32Result = Evaluation(
+      probabilities: testProbabilities, labels: test.labels, classCount: model.classCount)
+    let int8Result = Evaluation(
+      probabilities: try plan.predict(test, from: model, scratch: scratch), labels: test.labels,
+      classCount: model.classCount)
+    let int8Accuracy = int8Result.accuracy
     fp32 = try ONNXExporter(model: model, metadata: metadata + [("precision", "fp32")])
       .serialized(name: name, version: version)
     int8 = try ONNXExporter(
@@ -76,19 +73,14 @@ public struct DeploymentPackage {
     ).serialized(name: name, version: version)
     summary = DeploymentSummary(
       parameters: model.parameterCount, fp32Bytes: fp32.count, int8Bytes: int8.count,
-      fp32Accuracy: accuracy(fp32Classes), int8Accuracy: int8Accuracy,
-      agreement: Double(zip(fp32Classes, int8Classes).filter { $0 == $1 }.count)
-        / Double(labels.count),
+      fp32Accuracy: fp32Result.accuracy, int8Accuracy: int8Accuracy,
+      agreement: Double(
+        zip(fp32Result.predictions, int8Result.predictions).filter { $0 == $1 }.count)
+        / Double(test.count),
       testImages: test.count, calibrationImages: plan.calibrationImages,
       weightBits: Int(log2(QuantizedWeights.limit + 1)) + 1,
       latency: Latency.measure(model, image: test.scalars(of: 0), calls: latencyCalls),
       engine: "\(model.engine) on \(ComputeEngine.isa)")
   }
 
-  /// The predicted class of each row of `probabilities`.
-  static func classes(_ probabilities: [Float], _ width: Int) -> [Int] {
-    probabilities.withUnsafeBufferPointer { p in
-      (0..<(p.count / width)).map { argmax(p.baseAddress! + $0 * width, width) }
-    }
-  }
 }

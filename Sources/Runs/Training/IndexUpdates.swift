@@ -34,9 +34,14 @@ final class IndexUpdates {
     } catch {
       // The page reads the store, which may have gone away since the row was written; the page
       // is derived, so the run goes on and the next update (or `report reindex`) redraws it.
-      if !reported { outage(error) }
-      reported = true
+      reportOnce(error)
     }
+  }
+
+  /// Hands the first error of the run to `outage`.
+  private func reportOnce(_ error: Error) {
+    if !reported { outage(error) }
+    reported = true
   }
 
   /// Records `row`, retrying as the type says; returns whether it reached the store.
@@ -54,8 +59,7 @@ final class IndexUpdates {
         store = nil
         guard Date().addingTimeInterval(pause) < deadline else {
           lastFailure = error
-          if !reported { outage(error) }
-          reported = true
+          reportOnce(error)
           return false
         }
         Thread.sleep(forTimeInterval: pause)

@@ -104,8 +104,7 @@ extension Report {
         trained[experiment.name, default: []].append(started.paths)
         if comparison == nil {
           let indexed = try finish(
-            started.paths, pages: options.pages, trainer: started.reused ? nil : trainer,
-            options: options)
+            started.paths, trainer: started.reused ? nil : trainer, options: options)
           indexBehind = indexBehind || !indexed
         }
       }
@@ -196,7 +195,7 @@ extension Report {
     func run() throws {
       let trainer = options.trainer(threads: threads)
       let paths = try trainer.resume(try target.paths(in: trainer.workspace.catalog))
-      if try !finish(paths, pages: options.pages, trainer: trainer, options: options) {
+      if try !finish(paths, trainer: trainer, options: options) {
         throw ExitCode(indexBehindStatus)
       }
     }
@@ -224,13 +223,10 @@ extension Report {
 /// (sysexits' EX_TEMPFAIL): nothing is lost, `report reindex` brings the row back.
 let indexBehindStatus: Int32 = 75
 
-/// Prints where the report is (as `pages` writes it), and exits non-zero for runs that did not
+/// Prints where the report is (as `options` write pages), and exits non-zero for runs that did not
 /// complete (or were not pruned by their sweep). Returns false, having said so, when `trainer`
 /// could not record the run's final state in the index.
-@discardableResult
-func finish(_ paths: RunPaths, pages: PageWriter, trainer: RunTrainer?, options: OutputOptions)
-  throws -> Bool
-{
+func finish(_ paths: RunPaths, trainer: RunTrainer?, options: OutputOptions) throws -> Bool {
   let indexed = trainer?.missedIndexUpdate == nil
   if let error = trainer?.missedIndexUpdate {
     let message =
@@ -244,7 +240,7 @@ func finish(_ paths: RunPaths, pages: PageWriter, trainer: RunTrainer?, options:
       "\(String(format: "test accuracy %.2f%%", accuracy * 100)), status \(summary.status.rawValue)"
     )
   }
-  print(pages.mainPath(forPage: paths.report))
+  print(options.pages.mainPath(forPage: paths.report))
   switch summary.status {
   case .completed, .pruned: return indexed
   case .interrupted:

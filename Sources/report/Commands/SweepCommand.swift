@@ -98,7 +98,7 @@ extension Report {
         }
       } else if let trial {
         let paths = try runner.runTrial(trial, runID: cluster.runID).paths
-        if try !finish(paths, pages: options.pages, trainer: trainer, options: options) {
+        if try !finish(paths, trainer: trainer, options: options) {
           throw ExitCode(indexBehindStatus)
         }
       } else if cluster.executor == .slurm {

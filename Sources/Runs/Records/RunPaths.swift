@@ -62,20 +62,27 @@ public enum RunFolders {
   }
 }
 
-/// Run ids: the UTC time a run started and four random hex digits, `20261203-201530-0a3f`, so
-/// that sorting ids sorts runs by start.
+/// Run ids: the UTC time a run started, to the millisecond, and four random hex digits,
+/// `20261203-201530-123-0a3f`, so that sorting ids sorts runs by start (runs started in one
+/// second too: a sweep's trials often are).
 public enum RunID {
   /// The UTC time as run ids begin: `yyyyMMdd-HHmmss`.
   public static func stamp(_ date: Date = Date()) -> String {
-    let formatter = DateFormatter()
-    formatter.dateFormat = "yyyyMMdd-HHmmss"
-    formatter.timeZone = TimeZone(identifier: "UTC")
-    return formatter.string(from: date)
+    utc("yyyyMMdd-HHmmss").string(from: date)
   }
 
   /// A new run id, now.
-  public static func new() -> String {
+  public static func new(_ date: Date = Date()) -> String {
     let random = String(UInt16.random(in: 0...UInt16.max), radix: 16)
-    return stamp() + "-" + String(repeating: "0", count: 4 - random.count) + random
+    return utc("yyyyMMdd-HHmmss-SSS").string(from: date) + "-"
+      + String(repeating: "0", count: 4 - random.count) + random
+  }
+
+  private static func utc(_ format: String) -> DateFormatter {
+    let formatter = DateFormatter()
+    formatter.dateFormat = format
+    formatter.locale = Locale(identifier: "en_US_POSIX")
+    formatter.timeZone = TimeZone(identifier: "UTC")
+    return formatter
   }
 }

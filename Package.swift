@@ -34,6 +34,7 @@ let package = Package(
     .target(name: "Plots", dependencies: ["AtomicFiles", "CCairo"]),
     .target(name: "Notebook"),
     .target(name: "Deployment", dependencies: ["NeuralNet"]),
+    .target(name: "ErrorAnalysis", dependencies: ["NeuralNet"]),
     .target(
       name: "ExperimentDefinitions",
       dependencies: ["NeuralNet", "Datasets", .product(name: "Yams", package: "Yams")]
@@ -88,6 +89,9 @@ let package = Package(
     .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Datasets"]),
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
     .testTarget(name: "DeploymentTests", dependencies: ["Deployment", "NeuralNet"]),
+    .testTarget(
+      name: "ErrorAnalysisTests",
+      dependencies: ["ErrorAnalysis", "NeuralNet", "Datasets", "TestSupport"]),
     .testTarget(name: "PlotsTests", dependencies: ["Plots"], exclude: ["Golden"]),
     .testTarget(name: "NotebookTests", dependencies: ["Notebook", "TestSupport"]),
     .testTarget(

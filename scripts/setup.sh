@@ -32,12 +32,14 @@ fi
 echo "setup: system packages ready (${#packages[@]} checked, ${#missing[@]} installed)"
 # The tests' outside judges, in one venv that .ci/run points REPORT_TEST_PYTHON at: Jupyter's own
 # validator for the notebooks `--format ipynb` writes; Playwright, which drives Debian's chromium
-# (above) through the pages of `report serve` (it downloads no browser of its own); and ONNX's
-# checker with ONNX Runtime, which load and run what `report export` writes.
+# (above) through the pages of `report serve` (it downloads no browser of its own); ONNX's
+# checker with ONNX Runtime, which load and run what `report export` writes; and cleanlab, whose
+# confident learning judges the suspect labels of the error analysis.
 venv="$(cd "$(dirname "$0")/.." && pwd)/.venv-tests"
-if ! "$venv/bin/python" -c "import nbformat, playwright, onnx, onnxruntime" 2>/dev/null; then
+if ! "$venv/bin/python" -c "import nbformat, playwright, onnx, onnxruntime, cleanlab" 2>/dev/null; then
   [ -x "$venv/bin/python" ] || /usr/bin/python3 -m venv "$venv"
   "$venv/bin/pip" install -q --disable-pip-version-check "nbformat>=5.10,<6" "playwright==1.65.2" \
-    "onnx==1.23.2" "onnxruntime==1.32.0" "numpy==2.4.6"
+    "onnx==1.23.2" "onnxruntime==1.32.0" "numpy==2.4.6" "cleanlab==2.9.0" \
+    "scikit-learn==1.9.1" "scipy==1.17.1" "pandas==3.1.1"
 fi
-echo "setup: nbformat, playwright, onnx and onnxruntime ready in $venv"
+echo "setup: nbformat, playwright, onnx, onnxruntime and cleanlab ready in $venv"

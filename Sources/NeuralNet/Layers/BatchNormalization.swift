@@ -6,6 +6,8 @@ import Foundation
 /// channel and update the moving statistics; in inference the moving statistics are used.
 /// Keras defaults: momentum 0.99, epsilon 1e-3, gamma 1, beta 0, moving mean 0, variance 1.
 /// Parameters: gamma, beta (trainable), moving_mean, moving_variance (state), each [channels].
+/// After a forward pass that is not training, `backward` gives the gradient of that fixed
+/// per-channel affine map (what saliency needs) and leaves the parameter gradients alone.
 public final class BatchNormalization: Layer {
   /// Weight of the old moving statistics in each update.
   public var momentum: Float
@@ -24,6 +26,8 @@ public final class BatchNormalization: Layer {
   private let inputGradient = FloatBuffer()
   private let batchMean = FloatBuffer()
   private let inverseDeviation = FloatBuffer()
+  /// The mode of the last forward pass, which `backward` differentiates.
+  private var forwardMode = Mode.training
 
   /// A batch-normalisation layer.
   public init(momentum: Float = 0.99, epsilon: Float = 1e-3) {
@@ -53,6 +57,7 @@ public final class BatchNormalization: Layer {
 
   public func forward(_ input: UnsafePointer<Float>, batch: Int, mode: Mode) -> UnsafePointer<Float>
   {
+    forwardMode = mode
     let rows = batch * rowsPerExample
     let c = channels
     output.reserve(rows * c)
@@ -114,9 +119,13 @@ public final class BatchNormalization: Layer {
   {
     let rows = batch * rowsPerExample
     let c = channels
+    let gamma = parameter(named: "gamma").value.pointer
+    if forwardMode != .training {
+      return inferenceInputGradient(
+        outputGradient, rows: rows, gamma: gamma, needed: needsInputGradient)
+    }
     let xHat = normalized.pointer
     let inverse = inverseDeviation.pointer
-    let gamma = parameter(named: "gamma").value.pointer
     let dGamma = parameter(named: "gamma").gradient.pointer
     let dBeta = parameter(named: "beta").gradient.pointer
     dGamma.update(repeating: 0, count: c)
@@ -138,6 +147,21 @@ public final class BatchNormalization: Layer {
         let i = r * c + j
         dX[i] = gamma[j] * inverse[j] / m * (m * outputGradient[i] - dBeta[j] - xHat[i] * dGamma[j])
       }
+    }
+    return UnsafePointer(dX)
+  }
+
+  /// dx = dy · gamma / sqrt(moving variance + epsilon), channel by channel.
+  private func inferenceInputGradient(
+    _ outputGradient: UnsafePointer<Float>, rows: Int, gamma: UnsafePointer<Float>, needed: Bool
+  ) -> UnsafePointer<Float>? {
+    guard needed else { return nil }
+    let variance = parameter(named: "moving_variance").value.pointer
+    let scale = (0..<channels).map { gamma[$0] / (variance[$0] + epsilon).squareRoot() }
+    inputGradient.reserve(rows * channels)
+    let dX = inputGradient.pointer
+    for r in 0..<rows {
+      for j in 0..<channels { dX[r * channels + j] = outputGradient[r * channels + j] * scale[j] }
     }
     return UnsafePointer(dX)
   }

@@ -12,6 +12,8 @@ public final class Dropout: StochasticLayer {
   private let mask = FloatBuffer()
   private let output = FloatBuffer()
   private let inputGradient = FloatBuffer()
+  /// The mode of the last forward pass: after one that is not training, `backward` is the identity.
+  private var forwardMode = Mode.training
 
   /// A dropout layer.
   public init(rate: Float) { self.rate = rate }
@@ -30,6 +32,7 @@ public final class Dropout: StochasticLayer {
 
   public func forward(_ input: UnsafePointer<Float>, batch: Int, mode: Mode) -> UnsafePointer<Float>
   {
+    forwardMode = mode
     guard mode == .training, rate > 0 else { return input }
     let count = batch * size
     mask.reserve(count)
@@ -50,7 +53,7 @@ public final class Dropout: StochasticLayer {
     -> UnsafePointer<Float>?
   {
     guard needsInputGradient else { return nil }
-    guard rate > 0 else { return outputGradient }
+    guard rate > 0, forwardMode == .training else { return outputGradient }
     let count = batch * size
     inputGradient.reserve(count)
     let (m, dx) = (mask.pointer, inputGradient.pointer)

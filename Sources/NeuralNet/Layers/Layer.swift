@@ -1,6 +1,10 @@
 /// Whether a forward pass trains (batch statistics, dropout on) or infers.
 public enum Mode: Sendable {
   case training, inference
+  /// Inference's arithmetic (moving statistics, no dropout), keeping what `backward` needs (which
+  /// input each max-pooling window took), so that a backward pass differentiates the inference
+  /// function: saliency maps.
+  case inferenceWithGradients
 }
 
 /// A trainable or state tensor of a layer, with the gradient of the loss for it.

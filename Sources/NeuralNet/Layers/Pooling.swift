@@ -64,12 +64,12 @@ public final class MaxPool2D: WindowPooling, Layer {
             let originCell = oh * g.strideHeight * g.inputWidth + ow * g.strideWidth
             let origin = image + originCell * c
             best.update(from: origin, count: c)
-            if mode == .training { for ch in 0..<c { positions[ch] = Int32(originCell * c + ch) } }
+            if mode != .inference { for ch in 0..<c { positions[ch] = Int32(originCell * c + ch) } }
             for kh in 0..<g.kernelHeight {
               for kw in 0..<g.kernelWidth where kh > 0 || kw > 0 {
                 let cell = originCell + kh * g.inputWidth + kw
                 let values = image + cell * c
-                if mode == .training {
+                if mode != .inference {
                   for ch in 0..<c where values[ch] > best[ch] {
                     best[ch] = values[ch]
                     positions[ch] = Int32(cell * c + ch)

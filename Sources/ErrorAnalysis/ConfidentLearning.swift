@@ -1,0 +1,155 @@
+import Foundation
+
+/// Confident learning (Northcutt, Jiang and Chuang 2021, "Confident Learning: Estimating
+/// Uncertainty in Dataset Labels"), as cleanlab 2.9 computes it: label quality scores, and the
+/// label issues `find_label_issues(filter_by="prune_by_noise_rate")` flags with its defaults.
+///
+/// Probabilities are [count, classCount], read as Double; every rounding and tie rule follows
+/// cleanlab's, so that the flagged set is the same, not merely similar.
+public struct ConfidentLearning: Sendable {
+  public let classCount: Int
+  public let labels: [Int]
+  private let p: [Double]
+
+  /// Analyses `probabilities` against the given `labels`.
+  public init(probabilities: [Float], labels: [Int32], classCount: Int) {
+    precondition(probabilities.count == labels.count * classCount)
+    self.classCount = classCount
+    self.labels = labels.map(Int.init)
+    p = probabilities.map(Double.init)
+  }
+
+  private func probability(_ n: Int, _ k: Int) -> Double { p[n * classCount + k] }
+
+  /// The most likely class of example `n`, the first on ties (numpy's argmax).
+  public func predicted(_ n: Int) -> Int {
+    var best = 0
+    for k in 1..<classCount where probability(n, k) > probability(n, best) { best = k }
+    return best
+  }
+
+  // MARK: - Scores
+
+  /// p(given label): cleanlab's "self_confidence". Low means suspect.
+  public var selfConfidence: [Double] { labels.indices.map { probability($0, labels[$0]) } }
+
+  /// (p(given) − max other p + 1) / 2: cleanlab's "normalized_margin", in [0, 1].
+  public var normalizedMargin: [Double] {
+    labels.indices.map { n in
+      let other = (0..<classCount).filter { $0 != labels[n] }.map { probability(n, $0) }.max() ?? 0
+      return (probability(n, labels[n]) - other + 1) / 2
+    }
+  }
+
+  // MARK: - The confident joint
+
+  /// Per class, the mean probability of that class over the examples labelled with it
+  /// (cleanlab's confident thresholds).
+  public var thresholds: [Double] {
+    var sums = [Double](repeating: 0, count: classCount)
+    var counts = [Int](repeating: 0, count: classCount)
+    for (n, label) in labels.enumerated() {
+      sums[label] += probability(n, label)
+      counts[label] += 1
+    }
+    return (0..<classCount).map { counts[$0] > 0 ? sums[$0] / Double(counts[$0]) : 1e9 }
+  }
+
+  /// The calibrated confident joint C[given][true]: counts of examples labelled `given` whose
+  /// probability of `true` reaches its threshold (the largest such class when several do),
+  /// every diagonal at least 1, then scaled so each row sums to its label's count, rounded
+  /// preserving row totals.
+  public var confidentJoint: [[Int]] {
+    let thresholds = thresholds
+    var joint = [[Int]](repeating: [Int](repeating: 0, count: classCount), count: classCount)
+    for (n, label) in labels.enumerated() {
+      let confident = (0..<classCount).filter { probability(n, $0) >= thresholds[$0] - 1e-6 }
+      guard let first = confident.first else { continue }
+      let guess = confident.count > 1 ? predicted(n) : first
+      joint[label][guess] += 1
+    }
+    for k in 0..<classCount { joint[k][k] = max(joint[k][k], 1) }
+    var labelCounts = [Double](repeating: 0, count: classCount)
+    for label in labels { labelCounts[label] += 1 }
+    let scaled = (0..<classCount).map { row -> [Double] in
+      let total = max(Double(joint[row].reduce(0, +)), 1e-6)
+      return joint[row].map { Double($0) / total * labelCounts[row] }
+    }
+    let sum = max(scaled.joined().reduce(0, +), 1e-6)
+    return scaled.map { row in
+      Self.roundPreservingSum(row.map { $0 / sum * Double(labels.count) })
+    }
+  }
+
+  // MARK: - Label issues
+
+  /// Whether each example's label is flagged as an issue (prune by noise rate).
+  public var issues: [Bool] {
+    let joint = confidentJoint
+    // prune[true][given]: how many examples labelled `given` to flag as really `true`.
+    let prune = Self.keepAtLeastOnePerClass(transposed(joint))
+    var flagged = [Bool](repeating: false, count: labels.count)
+    for given in 0..<classCount {
+      let members = labels.indices.filter { labels[$0] == given }
+      for truth in 0..<classCount where truth != given && prune[truth][given] > 0 {
+        let margins = members.map {
+          (index: $0, value: probability($0, truth) - probability($0, given))
+        }
+        let chosen = margins.sorted {
+          $0.value < $1.value || ($0.value == $1.value && $0.index < $1.index)
+        }.suffix(prune[truth][given])
+        for example in chosen { flagged[example.index] = true }
+      }
+    }
+    // An example the model predicts as its given label is never flagged.
+    for n in labels.indices where flagged[n] {
+      if predicted(n) == labels[n] { flagged[n] = false }
+    }
+    return flagged
+  }
+
+  private func transposed(_ matrix: [[Int]]) -> [[Int]] {
+    (0..<classCount).map { column in matrix.map { $0[column] } }
+  }
+
+  /// cleanlab's `_keep_at_least_n_per_class` with n = 1 and frac_noise = 1: each column's
+  /// diagonal raised to at least 1, what was added taken evenly from its non-zero off-diagonal
+  /// entries, negatives set to 0, then rounded preserving row totals.
+  static func keepAtLeastOnePerClass(_ counts: [[Int]]) -> [[Int]] {
+    let size = counts.count
+    var matrix = counts.map { $0.map(Double.init) }
+    for column in 0..<size {
+      let diagonal = matrix[column][column]
+      let raised = max(diagonal, 1)
+      let nonZero = (0..<size).filter { matrix[$0][column] != 0 }.count
+      let share = (raised - diagonal) / max(Double(nonZero) - 1, 1)
+      for row in 0..<size {
+        matrix[row][column] = max(matrix[row][column] - share, 0)
+      }
+      matrix[column][column] = raised
+    }
+    return matrix.map(roundPreservingSum)
+  }
+
+  /// Rounds each value to the nearest integer, then moves the rounded total to the rounded
+  /// total of the values by changing the entries rounded furthest the wrong way first
+  /// (cleanlab's `round_preserving_sum`; numpy rounds halves to even).
+  static func roundPreservingSum(_ values: [Double]) -> [Int] {
+    var ints = values.map { $0.rounded(.toNearestOrEven) }
+    let target = values.reduce(0, +).rounded(.toNearestOrEven)
+    var total = ints.reduce(0, +).rounded(.toNearestOrEven)
+    while abs(total - target) > 1e-6 {
+      let difference = (target - total).rounded(.toNearestOrEven)
+      let increment: Double = difference < 0 ? -1 : 1
+      let changes = min(Int(abs(difference)), values.count)
+      // numpy's argsort of a short row is stable; cleanlab takes it reversed.
+      let order = values.indices.sorted {
+        let (a, b) = (values[$0] - ints[$0], values[$1] - ints[$1])
+        return a < b || (a == b && $0 < $1)
+      }.reversed()
+      for index in order.prefix(changes) { ints[index] += increment }
+      total = ints.reduce(0, +).rounded(.toNearestOrEven)
+    }
+    return ints.map { Int($0) }
+  }
+}

@@ -28,15 +28,7 @@ final class SaliencyTests: XCTestCase {
   func testRandomisingTheWeightsChangesTheMaps() throws {
     let trained = try TrainedDigitModel.shared.get()
     let inputs = trained.testInputs(0..<100)
-    let fresh = try Sequential(
-      inputShape: trained.model.inputShape,
-      layers: [
-        Conv2D(filters: 16, kernelSize: (3, 3), activation: .relu), MaxPool2D(),
-        BatchNormalization(momentum: 0.9),
-        Conv2D(filters: 32, kernelSize: (3, 3), activation: .relu), MaxPool2D(),
-        Flatten(), Dropout(rate: 0.2), Dense(units: 64, activation: .relu),
-        Dense(units: 10, activation: .softmax),
-      ], seed: 99)
+    let fresh = try TrainedDigitModel.architecture(seed: 99)
     for saliency in [Saliency(for: trained.model), Saliency(method: .gradientTimesInput)] {
       let correlation = SaliencyChecks.randomisationCorrelation(
         saliency, model: trained.model, randomised: fresh, inputs: inputs)

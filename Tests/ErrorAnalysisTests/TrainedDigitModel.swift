@@ -25,7 +25,16 @@ final class TrainedDigitModel: @unchecked Sendable {
     let train = try examples(trainSet, 0..<6000)
     validation = try examples(trainSet, 6000..<7000)
     test = try examples(testSet, 0..<2000)
-    model = try Sequential(
+    model = try Self.architecture(seed: 7)
+    try Trainer(model: model, optimizer: Adam(), batchSize: 64, seed: 7)
+      .fit(train, validation: nil, epochs: 2)
+    validationProbabilities = model.predict(validation)
+    testProbabilities = model.predict(test)
+  }
+
+  /// The model's architecture with weights initialised from `seed`.
+  static func architecture(seed: UInt64) throws -> Sequential {
+    try Sequential(
       inputShape: [28, 28, 1],
       layers: [
         Conv2D(filters: 16, kernelSize: (3, 3), activation: .relu), MaxPool2D(),
@@ -33,11 +42,7 @@ final class TrainedDigitModel: @unchecked Sendable {
         Conv2D(filters: 32, kernelSize: (3, 3), activation: .relu), MaxPool2D(),
         Flatten(), Dropout(rate: 0.2), Dense(units: 64, activation: .relu),
         Dense(units: 10, activation: .softmax),
-      ], seed: 7)
-    try Trainer(model: model, optimizer: Adam(), batchSize: 64, seed: 7)
-      .fit(train, validation: nil, epochs: 2)
-    validationProbabilities = model.predict(validation)
-    testProbabilities = model.predict(test)
+      ], seed: seed)
   }
 
   /// The inputs of test digits `range`, one after another.

@@ -44,14 +44,15 @@ let package = Package(
     .target(
       name: "Runs",
       dependencies: [
-        "AtomicFiles", "Deployment", "ExperimentDefinitions", "RunStorage", "NeuralNet", "Datasets",
+        "AtomicFiles", "Deployment", "ErrorAnalysis", "ExperimentDefinitions", "RunStorage",
+        "NeuralNet", "Datasets",
       ]
     ),
     .target(
       name: "Reports",
       dependencies: [
-        "AtomicFiles", "Deployment", "Runs", "ExperimentDefinitions", "NeuralNet", "Datasets",
-        "Plots", "Notebook",
+        "AtomicFiles", "Deployment", "ErrorAnalysis", "Runs", "ExperimentDefinitions", "NeuralNet",
+        "Datasets", "Plots", "Notebook",
       ]
     ),
     .target(

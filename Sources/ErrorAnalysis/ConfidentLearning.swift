@@ -43,8 +43,9 @@ public struct ConfidentLearning: Sendable {
 
   // MARK: - The confident joint
 
-  /// Per class, the mean probability of that class over the examples labelled with it
-  /// (cleanlab's confident thresholds).
+  /// Per class, the mean probability of that class over the examples labelled with it, at least
+  /// 2e-6 (cleanlab's confident thresholds); 2, which no probability reaches, for a class no
+  /// example has.
   public var thresholds: [Double] {
     var sums = [Double](repeating: 0, count: classCount)
     var counts = [Int](repeating: 0, count: classCount)
@@ -52,7 +53,7 @@ public struct ConfidentLearning: Sendable {
       sums[label] += probability(n, label)
       counts[label] += 1
     }
-    return (0..<classCount).map { counts[$0] > 0 ? sums[$0] / Double(counts[$0]) : 1e9 }
+    return (0..<classCount).map { max(counts[$0] > 0 ? sums[$0] / Double(counts[$0]) : 2, 2e-6) }
   }
 
   /// The calibrated confident joint C[given][true]: counts of examples labelled `given` whose
@@ -91,19 +92,26 @@ public struct ConfidentLearning: Sendable {
     var flagged = [Bool](repeating: false, count: labels.count)
     for given in 0..<classCount {
       let members = labels.indices.filter { labels[$0] == given }
+      // A class of one example keeps it (cleanlab's min_examples_per_class).
+      guard members.count > 1 else { continue }
       for truth in 0..<classCount where truth != given && prune[truth][given] > 0 {
         let margins = members.map {
           (index: $0, value: probability($0, truth) - probability($0, given))
         }
         let chosen = margins.sorted {
-          $0.value < $1.value || ($0.value == $1.value && $0.index < $1.index)
-        }.suffix(prune[truth][given])
+          $0.value > $1.value || ($0.value == $1.value && $0.index < $1.index)
+        }.prefix(prune[truth][given])
         for example in chosen { flagged[example.index] = true }
       }
     }
-    // An example the model predicts as its given label is never flagged.
+    // An example is flagged only when another class beats its given label by more than 1e-6.
     for n in labels.indices where flagged[n] {
-      if predicted(n) == labels[n] { flagged[n] = false }
+      let given = labels[n]
+      let raised = probability(n, given) + 1e-6
+      let beaten = (0..<classCount).contains {
+        probability(n, $0) > raised || ($0 < given && probability(n, $0) == raised)
+      }
+      if !beaten { flagged[n] = false }
     }
     return flagged
   }
@@ -112,28 +120,27 @@ public struct ConfidentLearning: Sendable {
     (0..<classCount).map { column in matrix.map { $0[column] } }
   }
 
-  /// cleanlab's `_keep_at_least_n_per_class` with n = 1 and frac_noise = 1: each column's
-  /// diagonal raised to at least 1, what was added taken evenly from its non-zero off-diagonal
-  /// entries, negatives set to 0, then rounded preserving row totals.
+  /// cleanlab's `_keep_at_least_n_per_class` with n = 1 and frac_noise = 1 on
+  /// counts[true][given]: a column whose diagonal is 0 gets 1 there, and its other entries lose
+  /// 1 / max(non-zero entries − 1, 1) each, floored at 0 and truncated to integers.
   static func keepAtLeastOnePerClass(_ counts: [[Int]]) -> [[Int]] {
     let size = counts.count
-    var matrix = counts.map { $0.map(Double.init) }
-    for column in 0..<size {
-      let diagonal = matrix[column][column]
-      let raised = max(diagonal, 1)
-      let nonZero = (0..<size).filter { matrix[$0][column] != 0 }.count
-      let share = (raised - diagonal) / max(Double(nonZero) - 1, 1)
+    var result = counts
+    for column in 0..<size where counts[column][column] < 1 {
+      let nonZero = (0..<size).filter { counts[$0][column] != 0 }.count
+      let share = 1 / Double(max(nonZero - 1, 1))
       for row in 0..<size {
-        matrix[row][column] = max(matrix[row][column] - share, 0)
+        result[row][column] = Int(max(Double(counts[row][column]) - share, 0))
       }
-      matrix[column][column] = raised
+      result[column][column] = 1
     }
-    return matrix.map(roundPreservingSum)
+    return result
   }
 
   /// Rounds each value to the nearest integer, then moves the rounded total to the rounded
   /// total of the values by changing the entries rounded furthest the wrong way first
-  /// (cleanlab's `round_preserving_sum`; numpy rounds halves to even).
+  /// (cleanlab's `round_preserving_sum`; numpy rounds halves to even). Ties go by index, where
+  /// numpy's unstable sort may pick another of equal entries.
   static func roundPreservingSum(_ values: [Double]) -> [Int] {
     var ints = values.map { $0.rounded(.toNearestOrEven) }
     let target = values.reduce(0, +).rounded(.toNearestOrEven)
@@ -142,11 +149,12 @@ public struct ConfidentLearning: Sendable {
       let difference = (target - total).rounded(.toNearestOrEven)
       let increment: Double = difference < 0 ? -1 : 1
       let changes = min(Int(abs(difference)), values.count)
-      // numpy's argsort of a short row is stable; cleanlab takes it reversed.
-      let order = values.indices.sorted {
+      // Raising takes the largest shortfalls first, lowering the largest excesses.
+      let ascending = values.indices.sorted {
         let (a, b) = (values[$0] - ints[$0], values[$1] - ints[$1])
         return a < b || (a == b && $0 < $1)
-      }.reversed()
+      }
+      let order = increment > 0 ? Array(ascending.reversed()) : ascending
       for index in order.prefix(changes) { ints[index] += increment }
       total = ints.reduce(0, +).rounded(.toNearestOrEven)
     }

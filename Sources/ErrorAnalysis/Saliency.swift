@@ -218,3 +218,50 @@ public enum SaliencyChecks {
     return result
   }
 }
+
+/// A saliency method with the evidence that it works on one model.
+public struct CheckedSaliency: Sendable {
+  public let saliency: Saliency
+  /// The deletion test and the randomisation correlation on the check digits.
+  public let deletion: SaliencyChecks.Deletion
+  public let randomisationCorrelation: Double
+  /// How many digits the checks used.
+  public let digits: Int
+
+  /// The correlation under which maps count as changed by randomised weights.
+  public static let randomisationLimit = 0.5
+
+  /// Whether both checks pass.
+  public var passes: Bool { deletion.passes && randomisationCorrelation < Self.randomisationLimit }
+
+  /// The method `Saliency(for:)` picks for `model` when it passes both checks on `inputs`,
+  /// else input gradient × input when that passes, else the first with its failing evidence
+  /// (the report says so). `randomised` is the same architecture with fresh weights.
+  public init(model: Sequential, randomised: Sequential, inputs: [Float]) {
+    let candidates = [Saliency(for: model), Saliency(method: .gradientTimesInput)]
+    var first: CheckedSaliency?
+    for saliency in candidates where saliency != first?.saliency {
+      let checked = CheckedSaliency(
+        saliency: saliency,
+        deletion: SaliencyChecks.deletion(saliency, model: model, inputs: inputs),
+        randomisationCorrelation: SaliencyChecks.randomisationCorrelation(
+          saliency, model: model, randomised: randomised, inputs: inputs),
+        digits: inputs.count / model.inputShape.elementCount)
+      if checked.passes {
+        self = checked
+        return
+      }
+      first = first ?? checked
+    }
+    self = first!
+  }
+
+  private init(
+    saliency: Saliency, deletion: SaliencyChecks.Deletion, randomisationCorrelation: Double,
+    digits: Int
+  ) {
+    (self.saliency, self.deletion, self.randomisationCorrelation, self.digits) = (
+      saliency, deletion, randomisationCorrelation, digits
+    )
+  }
+}

@@ -280,4 +280,41 @@ public final class Canvas {
     cairo_paint(context)
     cairo_restore(context)
   }
+
+  /// Draws `intensities` (row-major, 0...1) over a rectangle in `color`, each cell as opaque as
+  /// its intensity times `opacity`, with nearest-neighbour scaling: a saliency map over its digit.
+  func overlay(
+    _ intensities: [Float], rows: Int, columns: Int, x: Double, y: Double, width: Double,
+    height: Double, color: Color, opacity: Double
+  ) {
+    guard rows > 0, columns > 0, intensities.count == rows * columns else { return }
+    let image = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, Int32(columns), Int32(rows))
+    defer { cairo_surface_destroy(image) }
+    guard cairo_surface_status(image) == CAIRO_STATUS_SUCCESS,
+      let data = cairo_image_surface_get_data(image)
+    else { return }
+    let stride = Int(cairo_image_surface_get_stride(image))
+    for r in 0..<rows {
+      (data + r * stride).withMemoryRebound(to: UInt32.self, capacity: columns) { row in
+        for c in 0..<columns {
+          // Cairo's ARGB32 is premultiplied by alpha.
+          let alpha = min(max(Double(intensities[r * columns + c]), 0), 1) * opacity
+          func channel(_ value: Double) -> UInt32 { UInt32(value * alpha * 255 + 0.5) }
+          row[c] =
+            channel(1) << 24 | channel(color.red) << 16 | channel(color.green) << 8
+            | channel(color.blue)
+        }
+      }
+    }
+    cairo_surface_mark_dirty(image)
+    cairo_save(context)
+    cairo_rectangle(context, x, y, width, height)
+    cairo_clip(context)
+    cairo_translate(context, x, y)
+    cairo_scale(context, width / Double(columns), height / Double(rows))
+    cairo_set_source_surface(context, image, 0, 0)
+    cairo_pattern_set_filter(cairo_get_source(context), CAIRO_FILTER_NEAREST)
+    cairo_paint(context)
+    cairo_restore(context)
+  }
 }

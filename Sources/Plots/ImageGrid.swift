@@ -12,14 +12,17 @@ public struct ImageGrid: Figure {
     public var caption: [String]
     /// Framed in red and captioned in red when true.
     public var highlighted: Bool
+    /// A map drawn over the image (row-major, 0...1, the image's size): where a model looked.
+    public var overlay: [Float]?
 
     public init(
       pixels: ArraySlice<UInt8>, rows: Int, columns: Int, caption: [String],
-      highlighted: Bool = false
+      highlighted: Bool = false, overlay: [Float]? = nil
     ) {
       (self.pixels, self.rows, self.columns, self.caption, self.highlighted) = (
         pixels, rows, columns, caption, highlighted
       )
+      self.overlay = overlay
     }
   }
 
@@ -28,6 +31,9 @@ public struct ImageGrid: Figure {
   /// Images per row.
   public var columns: Int
   public var colormap = Colormap.gray
+  /// The colour of tiles' overlays, and its opacity where a map is 1.
+  public var overlayColor = Color(hex: 0xff7f0e)
+  public var overlayOpacity = 0.65
   /// Side of one image in points, before shrinking to `maxWidth`.
   public var imageSide = 112.0
   /// The figure never grows wider than this; images shrink instead.
@@ -76,6 +82,11 @@ public struct ImageGrid: Figure {
       canvas.image(
         tile.pixels, rows: tile.rows, columns: tile.columns, x: x, y: y, width: side, height: side,
         colormap: colormap)
+      if let overlay = tile.overlay {
+        canvas.overlay(
+          overlay, rows: tile.rows, columns: tile.columns, x: x, y: y, width: side, height: side,
+          color: overlayColor, opacity: overlayOpacity)
+      }
       if tile.highlighted {
         canvas.stroke(
           x: x - 1.5, y: y - 1.5, width: side + 3, height: side + 3, color: .error, lineWidth: 3)

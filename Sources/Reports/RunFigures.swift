@@ -18,6 +18,10 @@ public enum FigureName: String, CaseIterable, Sendable {
   case perClassAccuracy = "per_class_accuracy"
   case model
   case confusionByEpoch = "confusion_by_epoch"
+  case confusedPairs = "errors_confused_pairs"
+  case hardest = "errors_hardest"
+  case reliability = "errors_reliability"
+  case suspectLabels = "errors_suspect_labels"
 
   /// The PNG's file name.
   public var file: String { rawValue + ".png" }
@@ -39,6 +43,14 @@ public enum FigureName: String, CaseIterable, Sendable {
       return
         "Validation confusion matrices over training (rows true, columns predicted): mistakes in "
         + "red on one scale for the strip, right answers in grey."
+    case .confusedPairs:
+      return "The most-confused pairs (true → predicted, how often), their most confident examples."
+    case .hardest:
+      return "The test images with the highest loss; the overlay is where the model looked."
+    case .reliability:
+      return "Reliability diagram: accuracy against mean confidence per bin; the diagonal is perfect."
+    case .suspectLabels:
+      return "The most suspect test labels: given → suggested, and the label's score."
     }
   }
 }
@@ -60,6 +72,9 @@ public struct RunFigures {
   public var evaluation: Evaluation?
   public var data: ExperimentData
   public var summary: [Sequential.LayerSummary]
+  /// Saliency maps over test digits by index ([0, 1], the image's size), drawn over them in the
+  /// mistakes gallery.
+  public var saliency: [Int: [Float]] = [:]
 
   /// Digit images in the colormap the definition names.
   private var colormap: Plots.Colormap {
@@ -71,7 +86,7 @@ public struct RunFigures {
   }
 
   /// Galleries of test predictions show ink on paper unless another colormap is asked for.
-  private var galleryColormap: Plots.Colormap { report.colormap == .gray ? .binary : colormap }
+  var galleryColormap: Plots.Colormap { report.colormap == .gray ? .binary : colormap }
 
   /// The figures of a run.
   public init(
@@ -203,7 +218,11 @@ public struct RunFigures {
       })
   }
 
-  private func tile(_ index: Int, _ evaluation: Evaluation) -> ImageGrid.Tile {
+  /// Test image `index` captioned with its class and prediction; `showsSaliency` draws its
+  /// saliency map over it when there is one.
+  private func tile(_ index: Int, _ evaluation: Evaluation, showsSaliency: Bool = false)
+    -> ImageGrid.Tile
+  {
     let truth = Int(data.test.labels[index])
     let predicted = evaluation.predictions[index]
     let probability = evaluation.probabilities[index * classNames.count + predicted]
@@ -213,7 +232,7 @@ public struct RunFigures {
         "Real \(classNames[truth])",
         String(format: "Predicted %@ (%.0f%%)", classNames[predicted], probability * 100),
       ],
-      highlighted: truth != predicted)
+      highlighted: truth != predicted, overlay: showsSaliency ? saliency[index] : nil)
   }
 
   /// Fig 5: the first test images with real and predicted classes.
@@ -226,19 +245,24 @@ public struct RunFigures {
     return grid
   }
 
-  /// The most confident mistakes on the test set.
-  public func misclassifiedGallery(_ evaluation: Evaluation) -> ImageGrid {
+  /// The test images the model gets wrong, the most confident mistakes first.
+  public func misclassified(_ evaluation: Evaluation) -> [Int] {
     let k = classNames.count
-    let wrong = data.test.labels.indices.filter {
+    return data.test.labels.indices.filter {
       Int(data.test.labels[$0]) != evaluation.predictions[$0]
     }
     .sorted {
       evaluation.probabilities[$0 * k + evaluation.predictions[$0]]
         > evaluation.probabilities[$1 * k + evaluation.predictions[$1]]
     }
+  }
+
+  /// The most confident mistakes on the test set.
+  public func misclassifiedGallery(_ evaluation: Evaluation) -> ImageGrid {
+    let wrong = misclassified(evaluation)
     let shown = Array(wrong.prefix(report.misclassified))
     var grid = ImageGrid(
-      tiles: shown.map { tile($0, evaluation) },
+      tiles: shown.map { tile($0, evaluation, showsSaliency: true) },
       title: "Misclassified: \(shown.count) of \(wrong.count)", columns: 8)
     grid.imageSide = 84
     grid.colormap = galleryColormap

@@ -20,19 +20,50 @@ public struct RunPageReporter: RunReporter {
   public func writeReport(
     for run: RunRecord, evaluation: Evaluation?, data: ExperimentData, model: Sequential
   ) throws {
-    let figures = try RunFigures(
+    var figures = RunFigures(
       name: run.experiment.name, report: run.experiment.report, log: run.log,
       evaluation: evaluation,
-      data: data, summary: model.summary
-    ).render(into: run.paths.figures)
+      data: data, summary: model.summary)
+    let errors = try evaluation.flatMap {
+      try errorSection(for: run, evaluation: $0, data: data, model: model, figures: figures)
+    }
+    figures.saliency = errors?.saliency?.maps ?? [:]
+    var items = try figures.render(into: run.paths.figures)
+    if let errors { items += try errors.render(into: run.paths.figures) }
     let report = RunReport(
       paths: run.paths, experiment: run.experiment, summary: run.summary,
       heartbeat: run.heartbeat, log: run.log, evaluation: evaluation,
       data: data,
-      model: model.summary, trainableParameters: model.trainableParameterCount, figures: figures,
-      deployment: try run.deployment())
+      model: model.summary, trainableParameters: model.trainableParameterCount, figures: items,
+      deployment: try run.deployment(), errors: errors)
     try PageWriter(format: format, singleFile: singleFile).write(
       report.notebook(), page: run.paths.report)
+  }
+
+  /// The Errors section of a run that has final weights (`model` holds them), nil before. Its
+  /// validation predictions are recorded here when the run predates them.
+  private func errorSection(
+    for run: RunRecord, evaluation: Evaluation, data: ExperimentData, model: Sequential,
+    figures: RunFigures
+  ) throws -> ErrorSection? {
+    guard FileManager.default.fileExists(atPath: run.paths.weights) else { return nil }
+    if !FileManager.default.fileExists(atPath: run.paths.validationPredictions) {
+      try RunErrorAnalysis.recordValidation(model: model, data: data, in: run.paths)
+    }
+    let findings = try RunErrorAnalysis.analyse(
+      evaluation, labels: data.test.labels,
+      validation: try RunErrorAnalysis.validation(of: run.paths, classCount: model.classCount),
+      in: run.paths)
+    let shown =
+      figures.misclassified(evaluation).prefix(run.experiment.report.misclassified)
+      + findings.hardest.map(\.index)
+    let saliency = SaliencyMaps(
+      model: model, randomised: try run.makeModel(),
+      test: try ExperimentData.examples(data.test), predictions: evaluation.predictions,
+      indices: Array(shown))
+    return ErrorSection(
+      findings: findings, evaluation: evaluation, test: data.test, saliency: saliency,
+      colormap: figures.galleryColormap, saliencySource: nil, isEnsemble: false)
   }
 
   public func writeEnsembleReport(for run: RunRecord, ensemble: Ensemble) throws {
@@ -96,7 +127,10 @@ public struct RunPageReporter: RunReporter {
       return
     }
     let data = try ExperimentData(run.experiment)
-    try writeReport(
-      for: run, evaluation: try run.evaluation(), data: data, model: try run.makeModel())
+    // The final weights, when the run has them: the error analysis looks inside the model.
+    let model =
+      FileManager.default.fileExists(atPath: run.paths.weights)
+      ? try run.trainedModel() : try run.makeModel()
+    try writeReport(for: run, evaluation: try run.evaluation(), data: data, model: model)
   }
 }

@@ -22,6 +22,8 @@ struct RunReport {
   var figures: [RunFigures.Item]
   /// What the run's ONNX exports cost, when it recorded them.
   var deployment: DeploymentSummary?
+  /// The error analysis, once the run has a test evaluation.
+  var errors: ErrorSection?
 
   /// The figure `name` as a cell, when it was drawn.
   func figure(_ name: FigureName) -> Cell? {
@@ -111,7 +113,7 @@ struct RunReport {
     if !experiment.description.isEmpty { cells.append(.prose([.text(experiment.description)])) }
     cells +=
       configuration() + modelSection() + dataSection() + trainingSection() + resultsSection()
-      + deploymentSection()
+      + (errors?.cells(figure) ?? []) + deploymentSection()
     return Notebook(
       title: "\(experiment.name) — run \(summary.runID)",
       subtitle: "\(summary.status.rawValue.capitalized) · \(summary.startedAt)", facts: facts,

@@ -44,5 +44,18 @@ final class ConfidentLearningTests: XCTestCase {
   func testRoundingPreservesTheTotalAsCleanlabDoes() {
     XCTAssertEqual(ConfidentLearning.roundPreservingSum([0.5, 0.5, 1.5, 2.5]), [0, 0, 2, 3])
     XCTAssertEqual(ConfidentLearning.roundPreservingSum([1.4, 1.4, 1.2]), [1, 2, 1])
+    XCTAssertEqual(ConfidentLearning.roundPreservingSum([0.6, 0.7, 0.55]), [1, 1, 0])
+  }
+
+  /// Values from cleanlab.filter._keep_at_least_n_per_class(M, 1): a class whose diagonal is 0
+  /// gets 1, and its other counts lose 1 / max(non-zero − 1, 1) each, truncated.
+  func testAClassWithoutConfidentExamplesKeepsOneAsCleanlabDoes() {
+    XCTAssertEqual(
+      ConfidentLearning.keepAtLeastOnePerClass([[0, 0, 0], [3, 5, 0], [2, 0, 4]]),
+      [[1, 0, 0], [2, 5, 0], [1, 0, 4]])
+    XCTAssertEqual(
+      ConfidentLearning.keepAtLeastOnePerClass([
+        [0, 0, 0, 0], [2, 5, 0, 0], [1, 0, 4, 0], [1, 0, 0, 3],
+      ]), [[1, 0, 0, 0], [1, 5, 0, 0], [0, 0, 4, 0], [0, 0, 0, 3]])
   }
 }

@@ -22,6 +22,11 @@ public struct RunPaths: Sendable {
   /// The lock the training process holds (`RunLock`).
   public var lock: String { directory + "/.lock" }
   public var predictions: String { directory + "/predictions.csv" }
+  /// The final model's probabilities on the validation split: they fit the temperature of the
+  /// error analysis.
+  public var validationPredictions: String { directory + "/validation_predictions.csv" }
+  /// The 100 most suspect test labels by confident learning (`RunErrorAnalysis`).
+  public var suspectLabels: String { directory + "/suspect_labels.csv" }
   public var report: String { directory + "/report.html" }
   /// The model exported to ONNX in fp32 and in int8, and what they cost (`DeploymentSummary`).
   public var onnx: String { directory + "/model.onnx" }

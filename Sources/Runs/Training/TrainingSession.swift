@@ -101,8 +101,8 @@ struct TrainingSession {
     return callbacks
   }
 
-  /// Evaluates the trained model on the test set into `summary`, and writes its predictions,
-  /// final weights and, when it completed, its ONNX exports (`RunDeployment`).
+  /// Evaluates the trained model on the test set into `summary`, and writes its predictions (on
+  /// the validation split too, for the error analysis), final weights and, when it completed, its ONNX exports (`RunDeployment`).
   private func test(_ summary: inout RunSummary) throws -> Evaluation {
     let result = Evaluation(
       model: state.model, examples: try ExperimentData.examples(data.test),
@@ -111,6 +111,7 @@ struct TrainingSession {
     summary.testLoss = result.loss
     try PredictionsFile.write(
       result, labels: data.test.labels, classCount: state.model.classCount, to: paths.predictions)
+    try RunErrorAnalysis.recordValidation(model: state.model, data: data, in: paths)
     try AtomicFile.write(
       try SafeTensors.encode(
         state.model.weights(), metadata: ["experiment": experiment.name, "run": paths.runID]),

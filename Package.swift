@@ -76,7 +76,7 @@ let package = Package(
       name: "report",
       dependencies: [
         "Benchmarks", "Reports", "Runs", "RunStorage", "Server", "Slurm", "Sweeps",
-        "ExperimentDefinitions",
+        "ErrorAnalysis", "ExperimentDefinitions",
         "NeuralNet", "Datasets",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),

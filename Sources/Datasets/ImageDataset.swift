@@ -52,15 +52,21 @@ public struct ImageDataset: Sendable {
   public func stratifiedSplit(validationFraction fraction: Double, seed: UInt64) throws -> (
     train: ImageDataset, validation: ImageDataset
   ) {
+    let split = try stratifiedSplitIndices(validationFraction: fraction, seed: seed)
+    return (subset(split.train), subset(split.validation))
+  }
+
+  /// The indices of `stratifiedSplit`'s training and validation images.
+  public func stratifiedSplitIndices(validationFraction fraction: Double, seed: UInt64) throws
+    -> (train: [Int], validation: [Int])
+  {
     guard fraction >= 0, fraction < 1 else {
       throw DatasetError.invalidRequest("validation split must be in [0, 1), got \(fraction)")
     }
     var generator = SplitMix64(seed: seed)
-    var byClass = [[Int]](repeating: [], count: classNames.count)
-    for (i, label) in labels.enumerated() { byClass[Int(label)].append(i) }
     var train: [Int] = []
     var validation: [Int] = []
-    for var members in byClass {
+    for var members in indicesByClass() {
       members.shuffle(using: &generator)
       let held = Int((Double(members.count) * fraction).rounded())
       validation += members[0..<held]
@@ -68,16 +74,47 @@ public struct ImageDataset: Sendable {
     }
     train.shuffle(using: &generator)
     validation.shuffle(using: &generator)
-    return (subset(train), subset(validation))
+    return (train, validation)
   }
 
   /// The first `n` images of a seeded shuffle, keeping class proportions (a stratified subset).
   public func stratifiedSubset(_ n: Int, seed: UInt64) throws -> ImageDataset {
+    subset(try stratifiedSubsetIndices(n, seed: seed))
+  }
+
+  /// The indices of `stratifiedSubset`'s images.
+  public func stratifiedSubsetIndices(_ n: Int, seed: UInt64) throws -> [Int] {
     guard n > 0, n <= count else {
       throw DatasetError.invalidRequest("subset size must be between 1 and \(count), got \(n)")
     }
-    guard n < count else { return self }
-    return try stratifiedSplit(validationFraction: Double(n) / Double(count), seed: seed).validation
+    guard n < count else { return Array(0..<count) }
+    return try stratifiedSplitIndices(validationFraction: Double(n) / Double(count), seed: seed)
+      .validation
+  }
+
+  /// Stratified k-fold: the fold (0..<k) of every image. Each class is shuffled by `seed` and
+  /// dealt round the folds in turn, so folds differ in size by at most one, overall and per class.
+  public func stratifiedFolds(_ k: Int, seed: UInt64) throws -> [Int] {
+    guard k >= 2, k <= count else {
+      throw DatasetError.invalidRequest("folds must be between 2 and \(count), got \(k)")
+    }
+    var generator = SplitMix64(seed: seed)
+    var fold = [Int](repeating: 0, count: count)
+    var dealt = 0
+    for var members in indicesByClass() {
+      members.shuffle(using: &generator)
+      for index in members {
+        fold[index] = dealt % k
+        dealt += 1
+      }
+    }
+    return fold
+  }
+
+  private func indicesByClass() -> [[Int]] {
+    var byClass = [[Int]](repeating: [], count: classNames.count)
+    for (i, label) in labels.enumerated() { byClass[Int(label)].append(i) }
+    return byClass
   }
 }
 

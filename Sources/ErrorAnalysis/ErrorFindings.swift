@@ -11,6 +11,31 @@ public struct SuspectLabel: Equatable, Sendable {
   public var flagged: Bool
 }
 
+extension SuspectLabel {
+  /// Every example's label as confident learning judges it from out-of-sample `probabilities`
+  /// (`classCount` per example), most suspect first: lowest self-confidence, ties by index.
+  public static func ranked(probabilities: [Float], labels: [Int32], classCount: Int)
+    -> [SuspectLabel]
+  {
+    let learning = ConfidentLearning(
+      probabilities: probabilities, labels: labels, classCount: classCount)
+    let issues = learning.issues
+    let scores = learning.selfConfidence
+    return labels.indices.map { n in
+      let given = Int(labels[n])
+      let row = probabilities[(n * classCount)..<((n + 1) * classCount)]
+      var suggested = given == 0 ? 1 : 0
+      for k in 0..<classCount
+      where k != given && row[row.startIndex + k] > row[row.startIndex + suggested] {
+        suggested = k
+      }
+      return SuspectLabel(
+        index: n, given: given, suggested: suggested, score: scores[n], flagged: issues[n])
+    }
+    .sorted { ($0.score, $0.index) < ($1.score, $1.index) }
+  }
+}
+
 /// The calibration of a model's test probabilities, before and after temperature scaling.
 public struct CalibrationFindings: Sendable {
   /// On the test set as the model gives them.
@@ -55,20 +80,7 @@ public struct ErrorFindings: Sendable {
           probabilities: $0.apply(evaluation.probabilities, classCount: classCount),
           labels: labels, classCount: classCount)
       })
-    let learning = ConfidentLearning(
+    suspects = SuspectLabel.ranked(
       probabilities: evaluation.probabilities, labels: labels, classCount: classCount)
-    let issues = learning.issues
-    let scores = learning.selfConfidence
-    suspects = labels.indices.map { n in
-      let given = Int(labels[n])
-      let row = evaluation.probabilities[(n * classCount)..<((n + 1) * classCount)]
-      var suggested = given == 0 ? 1 : 0
-      for k in 0..<classCount where k != given && row[row.startIndex + k] > row[row.startIndex + suggested] {
-        suggested = k
-      }
-      return SuspectLabel(
-        index: n, given: given, suggested: suggested, score: scores[n], flagged: issues[n])
-    }
-    .sorted { ($0.score, $0.index) < ($1.score, $1.index) }
   }
 }

@@ -37,6 +37,12 @@ public struct Experiment: Sendable {
   /// SHA-256 of the resolved definition without `seed`, `seeds` and `description`: runs that
   /// differ only by seed share it, and are grouped (means over seeds) by it.
   public var groupHash: String { resolved.groupHash }
+  /// SHA-256 of the resolved definition with `dataset.held_out_fold` cleared: the folds of one
+  /// label audit share it, and differ from each other in nothing else.
+  public var foldlessHash: String {
+    let cleared = try? resolved.setting(["dataset", "held_out_fold"], to: .null(resolved.location))
+    return Checksum.sha256(Data((cleared ?? resolved).yaml().utf8))
+  }
 
   /// The model this definition declares, for its dataset's images, with weights drawn from its
   /// seed (the one place a definition becomes an engine model).
@@ -61,6 +67,12 @@ public struct Experiment: Sendable {
   }
 }
 
+/// Fold `index` of `count` stratified folds of the training images (`dataset.folds`,
+/// `dataset.held_out_fold`): it neither trains nor validates, and the run predicts it.
+public struct HeldOutFold: Sendable, Equatable {
+  public var count: Int, index: Int
+}
+
 /// Where the images come from and how they are split.
 public struct DatasetSpec: Sendable, Equatable {
   public enum Source: Sendable, Equatable {
@@ -77,6 +89,11 @@ public struct DatasetSpec: Sendable, Equatable {
   public var subset: Int?
   /// Evaluate on the first this many test images, when set.
   public var testSubset: Int?
+  /// A CSV whose `index` column lists training images to leave out (`ExclusionList`), when set.
+  public var exclude: String?
+  /// The fold held out of training and validation, for out-of-fold predictions
+  /// (`report audit-labels`), when set.
+  public var fold: HeldOutFold?
 
   /// The dataset's name as experiment files write it.
   public var name: String {

@@ -16,6 +16,11 @@ public struct ExperimentData: Sendable {
   public var checksums: [String: String]
   /// Where the data came from, for the report.
   public var sourceDescription: String
+  /// The held-out fold's images (`dataset.folds`), which neither train nor validate; nil
+  /// without one.
+  public var heldOut: ImageDataset?
+  /// Each held-out image's index among the source's training images.
+  public var heldOutIndices: [Int] = []
 
   /// Loads and splits the data for `experiment`.
   public init(_ experiment: Experiment) throws {
@@ -38,8 +43,26 @@ public struct ExperimentData: Sendable {
       test = full
       sourceDescription = "Kaggle CSV \(trainPath)"
     }
+    // Each remaining image's index among the source's training images.
+    var sourceIndices = Array(0..<full.count)
+    func keep(_ indices: [Int]) {
+      full = full.subset(indices)
+      sourceIndices = indices.map { sourceIndices[$0] }
+    }
+    if let path = spec.exclude {
+      let list = try ExclusionList(path: path, imageCount: full.count)
+      checksums[ExclusionList.checksumKey(path)] = list.checksum
+      keep(sourceIndices.indices.filter { !list.indices.contains(sourceIndices[$0]) })
+    }
     if let subset = spec.subset {
-      full = try full.stratifiedSubset(min(subset, full.count), seed: experiment.seed)
+      keep(try full.stratifiedSubsetIndices(min(subset, full.count), seed: experiment.seed))
+    }
+    if let fold = spec.fold {
+      let folds = try full.stratifiedFolds(fold.count, seed: experiment.seed)
+      let held = folds.indices.filter { folds[$0] == fold.index }
+      heldOut = full.subset(held)
+      heldOutIndices = held.map { sourceIndices[$0] }
+      keep(folds.indices.filter { folds[$0] != fold.index })
     }
     let split = try full.stratifiedSplit(
       validationFraction: spec.validationSplit, seed: experiment.seed)
@@ -63,6 +86,22 @@ public struct ExperimentData: Sendable {
       train, validation, test, sourceDescription
     )
     checksums = [:]
+  }
+
+  /// The SHA-256 of every file `experiment`'s data comes from, as a run's provenance keeps them:
+  /// the IDX files (without loading them), Kaggle's CSVs, and a `dataset.exclude` list.
+  public static func checksums(of experiment: Experiment) throws -> [String: String] {
+    guard case .idx(let kind, _) = experiment.dataset.source else {
+      return try ExperimentData(experiment).checksums
+    }
+    var checksums = kind.fileChecksums()
+    if let path = experiment.dataset.exclude {
+      guard let data = FileManager.default.contents(atPath: path) else {
+        throw ExclusionList.unreadable(path)
+      }
+      checksums[ExclusionList.checksumKey(path)] = Checksum.sha256(data)
+    }
+    return checksums
   }
 
   /// Scaled examples for the engine.

@@ -101,6 +101,15 @@ extension DatasetSpec {
     validationSplit = try r.double("validation_split", in: 0...0.9) ?? 0.1
     subset = try r.int("subset", in: 10...1_000_000)
     testSubset = try r.int("test_subset", in: 1...1_000_000)
+    exclude = try r.string("exclude")
+    let heldOut = r.tree("held_out_fold")?.location
+    if let count = try r.int("folds", in: 2...100) {
+      fold = HeldOutFold(
+        count: count,
+        index: try r.require(try r.int("held_out_fold", in: 0...(count - 1)), "held_out_fold"))
+    } else if let heldOut {
+      throw ConfigError.invalid(at: heldOut, "dataset.held_out_fold needs dataset.folds")
+    }
     try r.finish()
   }
 }

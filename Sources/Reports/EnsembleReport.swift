@@ -15,6 +15,8 @@ struct EnsembleReport {
   var ensemble: Ensemble
   /// The test images, to show the digits it fixes and breaks.
   var data: ExperimentData
+  /// What it gets wrong, how sure it is, and which test labels it doubts.
+  var errors: ErrorSection
 
   /// The sentence every ensemble page states about how its members and best member were chosen.
   static let selectionNote =
@@ -48,6 +50,8 @@ struct EnsembleReport {
     cells += try confusionSection()
     cells += try fixesAndBreaks()
     cells += try agreementSection()
+    let drawn = try errors.render(into: run.paths.figures)
+    cells += errors.cells { name in drawn.first { $0.name == name }?.cell }
     return Notebook(
       title: "\(summary.experiment) — ensemble \(summary.runID)",
       subtitle: "Ensemble of \(ensemble.members.count) runs · \(summary.startedAt)", facts: facts,

@@ -20,8 +20,9 @@ struct SaliencyMaps {
 
   /// Checks the method on the first test digits, with `randomised` (the model's architecture
   /// with fresh weights), then maps test digits `indices` for the classes `model` predicts.
-  init(model: Sequential, randomised: Sequential, test: Examples, predictions: [Int], indices: [Int])
-  {
+  init(
+    model: Sequential, randomised: Sequential, test: Examples, predictions: [Int], indices: [Int]
+  ) {
     let inputs = (0..<min(Self.checkDigits, test.count)).flatMap { test.scalars(of: $0) }
     checked = CheckedSaliency(model: model, randomised: randomised, inputs: inputs)
     description = checked.saliency.description(layerNames: model.layerNames)
@@ -126,7 +127,8 @@ struct ErrorSection {
             String(format: "score %.4f", $0.score),
           ], highlighted: $0.flagged)
       },
-      title: "The \(shown.count) most suspect test labels (flagged ones framed in red)", columns: 10)
+      title: "The \(shown.count) most suspect test labels (flagged ones framed in red)", columns: 10
+    )
     grid.imageSide = 72
     return grid
   }
@@ -138,10 +140,12 @@ struct ErrorSection {
     }
     let before = points(findings.calibration.reliability)
     var series = [
-      LineChart.Series(name: "perfect calibration", x: [0, 1], y: [0, 1], color: .axis, dashed: true),
+      LineChart.Series(
+        name: "perfect calibration", x: [0, 1], y: [0, 1], color: .axis, dashed: true),
       LineChart.Series(
         name: String(
-          format: "as trained (ECE %.4f)", findings.calibration.reliability.expectedCalibrationError),
+          format: "as trained (ECE %.4f)", findings.calibration.reliability.expectedCalibrationError
+        ),
         x: before.x, y: before.y, color: Palette.color(0)),
     ]
     if let scaled = findings.calibration.scaledReliability, let t = findings.calibration.scaling {
@@ -201,8 +205,10 @@ struct ErrorSection {
     if let saliency {
       let c = saliency.checked
       prose += [
-        .text(" The orange overlay, here and on the mistakes gallery above, is where the model "),
-        .text("looked for the class it predicted: "), .strong(saliency.description),
+        .text(
+          " The orange overlay\(isEnsemble ? "" : ", here and on the mistakes gallery above,") "
+            + "is where the model looked for the class it predicted: "),
+        .strong(saliency.description),
         .text(saliencySource.map { " (\($0))" } ?? ""),
         .text(
           String(
@@ -225,7 +231,8 @@ struct ErrorSection {
     let c = findings.calibration
     var prose: [Inline] = [
       .text("How far confidence is from accuracy: the expected calibration error over 10 "),
-      .text("confidence bins is "), .strong(String(format: "%.4f", c.reliability.expectedCalibrationError)),
+      .text("confidence bins is "),
+      .strong(String(format: "%.4f", c.reliability.expectedCalibrationError)),
     ]
     if let scaling = c.scaling, let scaled = c.scaledReliability {
       prose += [
@@ -233,7 +240,8 @@ struct ErrorSection {
           String(
             format: ". Temperature scaling fitted on the validation set (T = %.3f: %@) brings it "
               + "to %.4f without changing a single prediction; ", scaling.temperature,
-            scaling.temperature > 1 ? "the model was overconfident" : "the model was underconfident",
+            scaling.temperature > 1
+              ? "the model was overconfident" : "the model was underconfident",
             scaled.expectedCalibrationError)),
         .code("report predict RUN --calibrated"), .text(" applies it."),
       ]

@@ -3,6 +3,7 @@ import Datasets
 import ExperimentDefinitions
 import Foundation
 import NeuralNet
+import Notebook
 import Plots
 import Runs
 
@@ -48,7 +49,8 @@ public enum FigureName: String, CaseIterable, Sendable {
     case .hardest:
       return "The test images with the highest loss; the overlay is where the model looked."
     case .reliability:
-      return "Reliability diagram: accuracy against mean confidence per bin; the diagonal is perfect."
+      return
+        "Reliability diagram: accuracy against mean confidence per bin; the diagonal is perfect."
     case .suspectLabels:
       return "The most suspect test labels: given → suggested, and the label's score."
     }
@@ -62,6 +64,8 @@ public struct RunFigures {
     public var name: FigureName
     public var file: String { name.file }
     public var caption: String { name.caption }
+    /// The figure as a page cell, from a page beside the figures folder.
+    var cell: Cell { .figure(path: "figures/\(file)", caption: caption, alt: caption) }
   }
 
   /// Experiment name, for titles.

@@ -67,10 +67,36 @@ public struct RunPageReporter: RunReporter {
   }
 
   public func writeEnsembleReport(for run: RunRecord, ensemble: Ensemble) throws {
+    let data = try ExperimentData(run.experiment)
     let report = EnsembleReport(
-      run: run, ensemble: ensemble, data: try ExperimentData(run.experiment))
+      run: run, ensemble: ensemble, data: data,
+      errors: try ensembleErrorSection(for: run, ensemble: ensemble, data: data))
     try PageWriter(format: format, singleFile: singleFile).write(
       try report.notebook(), page: run.paths.report)
+  }
+
+  /// The Errors section of an ensemble: its averaged probabilities judged, no temperature (its
+  /// members validated on splits of their own), and saliency from its best member when that
+  /// member's weights are there.
+  private func ensembleErrorSection(for run: RunRecord, ensemble: Ensemble, data: ExperimentData)
+    throws -> ErrorSection
+  {
+    let findings = try RunErrorAnalysis.analyse(
+      ensemble.evaluation, labels: ensemble.labels, validation: nil, in: run.paths)
+    let best = ensemble.members[ensemble.bestMember]
+    var saliency: SaliencyMaps?
+    if FileManager.default.fileExists(atPath: best.paths.weights) {
+      saliency = SaliencyMaps(
+        model: try best.trainedModel(), randomised: try best.makeModel(),
+        test: try ExperimentData.examples(data.test),
+        predictions: ensemble.memberEvaluations[ensemble.bestMember].predictions,
+        indices: findings.hardest.map(\.index))
+    }
+    return ErrorSection(
+      findings: findings, evaluation: ensemble.evaluation, test: data.test, saliency: saliency,
+      colormap: .binary,
+      saliencySource: "of the best member, \(best.summary.experiment) seed \(best.summary.seed), "
+        + "for the class it predicts", isEnsemble: true)
   }
 
   /// Writes `index.html`, after correcting the reports of lost runs (`settleLostRuns`): a page

@@ -27,9 +27,7 @@ struct RunReport {
 
   /// The figure `name` as a cell, when it was drawn.
   func figure(_ name: FigureName) -> Cell? {
-    figures.first { $0.name == name }.map {
-      .figure(path: "figures/\($0.file)", caption: $0.caption, alt: $0.caption)
-    }
+    figures.first { $0.name == name }?.cell
   }
 
   /// `v` formatted, or a dash when there is none.

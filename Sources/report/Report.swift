@@ -11,7 +11,7 @@ struct Report: AsyncParsableCommand {
     subcommands: [
       Run.self, Sweep.self, Resume.self, Render.self, List.self, Show.self, Reindex.self,
       Compare.self, EnsembleCommand.self, Paper.self, Predict.self, Submit.self, Bench.self,
-      Check.self, Serve.self, Export.self,
+      Check.self, Serve.self, Export.self, AuditLabels.self,
     ])
 
   static func main() async {

@@ -27,6 +27,10 @@ public enum RunError: Error, CustomStringConvertible, Equatable {
   case differentTestSet(runID: String, path: String, reason: String)
   /// An ensemble name that cannot name a folder under output/runs, or that ordinary runs use.
   case badEnsembleName(name: String, reason: String)
+  /// Run `runID` cannot be a fold of a label audit, for `reason`.
+  case unfitFold(runID: String, reason: String)
+  /// Run `runID` has no validation predictions to fit a temperature on, for `reason`.
+  case noValidation(runID: String, reason: String)
 
   public var description: String {
     switch self {
@@ -48,6 +52,10 @@ public enum RunError: Error, CustomStringConvertible, Equatable {
     case .differentTestSet(let runID, let path, let reason):
       return "\(path): run \(runID) was tested on another test set: \(reason)"
     case .badEnsembleName(let name, let reason): return "ensemble name '\(name)': \(reason)"
+    case .unfitFold(let runID, let reason):
+      return "run \(runID) cannot be a fold of this label audit: \(reason)"
+    case .noValidation(let runID, let reason):
+      return "run \(runID) has no validation predictions to fit a temperature on: \(reason)"
     }
   }
 }

@@ -25,6 +25,9 @@ public struct RunPaths: Sendable {
   /// The final model's probabilities on the validation split: they fit the temperature of the
   /// error analysis.
   public var validationPredictions: String { directory + "/validation_predictions.csv" }
+  /// The final model's probabilities on the fold it never saw (`dataset.folds`), in the order
+  /// `ExperimentData.heldOutIndices` gives: what `report audit-labels` judges training labels by.
+  public var heldOutPredictions: String { directory + "/heldout_predictions.csv" }
   /// The 100 most suspect test labels by confident learning (`RunErrorAnalysis`).
   public var suspectLabels: String { directory + "/suspect_labels.csv" }
   public var report: String { directory + "/report.html" }

@@ -28,11 +28,7 @@ public struct RunCache {
   /// What `RunTrainer.start` would do for `experiment` (`--plan`): the cached run it would
   /// reuse, or nil to train; a sweep trial (`isTrial`) also reuses a pruned run.
   public func plan(_ experiment: Experiment, isTrial: Bool = false) throws -> RunPaths? {
-    let checksums: [String: String]
-    switch experiment.dataset.source {
-    case .idx(let kind, _): checksums = kind.fileChecksums()
-    case .kaggleCSV: checksums = try ExperimentData(experiment).checksums
-    }
+    let checksums = try ExperimentData.checksums(of: experiment)
     let summary = RunSummary(
       starting: experiment, status: .running, parameters: 0,
       provenance: workspace.provenance(of: experiment, datasetChecksums: checksums))

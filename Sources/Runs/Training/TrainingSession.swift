@@ -102,7 +102,8 @@ struct TrainingSession {
   }
 
   /// Evaluates the trained model on the test set into `summary`, and writes its predictions (on
-  /// the validation split too, for the error analysis), final weights and, when it completed, its ONNX exports (`RunDeployment`).
+  /// the validation split and a held-out fold too, for the error analysis), final weights and,
+  /// when it completed, its ONNX exports (`RunDeployment`).
   private func test(_ summary: inout RunSummary) throws -> Evaluation {
     let result = Evaluation(
       model: state.model, examples: try ExperimentData.examples(data.test),
@@ -112,6 +113,7 @@ struct TrainingSession {
     try PredictionsFile.write(
       result, labels: data.test.labels, classCount: state.model.classCount, to: paths.predictions)
     try RunErrorAnalysis.recordValidation(model: state.model, data: data, in: paths)
+    try RunErrorAnalysis.recordHeldOut(model: state.model, data: data, in: paths)
     try AtomicFile.write(
       try SafeTensors.encode(
         state.model.weights(), metadata: ["experiment": experiment.name, "run": paths.runID]),

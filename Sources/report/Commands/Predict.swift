@@ -1,5 +1,6 @@
 import ArgumentParser
 import Datasets
+import ErrorAnalysis
 import Foundation
 import Reports
 import Runs
@@ -16,6 +17,12 @@ extension Report {
     @Argument(help: "PNG images, one digit each.")
     var images: [String]
 
+    @Flag(
+      help: ArgumentHelp(
+        "Divide the logits by the temperature fitted on the run's validation split (the Errors "
+          + "section's calibration): same classes, better calibrated probabilities."))
+    var calibrated = false
+
     @OptionGroup var options: OutputOptions
 
     func validate() throws {
@@ -23,10 +30,19 @@ extension Report {
     }
 
     func run() throws {
-      let trained = try TrainedModel(
-        run: try RunRecord(loading: try target.paths(in: options.catalog())))
+      let run = try RunRecord(loading: try target.paths(in: options.catalog()))
+      let trained = try TrainedModel(run: run)
       let digits = try images.map { try TrainedModel.digit(fromPNG: $0) }
-      for (path, probabilities) in zip(images, trained.probabilities(digits)) {
+      var predicted = trained.probabilities(digits)
+      if calibrated {
+        let scaling = try RunErrorAnalysis.temperature(of: run)
+        let line = String(
+          format: "calibrated: temperature %.3f, fitted on the validation split",
+          scaling.temperature)
+        logger.info("\(line)")
+        predicted = predicted.map { scaling.apply($0, classCount: $0.count) }
+      }
+      for (path, probabilities) in zip(images, predicted) {
         let best = predictedClasses(probabilities, width: probabilities.count).first ?? 0
         let ranked = probabilities.indices.sorted { probabilities[$0] > probabilities[$1] }.prefix(
           3)

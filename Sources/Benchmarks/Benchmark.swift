@@ -22,6 +22,12 @@ public struct BenchmarkResult: Codable, Sendable {
   public var augmentation: Bool
   /// Median milliseconds to render all figures of one run.
   public var figuresMilliseconds: Double
+  /// Median milliseconds to compute and draw a run report's Errors section (findings, checked
+  /// saliency maps, figures).
+  public var errorsMilliseconds: Double
+  /// Median milliseconds to predict the validation split (5,400 images of the paper's recipe),
+  /// which a run records once at its end for the section's temperature.
+  public var validationMilliseconds: Double
   /// What computed the passes, e.g. "oneDNN bf16" or "reference fp32".
   public var engine: String
   /// The precision the layers ran in: "bf16" or "fp32".
@@ -37,6 +43,8 @@ public struct BenchmarkResult: Codable, Sendable {
     case threads, steps, repeats, parameters, augmentation, engine, precision, isa
     case batchSize = "batch_size"
     case figuresMilliseconds = "figures_milliseconds"
+    case errorsMilliseconds = "errors_section_milliseconds"
+    case validationMilliseconds = "validation_predictions_milliseconds"
   }
 }
 
@@ -69,12 +77,15 @@ public enum Benchmark {
       inferSpeeds.append(Double(count) / elapsed(since: start))
     }
     let figures = try figureMilliseconds(model: model, train: subset, test: test, repeats: repeats)
+    let errors = try errorSectionMilliseconds(
+      model: model, train: subset, test: test, repeats: repeats)
     return BenchmarkResult(
       trainImagesPerSecond: median(trainSpeeds), inferenceImagesPerSecond: median(inferSpeeds),
       peakRSSMiB: peakResidentMiB(), threads: Parallel.workers, blasCore: BLASInfo.coreName,
       batchSize: batchSize, steps: steps,
       repeats: repeats, parameters: model.parameterCount, augmentation: augment,
-      figuresMilliseconds: figures,
+      figuresMilliseconds: figures, errorsMilliseconds: errors.section,
+      validationMilliseconds: errors.validation,
       engine: engine.description, precision: engine.precision.rawValue, isa: ComputeEngine.isa)
   }
 
@@ -115,6 +126,37 @@ public enum Benchmark {
       times.append(elapsed(since: start) * 1000)
     }
     return median(times)
+  }
+
+  /// Median milliseconds to compute and draw the Errors section of the paper's model's report
+  /// from its predictions on the test set, and to predict the validation split its temperature
+  /// is fitted on (the paper's: 5,400 images, taken from `train`).
+  static func errorSectionMilliseconds(
+    model: Sequential, train: ImageDataset, test: ImageDataset, repeats: Int
+  ) throws -> (section: Double, validation: Double) {
+    let evaluation = Evaluation(model: model, examples: try ExperimentData.examples(test))
+    let validationImages = try ExperimentData.examples(
+      train.subset(Array(0..<min(5400, train.count))))
+    let randomised = try LayerSpec.buildModel(
+      LayerSpec.paperModel, inputShape: [28, 28, 1], seed: 2)
+    randomised.engine = model.engine
+    let directory = NSTemporaryDirectory() + "report-bench-errors-\(getpid())"
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    var sections: [Double] = []
+    var validations: [Double] = []
+    for _ in 0..<max(repeats, 1) {
+      var start = DispatchTime.now()
+      let validation = Evaluation(model: model, examples: validationImages)
+      validations.append(elapsed(since: start) * 1000)
+      start = DispatchTime.now()
+      try ErrorSection.draw(
+        model: model, randomised: randomised, evaluation: evaluation, test: test,
+        validation: (validation.probabilities, validationImages.labels), mistakes: 64,
+        into: directory)
+      sections.append(elapsed(since: start) * 1000)
+    }
+    return (median(sections), median(validations))
   }
 
   static func elapsed(since start: DispatchTime) -> Double {

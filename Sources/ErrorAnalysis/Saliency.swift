@@ -46,12 +46,17 @@ public struct Saliency: Equatable, Sendable {
     }
   }
 
+  /// How many pixels one of `model`'s maps has: the input's height × width.
+  public static func pixelCount(of model: Sequential) -> Int {
+    model.inputShape[0] * (model.inputShape.count > 1 ? model.inputShape[1] : 1)
+  }
+
   /// The maps of `inputs` (examples of `model.inputShape` one after another) for `classes`, one
   /// per example, [count, height · width].
   public func maps(model: Sequential, inputs: [Float], classes: [Int]) -> [Float] {
     let shape = model.inputShape
     let (height, width) = (shape[0], shape.count > 1 ? shape[1] : 1)
-    let channels = shape.elementCount / (height * width)
+    let channels = shape.elementCount / Self.pixelCount(of: model)
     switch method {
     case .gradientTimesInput:
       let gradients = model.gradients(inputs, classes: classes).gradients
@@ -124,6 +129,20 @@ public enum SaliencyChecks {
     public var passes: Bool { salientDrop > randomDrop }
   }
 
+  /// What `model` predicts for `inputs`: the probabilities, and each example's class.
+  struct Predictions {
+    var probabilities: [Float]
+    var classes: [Int]
+
+    init(_ model: Sequential, _ inputs: [Float]) {
+      probabilities = model.predict(inputs)
+      let count = inputs.count / model.inputShape.elementCount
+      classes = probabilities.withUnsafeBufferPointer { p in
+        (0..<count).map { argmax(p.baseAddress! + $0 * model.classCount, model.classCount) }
+      }
+    }
+  }
+
   /// Sets the `fraction` most salient pixels of each input to 0, and as many random pixels in a
   /// copy, and compares the mean drop of the predicted class's probability. Random choices come
   /// from `seed`.
@@ -131,15 +150,21 @@ public enum SaliencyChecks {
     _ saliency: Saliency, model: Sequential, inputs: [Float], fraction: Double = 0.1,
     seed: UInt64 = 42
   ) -> Deletion {
+    let predictions = Predictions(model, inputs)
+    return deletion(
+      maps: saliency.maps(model: model, inputs: inputs, classes: predictions.classes),
+      predictions: predictions, model: model, inputs: inputs, fraction: fraction, seed: seed)
+  }
+
+  /// The deletion test with the model's `maps` and `predictions` on `inputs` already made.
+  static func deletion(
+    maps: [Float], predictions: Predictions, model: Sequential, inputs: [Float],
+    fraction: Double = 0.1, seed: UInt64 = 42
+  ) -> Deletion {
     let inputSize = model.inputShape.elementCount
-    let size = model.inputShape[0] * (model.inputShape.count > 1 ? model.inputShape[1] : 1)
+    let size = Saliency.pixelCount(of: model)
     let channels = inputSize / size
     let count = inputs.count / inputSize
-    let before = model.predict(inputs)
-    let classes = before.withUnsafeBufferPointer { p in
-      (0..<count).map { argmax(p.baseAddress! + $0 * model.classCount, model.classCount) }
-    }
-    let maps = saliency.maps(model: model, inputs: inputs, classes: classes)
     let removed = Int((Double(size) * fraction).rounded())
     var salient = inputs
     var random = inputs
@@ -162,8 +187,8 @@ public enum SaliencyChecks {
       let after = model.predict(changed)
       let classCount = model.classCount
       return (0..<count).reduce(0.0) { sum, n in
-        let k = n * classCount + classes[n]
-        return sum + Double(before[k] - after[k])
+        let k = n * classCount + predictions.classes[n]
+        return sum + Double(predictions.probabilities[k] - after[k])
       } / Double(max(count, 1))
     }
     return Deletion(salientDrop: meanDrop(salient), randomDrop: meanDrop(random))
@@ -176,13 +201,19 @@ public enum SaliencyChecks {
   public static func randomisationCorrelation(
     _ saliency: Saliency, model: Sequential, randomised: Sequential, inputs: [Float]
   ) -> Double {
-    let size = model.inputShape[0] * (model.inputShape.count > 1 ? model.inputShape[1] : 1)
-    let count = inputs.count / model.inputShape.elementCount
-    let probabilities = model.predict(inputs)
-    let classes = probabilities.withUnsafeBufferPointer { p in
-      (0..<count).map { argmax(p.baseAddress! + $0 * model.classCount, model.classCount) }
-    }
-    let trained = saliency.maps(model: model, inputs: inputs, classes: classes)
+    let classes = Predictions(model, inputs).classes
+    return randomisationCorrelation(
+      saliency, trainedMaps: saliency.maps(model: model, inputs: inputs, classes: classes),
+      classes: classes, randomised: randomised, inputs: inputs)
+  }
+
+  /// The randomisation test with the trained model's maps for `classes` already made.
+  static func randomisationCorrelation(
+    _ saliency: Saliency, trainedMaps trained: [Float], classes: [Int], randomised: Sequential,
+    inputs: [Float]
+  ) -> Double {
+    let size = Saliency.pixelCount(of: randomised)
+    let count = classes.count
     let random = saliency.maps(model: randomised, inputs: inputs, classes: classes)
     let total = (0..<count).reduce(0.0) { sum, n in
       let range = (n * size)..<((n + 1) * size)
@@ -239,14 +270,18 @@ public struct CheckedSaliency: Sendable {
   /// (the report says so). `randomised` is the same architecture with fresh weights.
   public init(model: Sequential, randomised: Sequential, inputs: [Float]) {
     let candidates = [Saliency(for: model), Saliency(method: .gradientTimesInput)]
+    let predictions = SaliencyChecks.Predictions(model, inputs)
     var first: CheckedSaliency?
     for saliency in candidates where saliency != first?.saliency {
+      let maps = saliency.maps(model: model, inputs: inputs, classes: predictions.classes)
       let checked = CheckedSaliency(
         saliency: saliency,
-        deletion: SaliencyChecks.deletion(saliency, model: model, inputs: inputs),
+        deletion: SaliencyChecks.deletion(
+          maps: maps, predictions: predictions, model: model, inputs: inputs),
         randomisationCorrelation: SaliencyChecks.randomisationCorrelation(
-          saliency, model: model, randomised: randomised, inputs: inputs),
-        digits: inputs.count / model.inputShape.elementCount)
+          saliency, trainedMaps: maps, classes: predictions.classes, randomised: randomised,
+          inputs: inputs),
+        digits: predictions.classes.count)
       if checked.passes {
         self = checked
         return

@@ -1,5 +1,6 @@
 import Datasets
 import ErrorAnalysis
+import ExperimentDefinitions
 import Foundation
 import NeuralNet
 import Notebook
@@ -27,7 +28,7 @@ struct SaliencyMaps {
     checked = CheckedSaliency(model: model, randomised: randomised, inputs: inputs)
     description = checked.saliency.description(layerNames: model.layerNames)
     let shown = Array(Set(indices)).sorted()
-    let size = model.inputShape[0] * (model.inputShape.count > 1 ? model.inputShape[1] : 1)
+    let size = Saliency.pixelCount(of: model)
     let raw = checked.saliency.maps(
       model: model, inputs: shown.flatMap { test.scalars(of: $0) },
       classes: shown.map { predictions[$0] })
@@ -42,7 +43,7 @@ struct SaliencyMaps {
 /// The Errors section of a run's or an ensemble's report: the most-confused pairs, the hardest
 /// test images with where the model looked, calibration, and the labels confident learning
 /// doubts.
-struct ErrorSection {
+public struct ErrorSection {
   var findings: ErrorFindings
   var evaluation: Evaluation
   var test: ImageDataset
@@ -56,6 +57,21 @@ struct ErrorSection {
 
   /// How many suspect labels the gallery shows.
   static let suspectsShown = 50
+
+  /// Computes and draws into `directory` everything the section of `model`'s report shows, as a
+  /// run's report does: `report bench` times it on the paper's model.
+  public static func draw(
+    model: Sequential, randomised: Sequential, evaluation: Evaluation, test: ImageDataset,
+    validation: (probabilities: [Float], labels: [Int32]), mistakes: Int, into directory: String
+  ) throws {
+    let findings = ErrorFindings(
+      evaluation: evaluation, labels: test.labels, validation: validation)
+    _ = try ErrorSection(
+      model: model, randomised: randomised, findings: findings, evaluation: evaluation, test: test,
+      mistakes: Array(RunFigures.misclassified(evaluation, labels: test.labels).prefix(mistakes)),
+      colormap: .binary
+    ).render(into: directory)
+  }
 
   private var names: [String] { test.classNames }
 
@@ -279,5 +295,22 @@ struct ErrorSection {
     ]
     if !isEnsemble { prose += [.code("report ensemble"), .text(".")] }
     return [.heading("Suspect labels"), .prose(prose)] + [figure(.suspectLabels)].compactMap { $0 }
+  }
+}
+
+extension ErrorSection {
+  /// The section of a trained `model` (not an ensemble), with saliency maps checked against
+  /// `randomised` (its architecture, fresh weights) for the test digits its mistakes gallery
+  /// shows (`mistakes`) and the hardest ones.
+  init(
+    model: Sequential, randomised: Sequential, findings: ErrorFindings, evaluation: Evaluation,
+    test: ImageDataset, mistakes: [Int], colormap: Plots.Colormap
+  ) throws {
+    let saliency = SaliencyMaps(
+      model: model, randomised: randomised, test: try ExperimentData.examples(test),
+      predictions: evaluation.predictions, indices: mistakes + findings.hardest.map(\.index))
+    self.init(
+      findings: findings, evaluation: evaluation, test: test, saliency: saliency,
+      colormap: colormap, saliencySource: nil, isEnsemble: false)
   }
 }

@@ -251,14 +251,17 @@ public struct RunFigures {
 
   /// The test images the model gets wrong, the most confident mistakes first.
   public func misclassified(_ evaluation: Evaluation) -> [Int] {
-    let k = classNames.count
-    return data.test.labels.indices.filter {
-      Int(data.test.labels[$0]) != evaluation.predictions[$0]
-    }
-    .sorted {
-      evaluation.probabilities[$0 * k + evaluation.predictions[$0]]
-        > evaluation.probabilities[$1 * k + evaluation.predictions[$1]]
-    }
+    Self.misclassified(evaluation, labels: data.test.labels)
+  }
+
+  /// The examples `evaluation` gets wrong against `labels`, the most confident mistakes first.
+  static func misclassified(_ evaluation: Evaluation, labels: [Int32]) -> [Int] {
+    let k = evaluation.confusion.count
+    return labels.indices.filter { Int(labels[$0]) != evaluation.predictions[$0] }
+      .sorted {
+        evaluation.probabilities[$0 * k + evaluation.predictions[$0]]
+          > evaluation.probabilities[$1 * k + evaluation.predictions[$1]]
+      }
   }
 
   /// The most confident mistakes on the test set.

@@ -54,16 +54,12 @@ public struct RunPageReporter: RunReporter {
       evaluation, labels: data.test.labels,
       validation: try RunErrorAnalysis.validation(of: run.paths, classCount: model.classCount),
       in: run.paths)
-    let shown =
-      figures.misclassified(evaluation).prefix(run.experiment.report.misclassified)
-      + findings.hardest.map(\.index)
-    let saliency = SaliencyMaps(
-      model: model, randomised: try run.makeModel(),
-      test: try ExperimentData.examples(data.test), predictions: evaluation.predictions,
-      indices: Array(shown))
-    return ErrorSection(
-      findings: findings, evaluation: evaluation, test: data.test, saliency: saliency,
-      colormap: figures.galleryColormap, saliencySource: nil, isEnsemble: false)
+    return try ErrorSection(
+      model: model, randomised: try run.makeModel(), findings: findings, evaluation: evaluation,
+      test: data.test,
+      mistakes: Array(
+        figures.misclassified(evaluation).prefix(run.experiment.report.misclassified)),
+      colormap: figures.galleryColormap)
   }
 
   public func writeEnsembleReport(for run: RunRecord, ensemble: Ensemble) throws {

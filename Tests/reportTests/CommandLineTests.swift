@@ -175,7 +175,10 @@ final class CommandLineTests: XCTestCase {
     XCTAssertEqual(result.status, 0, result.error)
     let json = try XCTUnwrap(
       JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
-    for key in ["train_images_per_second", "inference_images_per_second", "figures_milliseconds"] {
+    for key in [
+      "train_images_per_second", "inference_images_per_second", "figures_milliseconds",
+      "errors_section_milliseconds", "validation_predictions_milliseconds",
+    ] {
       let value = try XCTUnwrap(json[key] as? Double, "missing \(key)")
       XCTAssert(value.isFinite && value > 0, "\(key) = \(value)")
     }

@@ -79,6 +79,11 @@ extension Report {
         ("inference (median)", String(format: "%.0f images/s", result.inferenceImagesPerSecond)),
         ("peak memory", result.peakRSSMiB.map { String(format: "%.0f MiB", $0) } ?? "unavailable"),
         ("figures of one run (median)", String(format: "%.1f ms", result.figuresMilliseconds)),
+        ("Errors section (median)", String(format: "%.0f ms", result.errorsMilliseconds)),
+        (
+          "validation pass (median)",
+          String(format: "%.0f ms", result.validationMilliseconds)
+        ),
       ]
       for (name, value) in rows {
         print(name.padding(toLength: 30, withPad: " ", startingAt: 0) + value)

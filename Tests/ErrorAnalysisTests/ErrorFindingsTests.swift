@@ -20,7 +20,8 @@ final class ErrorFindingsTests: XCTestCase {
     let pairs = Mistakes.confusedPairs(evaluation, labels: labels)
     var cells: [ConfusedPair] = []
     for truth in 0..<10 {
-      for predicted in 0..<10 where predicted != truth && evaluation.confusion[truth][predicted] > 0 {
+      for predicted in 0..<10 where predicted != truth && evaluation.confusion[truth][predicted] > 0
+      {
         cells.append(
           ConfusedPair(
             truth: truth, predicted: predicted, count: evaluation.confusion[truth][predicted],

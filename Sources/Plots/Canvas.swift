@@ -248,37 +248,15 @@ public final class Canvas {
     _ pixels: ArraySlice<UInt8>, rows: Int, columns: Int, x: Double, y: Double, width: Double,
     height: Double, colormap: Colormap
   ) {
-    guard rows > 0, columns > 0 else { return }
     let lut: [UInt32] = (0..<256).map { level in
       let c = colormap.color(at: Double(level) / 255)
       return 0xff00_0000 | UInt32(c.red * 255 + 0.5) << 16 | UInt32(c.green * 255 + 0.5) << 8
         | UInt32(c.blue * 255 + 0.5)
     }
-    let image = cairo_image_surface_create(CAIRO_FORMAT_RGB24, Int32(columns), Int32(rows))
-    defer { cairo_surface_destroy(image) }
-    guard cairo_surface_status(image) == CAIRO_STATUS_SUCCESS,
-      let data = cairo_image_surface_get_data(image)
-    else { return }
-    let stride = Int(cairo_image_surface_get_stride(image))
-    var index = pixels.startIndex
-    for r in 0..<rows {
-      (data + r * stride).withMemoryRebound(to: UInt32.self, capacity: columns) { row in
-        for c in 0..<columns {
-          row[c] = lut[Int(pixels[index])]
-          index += 1
-        }
-      }
-    }
-    cairo_surface_mark_dirty(image)
-    cairo_save(context)
-    cairo_rectangle(context, x, y, width, height)
-    cairo_clip(context)
-    cairo_translate(context, x, y)
-    cairo_scale(context, width / Double(columns), height / Double(rows))
-    cairo_set_source_surface(context, image, 0, 0)
-    cairo_pattern_set_filter(cairo_get_source(context), CAIRO_FILTER_NEAREST)
-    cairo_paint(context)
-    cairo_restore(context)
+    let start = pixels.startIndex
+    paintCells(
+      CAIRO_FORMAT_RGB24, rows: rows, columns: columns, x: x, y: y, width: width, height: height
+    ) { r, c in lut[Int(pixels[start + r * columns + c])] }
   }
 
   /// Draws `intensities` (row-major, 0...1) over a rectangle in `color`, each cell as opaque as
@@ -287,8 +265,26 @@ public final class Canvas {
     _ intensities: [Float], rows: Int, columns: Int, x: Double, y: Double, width: Double,
     height: Double, color: Color, opacity: Double
   ) {
-    guard rows > 0, columns > 0, intensities.count == rows * columns else { return }
-    let image = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, Int32(columns), Int32(rows))
+    guard intensities.count == rows * columns else { return }
+    paintCells(
+      CAIRO_FORMAT_ARGB32, rows: rows, columns: columns, x: x, y: y, width: width, height: height
+    ) { r, c in
+      // Cairo's ARGB32 is premultiplied by alpha.
+      let alpha = min(max(Double(intensities[r * columns + c]), 0), 1) * opacity
+      func channel(_ value: Double) -> UInt32 { UInt32(value * alpha * 255 + 0.5) }
+      return channel(1) << 24 | channel(color.red) << 16 | channel(color.green) << 8
+        | channel(color.blue)
+    }
+  }
+
+  /// Paints a `rows` × `columns` image of `format` whose cell (r, c) is the 32-bit pixel
+  /// `cell(r, c)` over a rectangle, scaled with nearest-neighbour filtering.
+  private func paintCells(
+    _ format: cairo_format_t, rows: Int, columns: Int, x: Double, y: Double, width: Double,
+    height: Double, cell: (Int, Int) -> UInt32
+  ) {
+    guard rows > 0, columns > 0 else { return }
+    let image = cairo_image_surface_create(format, Int32(columns), Int32(rows))
     defer { cairo_surface_destroy(image) }
     guard cairo_surface_status(image) == CAIRO_STATUS_SUCCESS,
       let data = cairo_image_surface_get_data(image)
@@ -296,14 +292,7 @@ public final class Canvas {
     let stride = Int(cairo_image_surface_get_stride(image))
     for r in 0..<rows {
       (data + r * stride).withMemoryRebound(to: UInt32.self, capacity: columns) { row in
-        for c in 0..<columns {
-          // Cairo's ARGB32 is premultiplied by alpha.
-          let alpha = min(max(Double(intensities[r * columns + c]), 0), 1) * opacity
-          func channel(_ value: Double) -> UInt32 { UInt32(value * alpha * 255 + 0.5) }
-          row[c] =
-            channel(1) << 24 | channel(color.red) << 16 | channel(color.green) << 8
-            | channel(color.blue)
-        }
+        for c in 0..<columns { row[c] = cell(r, c) }
       }
     }
     cairo_surface_mark_dirty(image)

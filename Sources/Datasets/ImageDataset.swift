@@ -130,3 +130,38 @@ struct SplitMix64: RandomNumberGenerator {
     return z ^ (z >> 31)
   }
 }
+
+extension ImageDataset {
+  /// The indices of the images of `classes`, in dataset order: the images a class selection
+  /// keeps.
+  public func indices(ofClasses classes: [Int]) -> [Int] {
+    let kept = Set(classes.map(Int32.init))
+    return labels.indices.filter { kept.contains(labels[$0]) }
+  }
+
+  /// The dataset relabelled for a class selection: class `classes[i]` becomes class `i`, with
+  /// its name. Every image must be of one of `classes` (select them first).
+  public func relabelled(toClasses classes: [Int]) -> ImageDataset {
+    var newLabel = [Int32](repeating: -1, count: classNames.count)
+    for (i, k) in classes.enumerated() { newLabel[k] = Int32(i) }
+    return ImageDataset(
+      pixels: pixels, labels: labels.map { $0 < 0 ? $0 : newLabel[Int($0)] }, rows: rows,
+      columns: columns, classNames: classes.map { classNames[$0] })
+  }
+
+  /// The indices of `n` images of every class, chosen by a shuffle seeded by `seed` (the same
+  /// images for the same seed), in dataset order. Throws when a class has fewer than `n`.
+  public func indices(perClass n: Int, seed: UInt64) throws -> [Int] {
+    var generator = SplitMix64(seed: seed)
+    var chosen: [Int] = []
+    for (label, var members) in indicesByClass().enumerated() {
+      guard members.count >= n else {
+        throw DatasetError.invalidRequest(
+          "\(n) images per class asked, but class \(classNames[label]) has \(members.count)")
+      }
+      members.shuffle(using: &generator)
+      chosen += members.prefix(n)
+    }
+    return chosen.sorted()
+  }
+}

@@ -89,6 +89,12 @@ public struct DatasetSpec: Sendable, Equatable {
   public var subset: Int?
   /// Evaluate on the first this many test images, when set.
   public var testSubset: Int?
+  /// The classes kept (`dataset.classes`), relabelled 0, 1, ... in the order given, each keeping
+  /// its name; nil keeps them all.
+  public var classes: [Int]?
+  /// Labelled images kept per class (`dataset.labels_per_class`), chosen by the seed before the
+  /// validation split, which then takes its share of them; nil keeps all.
+  public var labelsPerClass: Int?
   /// A CSV whose `index` column lists training images to leave out (`ExclusionList`), when set.
   public var exclude: String?
   /// The fold held out of training and validation, for out-of-fold predictions
@@ -105,6 +111,12 @@ public struct DatasetSpec: Sendable, Equatable {
 
   /// The name of each class: MNIST's digits for Kaggle's Digit Recognizer CSVs.
   public var classNames: [String] {
+    let all = sourceClassNames
+    return classes.map { $0.map { all[$0] } } ?? all
+  }
+
+  /// The name of each class of the source, before any selection.
+  public var sourceClassNames: [String] {
     switch source {
     case .idx(let kind, _): return kind.classNames
     case .kaggleCSV: return IDXDataset.mnist.classNames

@@ -54,6 +54,14 @@ public struct ExperimentData: Sendable {
       checksums[ExclusionList.checksumKey(path)] = list.checksum
       keep(sourceIndices.indices.filter { !list.indices.contains(sourceIndices[$0]) })
     }
+    if let classes = spec.classes {
+      keep(full.indices(ofClasses: classes))
+      full = full.relabelled(toClasses: classes)
+      test = test.subset(test.indices(ofClasses: classes)).relabelled(toClasses: classes)
+    }
+    if let n = spec.labelsPerClass {
+      keep(try full.indices(perClass: n, seed: experiment.seed))
+    }
     if let subset = spec.subset {
       keep(try full.stratifiedSubsetIndices(min(subset, full.count), seed: experiment.seed))
     }

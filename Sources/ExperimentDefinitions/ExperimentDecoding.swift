@@ -102,6 +102,21 @@ extension DatasetSpec {
     subset = try r.int("subset", in: 10...1_000_000)
     testSubset = try r.int("test_subset", in: 1...1_000_000)
     exclude = try r.string("exclude")
+    labelsPerClass = try r.int("labels_per_class", in: 1...1_000_000)
+    let classesTree = r.tree("classes")
+    if let classesTree,
+      let listed = try r.strings(
+        "classes", allowed: { Int($0) != nil }, rule: "a class number such as 5")
+    {
+      classes = try Self.classes(
+        listed.map { Int($0)! }, of: sourceClassNames, at: classesTree.location)
+      if case .kaggleCSV(_, let test?) = source {
+        throw ConfigError.invalid(
+          at: classesTree.location,
+          "dataset.classes cannot go with test_csv (\(test)): a Kaggle submission needs every digit"
+        )
+      }
+    }
     let heldOut = r.tree("held_out_fold")?.location
     if let count = try r.int("folds", in: 2...100) {
       fold = HeldOutFold(
@@ -111,6 +126,28 @@ extension DatasetSpec {
       throw ConfigError.invalid(at: heldOut, "dataset.held_out_fold needs dataset.folds")
     }
     try r.finish()
+  }
+}
+
+extension DatasetSpec {
+  /// `dataset.classes` checked against the source's `names`: at least two, each once, each a
+  /// class of the source.
+  static func classes(_ listed: [Int], of names: [String], at location: SourceLocation) throws
+    -> [Int]
+  {
+    guard listed.count >= 2 else {
+      throw ConfigError.invalid(at: location, "dataset.classes must list at least two classes")
+    }
+    if let outside = listed.first(where: { !names.indices.contains($0) }) {
+      throw ConfigError.invalid(
+        at: location,
+        "dataset.classes: \(outside) is not a class of this dataset (0 to \(names.count - 1))")
+    }
+    if let repeated = listed.indices.first(where: { listed[..<$0].contains(listed[$0]) }) {
+      throw ConfigError.invalid(
+        at: location, "dataset.classes lists \(listed[repeated]) twice")
+    }
+    return listed
   }
 }
 

@@ -194,6 +194,7 @@ struct RunReport {
             + "\(Int(experiment.dataset.validationSplit * 100))% split, seed \(experiment.seed)) "
             + "and \(data.test.count.withThousandsSeparators) test images of "
             + "\(data.train.rows)x\(data.train.columns) pixels, scaled to [0, 1]."
+            + selectionNote()
         )
       ]),
       .table(
@@ -201,6 +202,24 @@ struct RunReport {
           header: ["class", "train", "validation", "test"], rows: rows, numericColumns: [1, 2, 3],
           caption: "Images per class.")),
     ] + [figure(.samples)].compactMap { $0 }
+  }
+
+  /// What `dataset.classes` and `dataset.labels_per_class` kept, as sentences after the data's
+  /// description; empty when they are not set.
+  private func selectionNote() -> String {
+    var note = ""
+    if let classes = experiment.dataset.classes {
+      let names = experiment.dataset.classNames
+      note +=
+        " Only classes \(names.joined(separator: ", ")) are kept (dataset.classes), relabelled "
+        + "0 to \(classes.count - 1) in that order, training and test alike."
+    }
+    if let n = experiment.dataset.labelsPerClass {
+      note +=
+        " \(n) labelled images per class are kept (dataset.labels_per_class, chosen by seed "
+        + "\(experiment.seed)), before the validation split takes its share."
+    }
+    return note
   }
 
   private func resultsSection() -> [Cell] {

@@ -92,6 +92,38 @@ final class CommandLineTests: XCTestCase {
     XCTAssert(unwritable.error.contains("cannot write"), unwritable.error)
   }
 
+  /// Two classes with a label budget: trained, reported in the data section, and predicted by
+  /// their own names.
+  func testAClassSelectionWithALabelBudgetTrainsReportsAndPredictsThoseClasses() throws {
+    let dir = try scratch()
+    try """
+    seed: 1
+    dataset: {name: mnist, directory: \(root)/data/mnist, classes: [3, 8], labels_per_class: 100}
+    model: [{conv2d: {filters: 4, kernel: 3, activation: relu}}, {maxpool: {size: 2}}, flatten, {dense: {units: 2, activation: softmax}}]
+    training: {epochs: 2, batch_size: 20}
+    """.write(toFile: dir + "/pair.yaml", atomically: true, encoding: .utf8)
+    let result = try report(["run", dir + "/pair.yaml", "--output", dir + "/out"])
+    XCTAssertEqual(result.status, 0, result.error)
+    let page = try String(
+      contentsOfFile: result.output.trimmingCharacters(in: .whitespacesAndNewlines),
+      encoding: .utf8)
+    for text in [
+      "180 training, 20 validation",
+      "Only classes 3, 8 are kept (dataset.classes), relabelled 0 to 1",
+      "100 labelled images per class are kept (dataset.labels_per_class, chosen by seed 1)",
+    ] {
+      XCTAssert(page.contains(text), "the page lacks: \(text)")
+    }
+    // The model answers in the kept classes' names: "digit18.png: 3 (3 97.0%, 8 3.0%)".
+    let digits = try DrawnDigit.testDigits(19, in: dir)
+    let predicted = try report(["predict", "pair", digits[18].png, "--output", dir + "/out"])
+    XCTAssertEqual(predicted.status, 0, predicted.error)
+    let ranked = predicted.output.split(separator: "(").last?.split(separator: ",").map {
+      $0.trimmingCharacters(in: .whitespaces).split(separator: " ").first.map(String.init) ?? ""
+    }
+    XCTAssertEqual(Set(ranked ?? []), ["3", "8"], predicted.output)
+  }
+
   func testTwoRunsAtOnceAreBothRecordedAndListed() throws {
     let dir = try scratch()
     let yaml = """

@@ -104,10 +104,7 @@ public struct RunRecord {
   }
 
   /// The names of the classes the run's model predicts.
-  public var classNames: [String] {
-    if case .idx(let kind, _) = experiment.dataset.source { return kind.classNames }
-    return IDXDataset.mnist.classNames
-  }
+  public var classNames: [String] { experiment.dataset.classNames }
 }
 
 extension TrainingSpec {

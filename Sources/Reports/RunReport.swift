@@ -194,7 +194,7 @@ struct RunReport {
             + "\(Int(experiment.dataset.validationSplit * 100))% split, seed \(experiment.seed)) "
             + "and \(data.test.count.withThousandsSeparators) test images of "
             + "\(data.train.rows)x\(data.train.columns) pixels, scaled to [0, 1]."
-            + selectionNote()
+            + dataSelection()
         )
       ]),
       .table(
@@ -206,7 +206,7 @@ struct RunReport {
 
   /// What `dataset.classes` and `dataset.labels_per_class` kept, as sentences after the data's
   /// description; empty when they are not set.
-  private func selectionNote() -> String {
+  private func dataSelection() -> String {
     var note = ""
     if let classes = experiment.dataset.classes {
       let names = experiment.dataset.classNames

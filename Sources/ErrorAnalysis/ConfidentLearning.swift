@@ -28,6 +28,17 @@ public struct ConfidentLearning: Sendable {
     return best
   }
 
+  /// The most likely class of example `n` other than its given label, the first on ties: the
+  /// label confident learning suggests instead.
+  public func likeliestOther(_ n: Int) -> Int {
+    let given = labels[n]
+    var best = given == 0 ? 1 : 0
+    for k in 0..<classCount where k != given && probability(n, k) > probability(n, best) {
+      best = k
+    }
+    return best
+  }
+
   // MARK: - Scores
 
   /// p(given label): cleanlab's "self_confidence". Low means suspect.
@@ -36,8 +47,7 @@ public struct ConfidentLearning: Sendable {
   /// (p(given) − max other p + 1) / 2: cleanlab's "normalized_margin", in [0, 1].
   public var normalizedMargin: [Double] {
     labels.indices.map { n in
-      let other = (0..<classCount).filter { $0 != labels[n] }.map { probability(n, $0) }.max() ?? 0
-      return (probability(n, labels[n]) - other + 1) / 2
+      (probability(n, labels[n]) - probability(n, likeliestOther(n)) + 1) / 2
     }
   }
 

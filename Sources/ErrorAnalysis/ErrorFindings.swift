@@ -22,15 +22,9 @@ extension SuspectLabel {
     let issues = learning.issues
     let scores = learning.selfConfidence
     return labels.indices.map { n in
-      let given = Int(labels[n])
-      let row = probabilities[(n * classCount)..<((n + 1) * classCount)]
-      var suggested = given == 0 ? 1 : 0
-      for k in 0..<classCount
-      where k != given && row[row.startIndex + k] > row[row.startIndex + suggested] {
-        suggested = k
-      }
-      return SuspectLabel(
-        index: n, given: given, suggested: suggested, score: scores[n], flagged: issues[n])
+      SuspectLabel(
+        index: n, given: Int(labels[n]), suggested: learning.likeliestOther(n), score: scores[n],
+        flagged: issues[n])
     }
     .sorted { ($0.score, $0.index) < ($1.score, $1.index) }
   }

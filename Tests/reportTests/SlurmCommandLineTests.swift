@@ -98,6 +98,22 @@ final class SlurmCommandLineTests: XCTestCase {
     return ""
   }
 
+  /// `scontrol show job` for a job once it has left the running and completing states (at most
+  /// one minute), so that its exit code is final.
+  private func awaitJobEnd(_ job: String) throws -> String {
+    let deadline = Date().addingTimeInterval(60)
+    var shown = ""
+    while Date() < deadline {
+      shown = try slurm("scontrol", ["show", "job", job])
+      let state = shown.firstMatch(of: /JobState=(\w+)/)?.1 ?? ""
+      if !["RUNNING", "COMPLETING", "CONFIGURING", "PENDING", "SUSPENDED"].contains(state) {
+        return shown
+      }
+      usleep(250_000)
+    }
+    return shown
+  }
+
   func testATrialSlurmStopsCheckpointsAndARequeueFinishesIt() throws {
     _ = try TestServices.slurm()
     let dir = try scratch()
@@ -119,9 +135,9 @@ final class SlurmCommandLineTests: XCTestCase {
     let stopped = awaitSummary(runs) { $0.contains("\"status\" : \"interrupted\"") }
     XCTAssert(stopped.contains("\"status\" : \"interrupted\""), "the trial was not interrupted")
     XCTAssertFalse(stopped.contains("\"epochs_run\" : 4"), "the trial finished before the signal")
-    XCTAssert(
-      try slurm("scontrol", ["show", "job", "\(job)_0"]).contains("ExitCode=143:0"),
-      "a trial stopped by SIGTERM exits 143")
+    // The summary is written before the process exits, so wait for Slurm to see the end.
+    let ended = try awaitJobEnd("\(job)_0")
+    XCTAssert(ended.contains("ExitCode=143:0"), "a trial stopped by SIGTERM exits 143: \(ended)")
     _ = try slurm("scontrol", ["requeue", "\(job)_0"])
     let finished = awaitSummary(runs) { $0.contains("\"status\" : \"completed\"") }
     XCTAssert(finished.contains("\"epochs_run\" : 4"), "the requeued trial did not finish")

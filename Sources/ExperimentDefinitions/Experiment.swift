@@ -15,6 +15,9 @@ public struct Experiment: Sendable {
   public var seeds: Int
   public var dataset: DatasetSpec
   public var model: [LayerSpec]
+  /// Where the initial weights come from (`init:`): another run's, for transfer learning; nil
+  /// draws them from the seed.
+  public var initialization: TransferSpec?
   public var training: TrainingSpec
   public var report: ReportSpec
   /// The merged definition (after `extends:` and `--set`), recorded with every run.
@@ -62,6 +65,7 @@ public struct Experiment: Sendable {
         "the model's last layer (\(last)) gives \(built.classCount) outputs per image, but "
           + "\(dataset.name) has \(classes) classes: it needs one output per class")
     }
+    try applyLayerTraining(to: built)
     built.engine = .oneDNN(training.precision)
     return built
   }
@@ -149,6 +153,10 @@ public struct TrainingSpec: Sendable, Equatable {
   public var threads: Int?
   /// The layers' arithmetic: bf16 mixed precision where the CPU has native bf16, else fp32.
   public var precision: Precision = .auto
+  /// The epoch (from 1) at which the layers `init.freeze` froze start to train, when set.
+  public var unfreezeAt: Int?
+  /// Factors on the learning rate per layer (`training.learning_rate_multipliers`).
+  public var learningRateMultipliers: [LayerMultiplier] = []
 }
 
 /// An optimizer and its hyper-parameters (Keras defaults where unset).

@@ -18,12 +18,40 @@ extension Experiment {
       throw ConfigError.missingKey(at: root.location, key: "model", section: "")
     }
     model = try LayerSpec.list(modelTree)
+    if root.tree("init") != nil {
+      var initReader = try root.section("init")
+      initialization = try TransferSpec(&initReader)
+    }
+    let trainingTree = root.tree("training")
     var trainingReader = try root.section("training")
     training = try TrainingSpec(&trainingReader)
     var reportReader = try root.section("report")
     report = try ReportSpec(&reportReader)
     try root.finish()
     resolved = tree
+    if let unfreezeAt = training.unfreezeAt {
+      var location = tree.location
+      if case .mapping(let entries, _)? = trainingTree,
+        let entry = entries.last(where: { $0.key == "unfreeze_at" })
+      {
+        location = entry.value.location
+      }
+      let frozen: Bool
+      switch initialization?.freeze {
+      case .layers(let layers)?: frozen = !layers.isEmpty
+      case .allButLast?: frozen = true
+      case nil: frozen = false
+      }
+      guard frozen else {
+        throw ConfigError.invalid(
+          at: location, "training.unfreeze_at needs init.freeze: there is nothing to unfreeze")
+      }
+      guard unfreezeAt <= training.epochs else {
+        throw ConfigError.invalid(
+          at: location,
+          "training.unfreeze_at (\(unfreezeAt)) is after the last epoch (\(training.epochs))")
+      }
+    }
     guard Experiment.isValidName(name) else {
       throw ConfigError.invalid(
         at: tree.location,
@@ -211,7 +239,34 @@ extension TrainingSpec {
     ema = try r.double("ema", in: 0...0.999_999)
     threads = try r.int("threads", in: 1...256)
     precision = try r.choice("precision", Precision.self) ?? .auto
+    unfreezeAt = try r.int("unfreeze_at", in: 2...10_000)
+    if let tree = r.tree("learning_rate_multipliers") {
+      learningRateMultipliers = try Self.multipliers(tree)
+    }
     try r.finish()
+  }
+}
+
+extension TrainingSpec {
+  /// `learning_rate_multipliers: {layer: factor, ...}`.
+  static func multipliers(_ tree: ConfigTree) throws -> [LayerMultiplier] {
+    guard case .mapping(let entries, _) = tree else {
+      throw ConfigError.invalid(
+        at: tree.location,
+        "training.learning_rate_multipliers must map layer names to factors, like {conv2d: 0.1}")
+    }
+    return try entries.map { entry in
+      guard case .scalar(let text, _) = entry.value, let factor = Double(text), factor.isFinite,
+        (0...100).contains(factor)
+      else {
+        throw ConfigError.invalid(
+          at: entry.value.location,
+          "training.learning_rate_multipliers.\(entry.key) must be a number in 0...100, got "
+            + entry.value.yaml())
+      }
+      return LayerMultiplier(
+        layer: LayerReference(name: entry.key, location: entry.keyLocation), factor: factor)
+    }
   }
 }
 

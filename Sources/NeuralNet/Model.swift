@@ -14,6 +14,33 @@ public final class Sequential {
     didSet { compiled.removeAll() }
   }
 
+  /// The layers whose weights training leaves alone (Keras's `layer.trainable = False`), by name.
+  /// Their tensors keep their values and get no optimizer state, and a frozen BatchNormalization
+  /// trains in inference mode (moving statistics, none updated), as in Keras. Names not in
+  /// `layerNames` are ignored; `Experiment` checks them against the file.
+  public var frozenLayers: Set<String> = [] {
+    didSet {
+      for (name, layer) in zip(layerNames, layers) {
+        let frozen = frozenLayers.contains(name)
+        for parameter in layer.parameters { parameter.isFrozen = frozen }
+        (layer as? BatchNormalization)?.usesMovingStatistics = frozen
+      }
+      compiled.removeAll()
+    }
+  }
+
+  /// A factor on the optimizer's learning rate for every tensor of the named layers (1 for the
+  /// rest): discriminative fine-tuning.
+  public var learningRateMultipliers: [String: Float] = [:] {
+    didSet {
+      for (name, layer) in zip(layerNames, layers) {
+        for parameter in layer.parameters {
+          parameter.learningRateMultiplier = learningRateMultipliers[name] ?? 1
+        }
+      }
+    }
+  }
+
   /// Inference runs in slices of at most this many examples, the last one padded: one compiled
   /// network serves every batch size, and its activations stay small.
   static let inferenceSlice = 128

@@ -28,6 +28,9 @@ public final class BatchNormalization: Layer {
   private let inverseDeviation = FloatBuffer()
   /// The mode of the last forward pass, which `backward` differentiates.
   private var forwardMode = Mode.training
+  /// Whether training passes normalise with the moving statistics and leave them alone, as
+  /// Keras's BatchNormalization does when frozen (`trainable = False` runs it in inference mode).
+  public internal(set) var usesMovingStatistics = false
 
   /// A batch-normalisation layer.
   public init(momentum: Float = 0.99, epsilon: Float = 1e-3) {
@@ -55,8 +58,10 @@ public final class BatchNormalization: Layer {
     return inputShape
   }
 
-  public func forward(_ input: UnsafePointer<Float>, batch: Int, mode: Mode) -> UnsafePointer<Float>
+  public func forward(_ input: UnsafePointer<Float>, batch: Int, mode requested: Mode)
+    -> UnsafePointer<Float>
   {
+    let mode = requested == .training && usesMovingStatistics ? .inferenceWithGradients : requested
     forwardMode = mode
     let rows = batch * rowsPerExample
     let c = channels

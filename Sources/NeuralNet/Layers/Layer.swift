@@ -19,6 +19,12 @@ public final class Parameter {
   public let gradient: FloatBuffer
   /// False for running statistics, which are saved but never optimised.
   public let isTrainable: Bool
+  /// Whether optimizers leave this tensor (and its moment buffers) alone: its layer is frozen
+  /// (`Sequential.frozenLayers`, Keras's `trainable = False`).
+  public internal(set) var isFrozen = false
+  /// The factor on the optimizer's learning rate for this tensor
+  /// (`Sequential.learningRateMultipliers`); 1 unless set.
+  public internal(set) var learningRateMultiplier: Float = 1
 
   /// A parameter of `shape`, zero-filled.
   public init(name: String, shape: [Int], trainable: Bool = true) {

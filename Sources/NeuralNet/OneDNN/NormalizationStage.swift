@@ -27,18 +27,18 @@ final class NormalizationStage: Stage {
   init(_ layer: BatchNormalization, input source: DNNLMemory, context: StageContext) throws {
     self.layer = layer
     self.source = source
-    training = context.mode == .training
+    // A frozen layer trains in inference mode: moving statistics, none updated.
+    training = context.mode == .training && !layer.usesMovingStatistics
     channels = source.layout.dims[1]
     gamma = layer.parameter(named: "gamma")
     beta = layer.parameter(named: "beta")
     movingMean = layer.parameter(named: "moving_mean")
     movingVariance = layer.parameter(named: "moving_variance")
     var data = source.layout.raw
-    let flags = Self.scaleAndShift | (training ? 0 : dnnl_use_global_stats.rawValue)
     var description = dnnl_batch_normalization_desc_t()
     DNNL.mustSucceed(
       dnnl_batch_normalization_forward_desc_init(
-        &description, context.forwardKind, &data, layer.epsilon, flags),
+        &description, context.forwardKind, &data, layer.epsilon, Self.flags(training: training)),
       "describing a batch normalization")
     forwardDescriptor = try PrimitiveDescriptor(&description, name: "batch normalization forward")
     forwardPrimitive = try Primitive(forwardDescriptor)
@@ -48,6 +48,11 @@ final class NormalizationStage: Stage {
     shift = beta.valueMemory(vector)
     mean = training ? DNNLMemory(vector) : movingMean.valueMemory(vector)
     variance = training ? DNNLMemory(vector) : movingVariance.valueMemory(vector)
+  }
+
+  /// Scale and shift, with the moving statistics outside training.
+  private static func flags(training: Bool) -> UInt32 {
+    scaleAndShift | (training ? 0 : dnnl_use_global_stats.rawValue)
   }
 
   var implementations: [String] { ["forward \(forwardDescriptor.implementation)"] }
@@ -76,7 +81,7 @@ final class NormalizationStage: Stage {
     var description = dnnl_batch_normalization_desc_t()
     DNNL.mustSucceed(
       dnnl_batch_normalization_backward_desc_init(
-        &description, dnnl_backward, &diff, &data, layer.epsilon, Self.scaleAndShift),
+        &description, dnnl_backward, &diff, &data, layer.epsilon, Self.flags(training: training)),
       "describing a batch normalization gradient")
     let primitive = try Primitive(
       PrimitiveDescriptor(

@@ -5,6 +5,9 @@ import Foundation
 /// Keras defaults: learning rate 1e-3, beta1 0.9, beta2 0.999, epsilon 1e-7. Update:
 /// m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
 /// w -= lr * sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps).
+/// A frozen tensor is skipped, moments and all, and a tensor's learning-rate multiplier scales
+/// its lr; t counts every step, so a tensor unfrozen later starts with zero moments at the
+/// current t, as in Keras when a layer's `trainable` changes.
 public final class Adam: Optimizer {
   /// Step size.
   public var learningRate: Float
@@ -45,16 +48,18 @@ public final class Adam: Optimizer {
     let alpha = Float(
       Double(learningRate) * sqrt(1 - pow(Double(beta2), t)) / (1 - pow(Double(beta1), t)))
     let decay = learningRate * weightDecay
-    for (index, parameter) in parameters.enumerated() {
+    for (index, parameter) in parameters.enumerated() where !parameter.isFrozen {
+      let scale = parameter.learningRateMultiplier
+      let (rate, layerDecay) = (alpha * scale, decay * scale)
       let w = parameter.value.pointer
       let g = parameter.gradient.pointer
       let m = first.buffers[index].pointer
       let v = second.buffers[index].pointer
       for i in 0..<parameter.count {
-        if decay != 0 { w[i] -= decay * w[i] }
+        if layerDecay != 0 { w[i] -= layerDecay * w[i] }
         m[i] = beta1 * m[i] + (1 - beta1) * g[i]
         v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i]
-        w[i] -= alpha * m[i] / (v[i].squareRoot() + epsilon)
+        w[i] -= rate * m[i] / (v[i].squareRoot() + epsilon)
       }
     }
     weightAverage?.update(parameters)

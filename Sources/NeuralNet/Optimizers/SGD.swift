@@ -29,14 +29,16 @@ public final class SGD: Optimizer {
   public func step(_ parameters: [Parameter]) {
     velocity.prepare(parameters)
     let decay = learningRate * weightDecay
-    for (index, parameter) in parameters.enumerated() {
+    for (index, parameter) in parameters.enumerated() where !parameter.isFrozen {
+      let scale = parameter.learningRateMultiplier
+      let (rate, layerDecay) = (learningRate * scale, decay * scale)
       let w = parameter.value.pointer
       let g = parameter.gradient.pointer
       let v = velocity.buffers[index].pointer
       for i in 0..<parameter.count {
-        if decay != 0 { w[i] -= decay * w[i] }
-        v[i] = momentum * v[i] - learningRate * g[i]
-        w[i] += nesterov ? momentum * v[i] - learningRate * g[i] : v[i]
+        if layerDecay != 0 { w[i] -= layerDecay * w[i] }
+        v[i] = momentum * v[i] - rate * g[i]
+        w[i] += nesterov ? momentum * v[i] - rate * g[i] : v[i]
       }
     }
     weightAverage?.update(parameters)

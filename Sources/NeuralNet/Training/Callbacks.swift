@@ -151,3 +151,18 @@ public final class ReduceLROnPlateau: TrainingCallback {
     tracker.resetWait()
   }
 }
+
+/// Unfreezes every layer at the start of epoch `epoch` (counted from 1): the frozen layers of a
+/// fine-tuning run train from then on. Before that epoch, and on a resumed run, it leaves the
+/// model as built.
+public final class Unfreeze: TrainingCallback {
+  /// The first epoch in which every layer trains.
+  public let epoch: Int
+
+  /// Unfreezes at the start of `epoch`.
+  public init(at epoch: Int) { self.epoch = epoch }
+
+  public func epochWillBegin(_ epoch: Int, state: TrainingState) {
+    if epoch >= self.epoch, !state.model.frozenLayers.isEmpty { state.model.frozenLayers = [] }
+  }
+}

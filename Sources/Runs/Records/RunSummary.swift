@@ -44,6 +44,8 @@ public struct RunSummary: Codable, Sendable {
   public var ensemble: EnsembleTag?
   /// The experiment's `tags:` (nil when it has none, and in summaries written before tags).
   public var tags: [String]?
+  /// Where the initial weights came from, when the run started from another run's (`init:`).
+  public var transfer: TransferRecord?
 
   enum CodingKeys: String, CodingKey {
     case schemaVersion = "schema_version"
@@ -63,7 +65,7 @@ public struct RunSummary: Codable, Sendable {
     case configHash = "config_hash"
     case provenance, command
     case groupHash = "group_hash"
-    case sweep, pruning, ensemble, tags
+    case sweep, pruning, ensemble, tags, transfer
   }
 }
 

@@ -28,7 +28,10 @@ public struct RunCache {
   /// What `RunTrainer.start` would do for `experiment` (`--plan`): the cached run it would
   /// reuse, or nil to train; a sweep trial (`isTrial`) also reuses a pruned run.
   public func plan(_ experiment: Experiment, isTrial: Bool = false) throws -> RunPaths? {
-    let checksums = try ExperimentData.checksums(of: experiment)
+    let source = try experiment.initialization.map { try TransferSource($0, workspace: workspace) }
+    let checksums = try ExperimentData.checksums(of: experiment).merging(
+      source?.provenanceEntry ?? [:]
+    ) { $1 }
     let summary = RunSummary(
       starting: experiment, status: .running, parameters: 0,
       provenance: workspace.provenance(of: experiment, datasetChecksums: checksums))

@@ -59,10 +59,19 @@ public final class RunTrainer {
     let model = try experiment.makeModel()
     // Opened before anything is written: an unreachable index leaves no half-made run folder.
     let store = try workspace.openStore()
+    let source = try experiment.initialization.map { try TransferSource($0, workspace: workspace) }
+    let transfer = try experiment.initialization.map {
+      try source!.load(into: model, as: $0, unfreezeAt: experiment.training.unfreezeAt)
+    }
     var summary = RunSummary(
       starting: experiment, status: .running, parameters: model.parameterCount,
-      provenance: workspace.provenance(of: experiment, datasetChecksums: data.checksums),
+      provenance: workspace.provenance(
+        of: experiment,
+        datasetChecksums: data.checksums.merging(source?.provenanceEntry ?? [:]) {
+          $1
+        }),
       command: startCommand?(experiment), sweep: trial?.tag)
+    summary.transfer = transfer
     if !force,
       let cached = try RunCache(workspace: workspace).run(
         for: summary, statuses: trial == nil ? [.completed] : [.completed, .pruned])

@@ -94,6 +94,7 @@ struct TrainingSession {
       callbacks.append(
         ExponentialDecay(initialLearningRate: spec.optimizer.learningRate, decayRate: rate))
     }
+    if let epoch = spec.unfreezeAt { callbacks.append(Unfreeze(at: epoch)) }
     if let schedule = spec.schedule {
       callbacks.append(
         schedule.makeCallback(peakLearningRate: spec.optimizer.learningRate, epochs: spec.epochs))

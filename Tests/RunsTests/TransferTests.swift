@@ -1,0 +1,98 @@
+import Foundation
+import NeuralNet
+import Reports
+import TestSupport
+import XCTest
+
+@testable import ExperimentDefinitions
+@testable import Runs
+
+/// `init:` runs: the source's weights loaded bit for bit, frozen layers kept, the source in the
+/// provenance, and every bad declaration refused before anything is written.
+final class TransferTests: XCTestCase {
+  private func weights(_ paths: RunPaths) throws -> [String: [Float]] {
+    let data = try XCTUnwrap(FileManager.default.contents(atPath: paths.weights))
+    return try SafeTensors.decode(data).tensors.mapValues(\.values)
+  }
+
+  func testATransferRunLoadsFreezesRecordsItsSourceAndRefusesBadDeclarations() throws {
+    let dir = try scratch(name)
+    try write(tinyExperimentYAML(), to: dir + "/tiny.yaml")
+    let library = ExperimentLibrary(directory: dir)
+    let runner = RunTrainer(
+      workspace: RunWorkspace(outputRoot: dir + "/out", reporter: RunPageReporter()))
+    let source = try runner.start(try library.load("tiny")).paths
+
+    try write(
+      tinyExperimentYAML(extra: "init: {from: tiny, freeze: [conv2d]}"), to: dir + "/t.yaml")
+    let run = try runner.start(try library.load("t")).paths
+    let summary = try RunRecord(loading: run).summary
+    XCTAssertEqual(
+      summary.transfer,
+      TransferRecord(
+        runID: source.runID, experiment: "tiny", directory: source.directory,
+        loadedLayers: ["conv2d", "dense"], frozenLayers: ["conv2d"], unfreezeAt: nil))
+    let (before, after) = (try weights(source), try weights(run))
+    for name in ["conv2d.kernel", "conv2d.bias"] {
+      XCTAssertEqual(after[name], before[name], "\(name): loaded and frozen, so the source's")
+    }
+    XCTAssertNotEqual(after["dense.kernel"], before["dense.kernel"], "dense did not train")
+    XCTAssertNotNil(summary.provenance.datasetChecksums["init:\(source.runID)"])
+
+    let bad: [(name: String, yaml: String, message: String)] = [
+      (
+        "nowhere", tinyExperimentYAML(extra: "init: {from: nowhere}"),
+        "init.from: no run or experiment 'nowhere'"
+      ),
+      (
+        "unknown", tinyExperimentYAML(extra: "init: {from: tiny, layers: [conv2d_7]}"),
+        "init.layers: conv2d_7 is not a layer of this model"
+      ),
+      (
+        "pool", tinyExperimentYAML(extra: "init: {from: tiny, freeze: [max_pooling2d]}"),
+        "init.freeze: max_pooling2d has no weights"
+      ),
+      (
+        "unloaded",
+        tinyExperimentYAML(extra: "init: {from: tiny, layers: [dense], freeze: [conv2d]}"),
+        "init.freeze: conv2d is not loaded by init.layers"
+      ),
+      (
+        "wider",
+        tinyExperimentYAML(extra: "init: {from: tiny}").replacingOccurrences(
+          of: "filters: 4", with: "filters: 8"),
+        "init.layers: conv2d.kernel has shape [3, 3, 1, 4] in run \(source.runID) (tiny), but this "
+          + "model's is [3, 3, 1, 8]"
+      ),
+      (
+        "multiplier",
+        tinyExperimentYAML(extra: "init: {from: tiny}").replacingOccurrences(
+          of: "  epochs: 2", with: "  epochs: 2\n  learning_rate_multipliers: {flatten: 0.1}"),
+        "flatten is not a layer with weights"
+      ),
+    ]
+    for (name, yaml, message) in bad {
+      try write(yaml, to: "\(dir)/\(name).yaml")
+      XCTAssertThrowsError(try runner.start(try library.load(name)), name) { error in
+        XCTAssert("\(error)".contains(message), "\(name): \(error)")
+        XCTAssert("\(error)".contains("\(name).yaml:"), "\(name): no file and line in \(error)")
+      }
+      XCTAssertFalse(FileManager.default.fileExists(atPath: "\(dir)/out/runs/\(name)"), name)
+    }
+    try write(
+      tinyExperimentYAML(extra: "init: {from: tiny}").replacingOccurrences(
+        of: "  epochs: 2", with: "  epochs: 2\n  unfreeze_at: 2"),
+      to: dir + "/early.yaml")
+    XCTAssertThrowsError(try library.load("early")) {
+      XCTAssert("\($0)".contains("training.unfreeze_at needs init.freeze"), "\($0)")
+    }
+
+    // A source that is no longer completed is refused by name.
+    var failed = try RunRecord(loading: source).summary
+    failed.status = .failed
+    try failed.write(to: source)
+    XCTAssertThrowsError(try runner.start(try library.load("t"), force: true)) {
+      XCTAssert("\($0)".contains("run \(source.runID) is failed; init.from"), "\($0)")
+    }
+  }
+}

@@ -155,9 +155,10 @@ struct RunReport {
 
   private func modelSection() -> [Cell] {
     let total = model.reduce(0) { $0 + $1.parameters }
+    let transfer = summary.transfer
     var rows = model.map {
       [
-        "\($0.name) (\($0.kind))",
+        "\($0.name) (\($0.kind))" + Self.transferMark($0.name, transfer),
         "(None, " + $0.outputShape.map(String.init).joined(separator: ", ") + ")",
         $0.parameters.withThousandsSeparators,
       ]
@@ -178,7 +179,30 @@ struct RunReport {
       .table(
         Table(
           header: ["Layer (type)", "Output Shape", "Param #"], rows: rows, numericColumns: [2])),
-    ] + [figure(.model)].compactMap { $0 }
+    ] + (transfer.map { [transferProse($0)] } ?? []) + [figure(.model)].compactMap { $0 }
+  }
+
+  /// " · loaded" or " · loaded, frozen" for a layer a transfer run took from its source.
+  private static func transferMark(_ layer: String, _ transfer: TransferRecord?) -> String {
+    guard let transfer, transfer.loadedLayers.contains(layer) else { return "" }
+    return transfer.frozenLayers.contains(layer) ? " · loaded, frozen" : " · loaded"
+  }
+
+  /// Where a transfer run's weights came from, with a link to the source run's report.
+  private func transferProse(_ transfer: TransferRecord) -> Cell {
+    let source = URL(fileURLWithPath: transfer.directory)
+    let href =
+      "../../\(source.deletingLastPathComponent().lastPathComponent)/\(source.lastPathComponent)"
+      + "/report.html"
+    let frozen =
+      transfer.frozenLayers.isEmpty ? "none" : transfer.frozenLayers.joined(separator: ", ")
+    let unfreeze =
+      transfer.unfreezeAt.map { ", until epoch \($0), after which every layer trains" } ?? ""
+    return .prose([
+      .text("Initial weights of "), .code(transfer.loadedLayers.joined(separator: ", ")),
+      .text(" from run "), .link(transfer.runID, href: href),
+      .text(" of \(transfer.experiment) (marked loaded above); frozen: \(frozen)\(unfreeze)."),
+    ])
   }
 
   private func dataSection() -> [Cell] {

@@ -38,6 +38,11 @@ final class TransferTests: XCTestCase {
     }
     XCTAssertNotEqual(after["dense.kernel"], before["dense.kernel"], "dense did not train")
     XCTAssertNotNil(summary.provenance.datasetChecksums["init:\(source.runID)"])
+    let page = try String(contentsOfFile: run.report, encoding: .utf8)
+    XCTAssert(
+      page.contains("href=\"../../tiny/\(source.runID)/report.html\""), "no link to the source")
+    XCTAssert(page.contains("conv2d (Conv2D) · loaded, frozen"), "the frozen layer is not marked")
+    XCTAssert(page.contains("dense (Dense) · loaded<"), "the loaded layer is not marked")
 
     let bad: [(name: String, yaml: String, message: String)] = [
       (

@@ -15,14 +15,17 @@ public struct LineChart: Figure {
     public var dashed: Bool
     /// A shaded band (for example mean ± standard deviation over seeds).
     public var band: (lower: [Double], upper: [Double])?
+    /// Draws a dot at every point, for lines through few measured values.
+    public var marksPoints: Bool
 
     public init(
       name: String, x: [Double]? = nil, y: [Double], color: Color? = nil, dashed: Bool = false,
-      band: (lower: [Double], upper: [Double])? = nil
+      band: (lower: [Double], upper: [Double])? = nil, marksPoints: Bool = false
     ) {
       (self.name, self.x, self.y, self.color, self.dashed, self.band) = (
         name, x, y, color, dashed, band
       )
+      self.marksPoints = marksPoints
     }
 
     func xs() -> [Double] { x ?? y.indices.map { Double($0 + 1) } }
@@ -49,6 +52,8 @@ public struct LineChart: Figure {
   public var yLabel: String
   public var series: [Series]
   public var logScale = false
+  /// Draws x on a log10 axis (positive x only), as for sizes spanning decades.
+  public var logScaleX = false
   public var highlight: Highlight?
   public var events: [Event] = []
   /// A second, shorter panel below, sharing x, drawn on a log axis (learning rate).
@@ -65,7 +70,12 @@ public struct LineChart: Figure {
 
   /// How many non-finite (or, on a log axis, non-positive) values are left out.
   public var skippedValues: Int {
-    series.reduce(0) { $0 + $1.y.filter { !$0.isFinite || (logScale && $0 <= 0) }.count }
+    series.reduce(0) { total, s in
+      total
+        + zip(s.xs(), s.y).filter { x, y in
+          !y.isFinite || (logScale && y <= 0) || (logScaleX && x <= 0)
+        }.count
+    }
   }
 
   public func draw(on canvas: Canvas) {
@@ -75,7 +85,7 @@ public struct LineChart: Figure {
     let xValues =
       series.flatMap { $0.xs() } + events.map(\.x) + (secondary?.series.flatMap { $0.xs() } ?? [])
     let xAxis = Axis(
-      covering: xValues.isEmpty ? [1] : xValues, targetTicks: 8,
+      covering: xValues.isEmpty ? [1] : xValues, logarithmic: logScaleX, targetTicks: 8,
       integers: xValues.allSatisfy { $0 == $0.rounded() })
     let yValues = series.flatMap { s in s.y + (s.band.map { $0.lower + $0.upper } ?? []) }
     let yAxis = Axis(covering: yValues, logarithmic: logScale)
@@ -83,7 +93,7 @@ public struct LineChart: Figure {
       on: canvas, x: xAxis, y: yAxis, xLabel: secondary == nil ? xLabel : nil, yLabel: yLabel,
       showXTickLabels: secondary == nil)
     func point(_ x: Double, _ y: Double) -> (Double, Double)? {
-      guard y.isFinite, x.isFinite, !logScale || y > 0 else { return nil }
+      guard y.isFinite, x.isFinite, !logScale || y > 0, !logScaleX || x > 0 else { return nil }
       return (area.x(xAxis.fraction(x)), area.y(yAxis.fraction(y)))
     }
     for event in events {
@@ -114,8 +124,9 @@ public struct LineChart: Figure {
         canvas.polyline(points, color: color)
       }
       // A lone point (a single epoch) would be invisible as a line.
-      if points.compactMap({ $0 }).count == 1, let p = points.compactMap({ $0 }).first {
-        canvas.circle(x: p.0, y: p.1, radius: 3.5, color: color)
+      let visible = points.compactMap { $0 }
+      if s.marksPoints || visible.count == 1 {
+        for p in visible { canvas.circle(x: p.0, y: p.1, radius: 3.5, color: color) }
       }
     }
     if let highlight, let p = point(highlight.x, highlight.y) {

@@ -6,12 +6,28 @@ public struct ModelDiagram: Figure {
   /// One layer's box.
   public struct Box {
     public var kind: String, settings: String, outputShape: [Int], parameters: Int
-    public init(kind: String, settings: String, outputShape: [Int], parameters: Int) {
+    /// Where the layer's weights came from and whether they train ("loaded, frozen"): drawn in
+    /// the box, whose border is then drawn heavier (dashed when frozen).
+    public var origin: Origin?
+    public init(
+      kind: String, settings: String, outputShape: [Int], parameters: Int, origin: Origin? = nil
+    ) {
       (self.kind, self.settings, self.outputShape, self.parameters) = (
         kind, settings, outputShape, parameters
       )
+      self.origin = origin
     }
   }
+
+  /// A layer whose weights another run gave it.
+  public enum Origin: Sendable {
+    case loaded, loadedFrozen
+
+    var label: String { self == .loaded ? "loaded" : "loaded, frozen" }
+  }
+
+  /// Names the run that marked layers came from, under the total (nil draws no legend).
+  public var originLegend: String?
 
   public var inputShape: [Int]
   public var boxes: [Box]
@@ -24,8 +40,10 @@ public struct ModelDiagram: Figure {
 
   private let boxHeight = 38.0, gap = 14.0
   public var size: (width: Double, height: Double) {
-    (width, 50 + Double(boxes.count + 1) * (boxHeight + gap) + 30)
+    (width, 50 + Double(boxes.count + 1) * (boxHeight + gap) + 30 + (originLegend == nil ? 0 : 18))
   }
+
+  private static let originColor = Color(hex: 0x1f5f9f)
 
   private func color(_ kind: String) -> Color {
     switch kind {
@@ -55,14 +73,30 @@ public struct ModelDiagram: Figure {
         canvas.polygon([(x - 4, y - 7), (x + 4, y - 7), (x, y - 1)], color: .axis)
       }
       canvas.fill(x: left, y: y, width: boxWidth, height: boxHeight, color: color(box.kind))
-      canvas.stroke(x: left, y: y, width: boxWidth, height: boxHeight, color: .axis)
+      if let origin = box.origin {
+        let border = [
+          (left, y), (left + boxWidth, y), (left + boxWidth, y + boxHeight), (left, y + boxHeight),
+          (left, y),
+        ]
+        for (a, b) in zip(border, border.dropFirst()) {
+          canvas.line(
+            from: a, to: b, color: Self.originColor, width: 2.5,
+            dash: origin == .loadedFrozen ? [6, 3] : [])
+        }
+        canvas.text(
+          origin.label, x: left + boxWidth - 10, y: y + 12, size: 9, color: Self.originColor,
+          align: .right, bold: true)
+      } else {
+        canvas.stroke(x: left, y: y, width: boxWidth, height: boxHeight, color: .axis)
+      }
       let heading = box.settings.isEmpty ? box.kind : "\(box.kind)  \(box.settings)"
       canvas.text(heading, x: left + 10, y: y + 16, size: 11, bold: true, maxWidth: boxWidth * 0.62)
       canvas.text(
         "→ \(ModelDiagram.shape(box.outputShape))", x: left + 10, y: y + 31, size: 10, color: .axis)
       if box.parameters > 0 {
         canvas.text(
-          "\(box.parameters.withThousandsSeparators) params", x: left + boxWidth - 10, y: y + 24,
+          "\(box.parameters.withThousandsSeparators) params", x: left + boxWidth - 10,
+          y: y + (box.origin == nil ? 24 : 30),
           size: 10, color: .axis, align: .right)
       }
       y += boxHeight + gap
@@ -71,6 +105,11 @@ public struct ModelDiagram: Figure {
     canvas.text(
       "Total parameters: \(total.withThousandsSeparators)", x: width / 2, y: y + 12, size: 12,
       align: .center, bold: true)
+    if let originLegend {
+      canvas.text(
+        originLegend, x: width / 2, y: y + 30, size: 10, color: Self.originColor, align: .center,
+        maxWidth: width - 20)
+    }
   }
 }
 

@@ -67,6 +67,7 @@ public struct ComparisonReport {
       ])
     ]
     cells += metricsSection(loaded)
+    cells += try labelBudgetSection(loaded, directory)
     cells += try curvesSection(loaded, directory)
     cells += configDiff(loaded)
     cells += try confusionSection(loaded, directory)

@@ -79,6 +79,8 @@ public struct RunFigures {
   /// Saliency maps over test digits by index ([0, 1], the image's size), drawn over them in the
   /// mistakes gallery.
   public var saliency: [Int: [Float]] = [:]
+  /// The run these weights started from, whose layers the model diagram marks.
+  public var transfer: TransferRecord?
 
   /// Digit images in the colormap the definition names.
   private var colormap: Plots.Colormap {
@@ -278,14 +280,26 @@ public struct RunFigures {
 
   /// The model, one box per layer.
   public func diagram() -> ModelDiagram {
-    ModelDiagram(
+    var diagram = ModelDiagram(
       inputShape: [data.train.rows, data.train.columns, 1],
       boxes: summary.map {
         .init(
           kind: $0.kind, settings: $0.settings, outputShape: $0.outputShape,
-          parameters: $0.parameters)
+          parameters: $0.parameters, origin: origin(of: $0.name))
       },
       title:
         "\(name): \(summary.reduce(0) { $0 + $1.parameters }.withThousandsSeparators) parameters")
+    if let transfer {
+      diagram.originLegend =
+        "Blue borders: weights from run \(transfer.runID) of \(transfer.experiment); "
+        + "dashed: frozen"
+    }
+    return diagram
+  }
+
+  /// Whether layer `name` started from the transfer source, and whether it was frozen.
+  private func origin(of name: String) -> ModelDiagram.Origin? {
+    guard let transfer, transfer.loadedLayers.contains(name) else { return nil }
+    return transfer.frozenLayers.contains(name) ? .loadedFrozen : .loaded
   }
 }

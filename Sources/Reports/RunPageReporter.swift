@@ -24,6 +24,7 @@ public struct RunPageReporter: RunReporter {
       name: run.experiment.name, report: run.experiment.report, log: run.log,
       evaluation: evaluation,
       data: data, summary: model.summary)
+    figures.transfer = run.summary.transfer
     let errors = try evaluation.flatMap {
       try errorSection(for: run, evaluation: $0, data: data, model: model, figures: figures)
     }

@@ -25,6 +25,9 @@ public final class WeightAverage {
     let keep = updates == 0 ? 0 : momentum
     updates += 1
     for (index, parameter) in parameters.enumerated() {
+      // A frozen tensor's average is its value, copied at the first update: recomputing
+      // m*w + (1-m)*w could move it by a rounding.
+      if parameter.isFrozen && keep > 0 { continue }
       let w = parameter.value.pointer
       let a = slots.buffers[index].pointer
       for i in 0..<parameter.count { a[i] = keep * a[i] + (1 - keep) * w[i] }

@@ -40,11 +40,9 @@ public struct TransferSource {
   /// place, when there is no such run or it has not completed.
   public init(_ spec: TransferSpec, workspace: RunWorkspace) throws {
     let place = "init.from (\(spec.fromLocation))"
-    let completed = try workspace.openStore().runs(experiment: spec.from, status: .completed)
-      .filter { $0.kind == .training }
     let found: RunPaths
-    if let newest = completed.first {
-      found = RunPaths(directory: newest.directory)
+    if let newest = try Self.newestCompletedRun(of: spec.from, in: workspace) {
+      found = newest
     } else {
       do {
         found = try RunCatalog(workspace: workspace).run(spec.from)
@@ -68,6 +66,15 @@ public struct TransferSource {
     experiment = record.summary.experiment
     tensors = try RunError.naming(found.weights) { try SafeTensors.decode(data).tensors }
     checksum = Checksum.sha256(data)
+  }
+
+  /// The newest completed training run of experiment `name` in `workspace`'s index, if any: what
+  /// `init.from: name` loads.
+  public static func newestCompletedRun(of name: String, in workspace: RunWorkspace) throws
+    -> RunPaths?
+  {
+    try workspace.openStore().runs(experiment: name, status: .completed)
+      .first { $0.kind == .training }.map { RunPaths(directory: $0.directory) }
   }
 
   /// The dataset-checksum entry that puts this source into a run's provenance and cache key.

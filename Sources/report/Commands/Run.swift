@@ -64,42 +64,34 @@ extension Report {
             + RunCommands.shellJoined(words) + "`")
       }
       let trainer = options.trainer(threads: threads)
-      let experiments: [Experiment]
-      if let comparison {
-        // Experiments only the ensemble names train too, without a column of their own.
-        let names =
-          comparison.experiments
-          + comparison.ensemble.filter {
-            !comparison.experiments.contains($0)
-          }
-        experiments = try names.flatMap { try variants(of: library.load($0, overrides: overrides)) }
-      } else {
-        experiments = try variants(of: library.load(name, overrides: overrides))
-        let file = (library.file(for: name) as NSString).lastPathComponent
-        if let named = experiments.first?.name, named != (file as NSString).deletingPathExtension {
-          logger.info("\(file) runs as '\(named)', the name of its runs' folder")
-        }
-      }
+      let jobs = try trainingJobs(comparison, library: library)
+      let sources = try untrainedSources(of: jobs, library: library, workspace: trainer.workspace)
       if plan {
         let cache = RunCache(workspace: trainer.workspace)
-        for experiment in experiments { print(try planLine(experiment, cache: cache)) }
+        for job in sources + jobs {
+          print(try planLine(job.experiment, cache: cache, sources: sources))
+        }
         return
       }
       var trained: [String: [RunPaths]] = [:]
       var indexBehind = false
-      for experiment in experiments {
-        // A comparison's member is started again by its experiment's name; a run by NAME as given.
-        trainer.startCommand = startCommand(
-          comparison == nil ? name : experiment.name,
-          multipleSeeds: experiments.filter { $0.name == experiment.name }.count > 1)
+      for job in sources + jobs {
+        let experiment = job.experiment
+        trainer.startCommand = startCommand(job)
+        let why =
+          job.isSource ? ": the init.from source of what follows, with no completed run" : ""
         logger.info(
-          "training \(experiment.name), seed \(experiment.seed) (config \(experiment.configHash.prefix(12)))"
+          "training \(experiment.name), seed \(experiment.seed) (config \(experiment.configHash.prefix(12)))\(why)"
         )
-        let started = try trainer.start(experiment, force: force)
+        let started = try trainer.start(experiment, force: force && !job.isSource)
         if started.reused {
           logger.info(
             "reusing finished run \(started.paths.runID): same configuration, data and commit (--force trains again)"
           )
+        }
+        if job.isSource {
+          _ = try finish(started.paths, trainer: started.reused ? nil : trainer, options: options)
+          continue
         }
         trained[experiment.name, default: []].append(started.paths)
         if comparison == nil {
@@ -110,17 +102,91 @@ extension Report {
       }
       if let comparison {
         print(try compare(comparison, runs: trained, workspace: trainer.workspace))
-      } else if experiments.count > 1 {
+      } else if jobs.count > 1 {
         logger.info(
-          "\(experiments.count) seeds done: `report compare \(name)` shows their mean, spread and 95% interval"
+          "\(jobs.count) seeds done: `report compare \(name)` shows their mean, spread and 95% interval"
         )
       }
       if indexBehind { throw ExitCode(indexBehindStatus) }
     }
 
-    /// `experiment` at each seed `--seeds` (or its file's `seeds:`) asks for.
-    private func variants(of experiment: Experiment) throws -> [Experiment] {
-      try (0..<(seeds ?? experiment.seeds)).map { try experiment.withSeed(index: $0) }
+    /// One run to train, and how to start it again by itself.
+    private struct TrainingJob {
+      var experiment: Experiment
+      /// The experiment name and overrides `report run` takes to train it again.
+      var command: String
+      var overrides: [String]
+      /// Whether its experiment trains several seeds here (the command then names the seed).
+      var multipleSeeds: Bool
+      /// An `init.from` source trained first because it had no completed run.
+      var isSource = false
+    }
+
+    /// What `report run NAME` trains: NAME's seeds, or every member of the comparison NAME at
+    /// each of its label budgets and seeds.
+    private func trainingJobs(_ comparison: Comparison?, library: ExperimentLibrary) throws
+      -> [TrainingJob]
+    {
+      guard let comparison else {
+        let experiments = try variants(of: library.load(name, overrides: overrides), seeds: nil)
+        let file = (library.file(for: name) as NSString).lastPathComponent
+        if let named = experiments.first?.name, named != (file as NSString).deletingPathExtension {
+          logger.info("\(file) runs as '\(named)', the name of its runs' folder")
+        }
+        return experiments.map {
+          TrainingJob(
+            experiment: $0, command: name, overrides: overrides,
+            multipleSeeds: experiments.count > 1)
+        }
+      }
+      // Experiments only the ensemble names train too, without a column of their own.
+      let names =
+        comparison.experiments
+        + comparison.ensemble.filter {
+          !comparison.experiments.contains($0)
+        }
+      let budgets =
+        comparison.labelBudgets.isEmpty ? [[]] : comparison.labelBudgets.map(\.overrides)
+      return try names.flatMap { member in
+        try budgets.flatMap { budget -> [TrainingJob] in
+          let experiments = try variants(
+            of: library.load(member, overrides: overrides + budget), seeds: comparison.seeds)
+          return experiments.map {
+            TrainingJob(
+              experiment: $0, command: member, overrides: overrides + budget,
+              multipleSeeds: experiments.count > 1)
+          }
+        }
+      }
+    }
+
+    /// The experiments `jobs` name in `init.from` that have a file but no completed run: they
+    /// train first, at their own definition and seed.
+    private func untrainedSources(
+      of jobs: [TrainingJob], library: ExperimentLibrary, workspace: RunWorkspace
+    ) throws -> [TrainingJob] {
+      var names: [String] = []
+      for job in jobs {
+        guard let source = job.experiment.initialization?.from, !names.contains(source),
+          FileManager.default.fileExists(atPath: library.file(for: source)),
+          try TransferSource.newestCompletedRun(of: source, in: workspace) == nil
+        else { continue }
+        names.append(source)
+      }
+      return try names.map {
+        TrainingJob(
+          experiment: try library.load($0), command: $0, overrides: [], multipleSeeds: false,
+          isSource: true)
+      }
+    }
+
+    /// `experiment` at each seed `--seeds` (else `seeds`, else its file's `seeds:`) asks for.
+    private func variants(of experiment: Experiment, seeds defaultSeeds: Int?) throws
+      -> [Experiment]
+    {
+      try (0..<(seeds ?? defaultSeeds ?? experiment.seeds)).map {
+        try experiment.withSeed(index: $0)
+      }
     }
 
     /// The comparison page of `comparison`'s members from the `runs` just trained or reused,
@@ -145,12 +211,12 @@ extension Report {
       ).write(to: options.output + "/compare/" + comparison.name)
     }
 
-    /// The command that trains one seed of experiment `name` again, as this command was given:
-    /// the same overrides and folders, that seed alone.
-    private func startCommand(_ name: String, multipleSeeds: Bool) -> (Experiment) -> String {
-      { [overrides, options] experiment in
-        var words = ["report", "run", name] + overrides.flatMap { ["--set", $0] }
-        if multipleSeeds { words += ["--set", "seed=\(experiment.seed)", "--seeds", "1"] }
+    /// The command that trains `job`'s run again, as this command was given: the same overrides
+    /// and folders, its seed alone.
+    private func startCommand(_ job: TrainingJob) -> (Experiment) -> String {
+      { [options] experiment in
+        var words = ["report", "run", job.command] + job.overrides.flatMap { ["--set", $0] }
+        if job.multipleSeeds { words += ["--set", "seed=\(experiment.seed)", "--seeds", "1"] }
         if options.output != RunWorkspace.defaultOutputRoot {
           words += ["--output", options.output]
         }
@@ -160,16 +226,22 @@ extension Report {
       }
     }
 
-    private func planLine(_ experiment: Experiment, cache: RunCache) throws -> String {
-      if !force, let cached = try cache.plan(experiment) {
+    /// What `--plan` says of `experiment`: cached (with its run) or what would train. A run
+    /// whose `init.from` is among `sources` cannot be looked up before its source trains.
+    private func planLine(_ experiment: Experiment, cache: RunCache, sources: [TrainingJob]) throws
+      -> String
+    {
+      let waits = sources.contains { $0.experiment.name == experiment.initialization?.from }
+      if !force, !waits, let cached = try cache.plan(experiment) {
         return "cached  \(experiment.name) seed \(experiment.seed): run \(cached.runID)"
       }
       let dirty =
         cache.isCommittedCode ? "" : " (uncommitted code changes or no git: runs are not reused)"
+      let after = waits ? ", after its init.from source \(experiment.initialization!.from)" : ""
       return
         "train   \(experiment.name) seed \(experiment.seed): up to \(experiment.training.epochs) "
         + "epochs, batch \(experiment.training.batchSize), config "
-        + "\(experiment.configHash.prefix(12))\(dirty)"
+        + "\(experiment.configHash.prefix(12))\(after)\(dirty)"
     }
   }
 

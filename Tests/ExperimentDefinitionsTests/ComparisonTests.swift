@@ -39,4 +39,41 @@ final class ComparisonTests: XCTestCase {
       XCTAssert("\($0)".hasPrefix("\(file3):2:") && "\($0)".contains("ensemble lists"), "\($0)")
     }
   }
+
+  func testLabelBudgetsAndSeedsAreDecodedInOrder() throws {
+    let (library, _) = try declared(
+      "compare: [a, b]\nseeds: 3\nlabel_budgets:\n  10: 300\n  all: 2\n")
+    let comparison = try XCTUnwrap(try library.comparison("both"))
+    XCTAssertEqual(comparison.seeds, 3)
+    XCTAssertEqual(
+      comparison.labelBudgets,
+      [LabelBudget(labelsPerClass: 10, epochs: 300), LabelBudget(labelsPerClass: nil, epochs: 2)])
+    XCTAssertEqual(
+      comparison.labelBudgets[1].overrides, ["dataset.labels_per_class=null", "training.epochs=2"])
+  }
+
+  func testLabelBudgetErrorsNameTheFileAndLine() throws {
+    let cases: [(String, String)] = [
+      (
+        "compare: [a, b]\nlabel_budgets:\n  10: 300\n  ten: 2\n",
+        ":4:3: label_budgets.ten: a budget is"
+      ),
+      (
+        "compare: [a, b]\nlabel_budgets:\n  10: 300\n  20: 0\n",
+        ":4:7: label_budgets.20: epochs must"
+      ),
+      ("compare: [a, b]\nlabel_budgets: {10: 300}\n", ":2:16: label_budgets maps at least two"),
+      ("compare: [a, b]\nseeds: 0\n", ":2:8: seeds must be in 1...100"),
+      (
+        "compare: [a, b]\nensemble: [a, b]\nlabel_budgets: {10: 3, 20: 2}\n",
+        ":3:16: ensemble and label_budgets do not go together"
+      ),
+    ]
+    for (yaml, expected) in cases {
+      let (library, file) = try declared(yaml)
+      XCTAssertThrowsError(try library.comparison("both"), yaml) {
+        XCTAssert("\($0)".hasPrefix(file + expected), "\($0)")
+      }
+    }
+  }
 }

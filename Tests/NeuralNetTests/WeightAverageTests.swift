@@ -21,6 +21,26 @@ final class WeightAverageTests: XCTestCase {
     XCTAssertEqual(kernel[0], 4, "putting the live weights back twice changes nothing")
   }
 
+  /// A frozen tensor's average is the value copied at the first update, never blended again.
+  func testAFrozenTensorKeepsItsFirstCopy() throws {
+    let model = try Sequential(inputShape: [1], layers: [Dense(units: 1)], seed: 0)
+    let parameters = model.trainableParameters
+    let average = WeightAverage(momentum: 0.9)
+    let kernel = parameters[0].value.pointer
+    kernel[0] = 0.3
+    average.update(parameters)
+    parameters[0].isFrozen = true
+    kernel[0] = 4
+    average.update(parameters)
+    average.useAverages(parameters)
+    XCTAssertEqual(kernel[0], 0.3, "the frozen kernel's average was not blended")
+    average.useLiveWeights(parameters)
+    parameters[0].isFrozen = false
+    average.update(parameters)
+    average.useAverages(parameters)
+    XCTAssertEqual(kernel[0], 0.9 * 0.3 + 0.1 * 4, accuracy: 1e-6, "unfrozen, it blends again")
+  }
+
   /// Validation scores the averaged weights, and a finished run keeps them.
   func testValidationAndTheFinishedModelUseTheAverages() throws {
     let (train, validation) = try mnistExamples(train: 600, test: 200)

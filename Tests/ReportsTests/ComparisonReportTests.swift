@@ -99,6 +99,50 @@ final class ComparisonReportTests: XCTestCase {
     XCTAssertEqual(seeds.first?.runs.count, 2)
   }
 
+  // MARK: - Label budgets
+
+  /// Runs of the tiny experiment renamed `name` at `labels` per class, one per test accuracy.
+  private func budgetGroup(_ name: String, labels: Int, tests: [Double]) throws
+    -> ComparisonReport.Group
+  {
+    let runs = try tests.enumerated().map { i, test in
+      var budget = try experiment(["seed=\(i + 1)", "dataset.labels_per_class=\(labels)"])
+      budget.name = name
+      return try run("\(name)-\(labels)-\(i)", of: budget, test: test)
+    }
+    return ComparisonReport.Group(name: "\(name) \(labels)", runs: runs)
+  }
+
+  func testTheLabelBudgetSectionGivesEachBudgetsMeansIntervalsAndDifference() throws {
+    let groups = try [
+      budgetGroup("pre", labels: 10, tests: [0.90, 0.92, 0.94]),
+      budgetGroup("pre", labels: 100, tests: [0.97, 0.98, 0.99]),
+      budgetGroup("scratch", labels: 100, tests: [0.97, 0.98, 0.99]),
+      budgetGroup("scratch", labels: 10, tests: [0.80, 0.82, 0.84]),
+    ]
+    let cells = try report.labelBudgetSection(groups, dir)
+    XCTAssert(FileManager.default.fileExists(atPath: dir + "/label_budget.png"))
+    let table = try XCTUnwrap(tables(cells).first)
+    XCTAssertEqual(table.header.last, "pre − scratch")
+    // sd 0.02 over 3 seeds: 4.303 x 0.02 / sqrt(3) = ± 4.97 points. The difference, +10 points,
+    // has Welch's se 0.0163 on 4 degrees of freedom: 2.776 x 1.633 = ± 4.53. At 100 labels,
+    // ± 2.48 would pass 100%, so the interval is shown clamped.
+    XCTAssertEqual(
+      table.rows,
+      [
+        [
+          "10", "92.00% ± 4.97", "82.00% ± 4.97",
+          "+10.00 points, 95% CI [+5.47, +14.53]: significant with 3 and 3 seeds",
+        ],
+        [
+          "100", "98.00% 95.52–100.00%", "98.00% 95.52–100.00%",
+          "+0.00 points, 95% CI [-2.27, +2.27]: not significant with 3 and 3 seeds",
+        ],
+      ])
+    let oneBudget = try report.labelBudgetSection([groups[1], groups[2]], dir)
+    XCTAssert(oneBudget.isEmpty, "one budget draws no curve")
+  }
+
   // MARK: - Metrics and verdicts
 
   func testMetricsAreMeansWithTheirIntervalsAndTheBestMeanIsHighlighted() throws {

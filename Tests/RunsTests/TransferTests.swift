@@ -100,4 +100,42 @@ final class TransferTests: XCTestCase {
       XCTAssert("\($0)".contains("run \(source.runID) is failed; init.from"), "\($0)")
     }
   }
+
+  /// Interrupted inside epoch 2 and resumed, a run that unfreezes its loaded conv2d at epoch 3
+  /// ends with the same weights and metrics as the same run unbroken: the frozen set is rebuilt
+  /// from the definition and the unfreezing happens at the same epoch.
+  func testAResumedTransferRunEndsExactlyAsAnUnbrokenOne() throws {
+    let dir = try scratch(name)
+    try write(tinyExperimentYAML(epochs: 3), to: dir + "/tiny.yaml")
+    try write(
+      tinyExperimentYAML(epochs: 3, extra: "init: {from: tiny, freeze: [conv2d]}"),
+      to: dir + "/t.yaml")
+    let library = ExperimentLibrary(directory: dir)
+    let runner = RunTrainer(
+      workspace: RunWorkspace(outputRoot: dir + "/out", reporter: RunPageReporter()))
+    let source = try runner.start(try library.load("tiny")).paths
+    let experiment = try library.load("t", overrides: ["training.unfreeze_at=3"])
+    let unbroken = try runner.start(experiment).paths
+
+    var batches = 0
+    runner.isCancelled = {
+      batches += 1
+      return batches == 15  // inside epoch 2 (11 batches an epoch)
+    }
+    let interrupted = try runner.start(experiment, force: true).paths
+    XCTAssertEqual(try RunRecord(loading: interrupted).summary.status, .interrupted)
+    runner.isCancelled = { false }
+    let resumed = try runner.resume(interrupted)
+    XCTAssertEqual(try RunRecord(loading: resumed).summary.status, .completed)
+
+    let (start, end, again) = (try weights(source), try weights(unbroken), try weights(resumed))
+    XCTAssertEqual(end, again, "the resumed run's weights differ from the unbroken run's")
+    XCTAssertNotEqual(end["conv2d.kernel"], start["conv2d.kernel"], "conv2d never unfroze")
+    func metrics(_ paths: RunPaths) throws -> [ArraySlice<Substring>] {
+      try String(contentsOfFile: paths.metricsCSV, encoding: .utf8).split(separator: "\n")
+        .map { $0.split(separator: ",").prefix(6) }
+    }
+    XCTAssertEqual(try metrics(unbroken), try metrics(resumed))
+    XCTAssertEqual(try RunRecord(loading: resumed).summary.transfer?.unfreezeAt, 3)
+  }
 }

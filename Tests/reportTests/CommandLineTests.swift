@@ -124,6 +124,48 @@ final class CommandLineTests: XCTestCase {
     XCTAssertEqual(Set(ranked ?? []), ["3", "8"], predicted.output)
   }
 
+  func testALabelBudgetComparisonTrainsItsMissingSourceFirstAndDrawsTheCurve() throws {
+    let dir = try scratch()
+    func definition(classes: String, extra: String = "") -> String {
+      """
+      seed: 1
+      dataset: {name: mnist, directory: \(root)/data/mnist, classes: [\(classes)], subset: 200, test_subset: 200}
+      model: [{conv2d: {filters: 4, kernel: 3, activation: relu}}, {maxpool: {size: 2}}, flatten, {dense: {units: 2, activation: softmax}}]
+      training: {epochs: 1, batch_size: 20}
+      \(extra)
+      """
+    }
+    try definition(classes: "0, 1").write(
+      toFile: dir + "/src.yaml", atomically: true, encoding: .utf8)
+    try definition(classes: "2, 3").write(
+      toFile: dir + "/scratch.yaml", atomically: true, encoding: .utf8)
+    try definition(classes: "2, 3", extra: "init: {from: src, layers: [conv2d]}").write(
+      toFile: dir + "/pre.yaml", atomically: true, encoding: .utf8)
+    try "compare: [pre, scratch]\nseeds: 2\nlabel_budgets: {10: 2, 30: 1}\n".write(
+      toFile: dir + "/budget.yaml", atomically: true, encoding: .utf8)
+    let common = ["--experiments", dir, "--output", dir + "/out"]
+
+    let plan = try report(["run", "budget", "--plan"] + common)
+    XCTAssertEqual(plan.status, 0, plan.error)
+    let lines = plan.output.split(separator: "\n")
+    XCTAssertEqual(lines.count, 9, plan.output)
+    XCTAssert(lines[0].hasPrefix("train   src seed 1"), plan.output)
+    XCTAssert(lines[1].contains("after its init.from source src"), plan.output)
+
+    let result = try report(["run", "budget"] + common)
+    XCTAssertEqual(result.status, 0, result.error)
+    XCTAssert(
+      result.error.contains("training src, seed 1") && result.error.contains("init.from source"),
+      result.error)
+    let listed = try report(["list", "--json", "--experiment", "pre"] + common)
+    let rows = try XCTUnwrap(
+      try JSONSerialization.jsonObject(with: Data(listed.output.utf8)) as? [[String: Any]])
+    XCTAssertEqual(rows.count, 4, "2 budgets x 2 seeds of pre")
+    let page = try String(contentsOfFile: dir + "/out/compare/budget/index.html", encoding: .utf8)
+    XCTAssert(page.contains("Label budget") && page.contains("label_budget.png"))
+    XCTAssert(FileManager.default.fileExists(atPath: dir + "/out/compare/budget/label_budget.png"))
+  }
+
   func testTwoRunsAtOnceAreBothRecordedAndListed() throws {
     let dir = try scratch()
     let yaml = """

@@ -132,12 +132,15 @@ public final class Canvas {
 
   /// Outlines a rectangle.
   func stroke(
-    x: Double, y: Double, width: Double, height: Double, color: Color, lineWidth: Double = 1
+    x: Double, y: Double, width: Double, height: Double, color: Color, lineWidth: Double = 1,
+    dash: [Double] = []
   ) {
     setColor(color)
     cairo_set_line_width(context, lineWidth)
+    cairo_set_dash(context, dash, Int32(dash.count), 0)
     cairo_rectangle(context, x, y, width, height)
     cairo_stroke(context)
+    cairo_set_dash(context, [], 0, 0)
   }
 
   /// A straight line, optionally dashed.

@@ -74,15 +74,9 @@ public struct ModelDiagram: Figure {
       }
       canvas.fill(x: left, y: y, width: boxWidth, height: boxHeight, color: color(box.kind))
       if let origin = box.origin {
-        let border = [
-          (left, y), (left + boxWidth, y), (left + boxWidth, y + boxHeight), (left, y + boxHeight),
-          (left, y),
-        ]
-        for (a, b) in zip(border, border.dropFirst()) {
-          canvas.line(
-            from: a, to: b, color: Self.originColor, width: 2.5,
-            dash: origin == .loadedFrozen ? [6, 3] : [])
-        }
+        canvas.stroke(
+          x: left, y: y, width: boxWidth, height: boxHeight, color: Self.originColor,
+          lineWidth: 2.5, dash: origin == .loadedFrozen ? [6, 3] : [])
         canvas.text(
           origin.label, x: left + boxWidth - 10, y: y + 12, size: 9, color: Self.originColor,
           align: .right, bold: true)

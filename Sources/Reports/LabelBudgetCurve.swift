@@ -74,10 +74,11 @@ extension ComparisonReport {
         row.append(stats.map { percentText($0.mean) + " " + $0.percentIntervalText } ?? "–")
       }
       if names.count >= 2,
-        let a = here.first(where: { $0.experiment == names[1] }),
-        let b = here.first(where: { $0.experiment == names[0] })
+        let first = here.first(where: { $0.experiment == names[0] }),
+        let second = here.first(where: { $0.experiment == names[1] })
       {
-        row.append(Difference(a.accuracies, b.accuracies).verdict)
+        // Difference(a, b) is b - a: the first experiment less the second.
+        row.append(Difference(second.accuracies, first.accuracies).verdict)
       }
       return row
     }

@@ -89,16 +89,12 @@ extension Report {
             "reusing finished run \(started.paths.runID): same configuration, data and commit (--force trains again)"
           )
         }
-        if job.isSource {
-          _ = try finish(started.paths, trainer: started.reused ? nil : trainer, options: options)
-          continue
-        }
-        trained[experiment.name, default: []].append(started.paths)
-        if comparison == nil {
+        if comparison == nil || job.isSource {
           let indexed = try finish(
             started.paths, trainer: started.reused ? nil : trainer, options: options)
           indexBehind = indexBehind || !indexed
         }
+        if !job.isSource { trained[experiment.name, default: []].append(started.paths) }
       }
       if let comparison {
         print(try compare(comparison, runs: trained, workspace: trainer.workspace))
@@ -133,11 +129,7 @@ extension Report {
         if let named = experiments.first?.name, named != (file as NSString).deletingPathExtension {
           logger.info("\(file) runs as '\(named)', the name of its runs' folder")
         }
-        return experiments.map {
-          TrainingJob(
-            experiment: $0, command: name, overrides: overrides,
-            multipleSeeds: experiments.count > 1)
-        }
+        return jobs(experiments, command: name, overrides: overrides)
       }
       // Experiments only the ensemble names train too, without a column of their own.
       let names =
@@ -151,12 +143,20 @@ extension Report {
         try budgets.flatMap { budget -> [TrainingJob] in
           let experiments = try variants(
             of: library.load(member, overrides: overrides + budget), seeds: comparison.seeds)
-          return experiments.map {
-            TrainingJob(
-              experiment: $0, command: member, overrides: overrides + budget,
-              multipleSeeds: experiments.count > 1)
-          }
+          return jobs(experiments, command: member, overrides: overrides + budget)
         }
+      }
+    }
+
+    /// The seeds `experiments` of one configuration, each started again by `report run command`
+    /// with `overrides`.
+    private func jobs(_ experiments: [Experiment], command: String, overrides: [String])
+      -> [TrainingJob]
+    {
+      experiments.map {
+        TrainingJob(
+          experiment: $0, command: command, overrides: overrides,
+          multipleSeeds: experiments.count > 1)
       }
     }
 
@@ -231,13 +231,14 @@ extension Report {
     private func planLine(_ experiment: Experiment, cache: RunCache, sources: [TrainingJob]) throws
       -> String
     {
-      let waits = sources.contains { $0.experiment.name == experiment.initialization?.from }
+      let source = experiment.initialization?.from
+      let waits = sources.contains { $0.experiment.name == source }
       if !force, !waits, let cached = try cache.plan(experiment) {
         return "cached  \(experiment.name) seed \(experiment.seed): run \(cached.runID)"
       }
       let dirty =
         cache.isCommittedCode ? "" : " (uncommitted code changes or no git: runs are not reused)"
-      let after = waits ? ", after its init.from source \(experiment.initialization!.from)" : ""
+      let after = waits ? ", after its init.from source \(source ?? "")" : ""
       return
         "train   \(experiment.name) seed \(experiment.seed): up to \(experiment.training.epochs) "
         + "epochs, batch \(experiment.training.batchSize), config "

@@ -27,7 +27,9 @@ let package = Package(
     .systemLibrary(name: "CPostgreSQL", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
     .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-    .target(name: "NeuralNet", dependencies: ["CBLAS", "CDNNL"]),
+    // The engine's own vector kernels in C (intrinsics Swift cannot name): the FMA peak probe.
+    .target(name: "CKernels"),
+    .target(name: "NeuralNet", dependencies: ["CBLAS", "CDNNL", "CKernels"]),
     .target(name: "AtomicFiles"),
     .target(
       name: "Datasets", dependencies: ["CZlib", .product(name: "Crypto", package: "swift-crypto")]),

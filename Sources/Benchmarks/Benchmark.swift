@@ -7,7 +7,7 @@ import Runs
 
 /// What `report bench` measured: training and inference speed of the paper's model on real
 /// MNIST, peak memory, and the time to draw one run's figures.
-public struct BenchmarkResult: Codable, Sendable {
+public struct BenchmarkResult: Encodable, Sendable {
   public var trainImagesPerSecond: Double
   public var inferenceImagesPerSecond: Double
   /// Peak resident memory; nil where /proc does not say (it is then absent from the JSON).
@@ -34,6 +34,24 @@ public struct BenchmarkResult: Codable, Sendable {
   public var precision: String
   /// The instruction set oneDNN dispatched to, e.g. "avx512_core_bf16".
   public var isa: String
+  /// The machine's arithmetic limit in `precision` on `threads` threads, measured before
+  /// training; nil on a CPU without AVX2 and FMA.
+  public var peak: ArithmeticPeak?
+  /// Arithmetic of one training image and of one inferred image (a multiply-add counts two).
+  public var trainFLOPsPerImage: Double
+  public var inferenceFLOPsPerImage: Double
+  /// Every layer's passes in one training step, when asked for (`report bench --layers`).
+  public var layers: [LayerPassTiming]?
+
+  /// Training's arithmetic rate as a fraction of `peak`.
+  public var trainFractionOfPeak: Double? {
+    peak.map { trainImagesPerSecond * trainFLOPsPerImage / 1e9 / $0.gigaflops }
+  }
+
+  /// Inference's arithmetic rate as a fraction of `peak`.
+  public var inferenceFractionOfPeak: Double? {
+    peak.map { inferenceImagesPerSecond * inferenceFLOPsPerImage / 1e9 / $0.gigaflops }
+  }
 
   enum CodingKeys: String, CodingKey {
     case trainImagesPerSecond = "train_images_per_second"
@@ -45,6 +63,37 @@ public struct BenchmarkResult: Codable, Sendable {
     case figuresMilliseconds = "figures_milliseconds"
     case errorsMilliseconds = "errors_section_milliseconds"
     case validationMilliseconds = "validation_predictions_milliseconds"
+    case peak, layers
+    case trainFLOPsPerImage = "train_flops_per_image"
+    case inferenceFLOPsPerImage = "inference_flops_per_image"
+    case trainFractionOfPeak = "train_fraction_of_peak"
+    case inferenceFractionOfPeak = "inference_fraction_of_peak"
+  }
+
+  public func encode(to encoder: Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(trainImagesPerSecond, forKey: .trainImagesPerSecond)
+    try container.encode(inferenceImagesPerSecond, forKey: .inferenceImagesPerSecond)
+    try container.encodeIfPresent(peakRSSMiB, forKey: .peakRSSMiB)
+    try container.encode(threads, forKey: .threads)
+    try container.encode(blasCore, forKey: .blasCore)
+    try container.encode(batchSize, forKey: .batchSize)
+    try container.encode(steps, forKey: .steps)
+    try container.encode(repeats, forKey: .repeats)
+    try container.encode(parameters, forKey: .parameters)
+    try container.encode(augmentation, forKey: .augmentation)
+    try container.encode(figuresMilliseconds, forKey: .figuresMilliseconds)
+    try container.encode(errorsMilliseconds, forKey: .errorsMilliseconds)
+    try container.encode(validationMilliseconds, forKey: .validationMilliseconds)
+    try container.encode(engine, forKey: .engine)
+    try container.encode(precision, forKey: .precision)
+    try container.encode(isa, forKey: .isa)
+    try container.encodeIfPresent(peak, forKey: .peak)
+    try container.encode(trainFLOPsPerImage, forKey: .trainFLOPsPerImage)
+    try container.encode(inferenceFLOPsPerImage, forKey: .inferenceFLOPsPerImage)
+    try container.encodeIfPresent(trainFractionOfPeak, forKey: .trainFractionOfPeak)
+    try container.encodeIfPresent(inferenceFractionOfPeak, forKey: .inferenceFractionOfPeak)
+    try container.encodeIfPresent(layers, forKey: .layers)
   }
 }
 
@@ -52,10 +101,13 @@ public struct BenchmarkResult: Codable, Sendable {
 public enum Benchmark {
   /// Trains the paper's model for `steps` batches after a warm-up, `repeats` times, infers the
   /// same images, and draws all figures of one run; every figure is a median over the repeats.
+  /// The machine's FMA peak is measured first, before anything warms or loads the cores; with
+  /// `layers`, `steps` more steps time every layer's passes apart.
   public static func run(
     steps: Int, batchSize: Int, repeats: Int, augment: Bool, mnistDirectory: String,
-    engine: ComputeEngine = .oneDNN(.auto)
+    engine: ComputeEngine = .oneDNN(.auto), layers: Bool = false
   ) throws -> BenchmarkResult {
+    let peak = ArithmeticPeak.measure(precision: engine.precision)
     let (train, test) = try IDXDataset.mnist.load(directory: mnistDirectory)
     let count = min(train.count, steps * batchSize)
     let subset = train.subset(Array(0..<count))
@@ -76,6 +128,7 @@ public enum Benchmark {
       _ = model.predict(examples, batchSize: 500)
       inferSpeeds.append(Double(count) / elapsed(since: start))
     }
+    let layerTimings = layers ? trainer.profileSteps(steps, on: examples) : nil
     let figures = try figureMilliseconds(model: model, train: subset, test: test, repeats: repeats)
     let errors = try errorSectionMilliseconds(
       model: model, train: subset, test: test, repeats: repeats)
@@ -86,7 +139,9 @@ public enum Benchmark {
       repeats: repeats, parameters: model.parameterCount, augmentation: augment,
       figuresMilliseconds: figures, errorsMilliseconds: errors.section,
       validationMilliseconds: errors.validation,
-      engine: engine.description, precision: engine.precision.rawValue, isa: ComputeEngine.isa)
+      engine: engine.description, precision: engine.precision.rawValue, isa: ComputeEngine.isa,
+      peak: peak, trainFLOPsPerImage: model.flopsPerExample.training,
+      inferenceFLOPsPerImage: model.flopsPerExample.inference, layers: layerTimings)
   }
 
   /// Median milliseconds to draw one run's figures (two curve charts, confusion matrix, 4-image

@@ -20,6 +20,9 @@ final class InputGradientTests: XCTestCase {
         Conv2D(filters: 16, kernelSize: (3, 3), stride: (2, 2), padding: .same, activation: .relu),
         Flatten(), Dropout(rate: 0.1), Dense(units: 10, activation: .softmax),
       ], seed: 5)
+    // The gradients run on the fp32 reference layers; on a CPU with native bf16 the default
+    // engine would infer in bf16, whose rounding (2^-8) swamps both comparisons below.
+    model.engine = .oneDNN(.fp32)
     try Trainer(model: model, optimizer: Adam(), batchSize: 64, seed: 1)
       .fit(train, validation: nil, epochs: 1)
     return (model, test)

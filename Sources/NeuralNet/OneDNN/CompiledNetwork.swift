@@ -101,30 +101,41 @@ final class CompiledNetwork {
   }
 
   /// Class probabilities for `batch` examples, [batch, classes]; valid until the next pass.
-  func forward(_ examples: UnsafePointer<Float>) -> UnsafePointer<Float> {
+  /// With a clock, every stage's pass is timed.
+  func forward(_ examples: UnsafePointer<Float>, clock: PassClock? = nil) -> UnsafePointer<Float> {
     input.point(at: UnsafeMutableRawPointer(mutating: examples))
-    for (_, stage) in stages { stage.forward() }
-    probabilities.refresh()
+    for (layer, stage) in stages { stage.forward(clock: clock, layer: layer) }
+    PassClock.run(clock, "probabilities", "forward", implementation: "reorder to fp32 NC") {
+      probabilities.refresh()
+    }
     return UnsafePointer(probabilities.memory.floats)
   }
 
   /// One forward and backward pass: returns the summed loss and the correct predictions, and
-  /// leaves every parameter gradient in the layers' parameters.
+  /// leaves every parameter gradient in the layers' parameters. With a clock, every stage's
+  /// passes are timed.
   func trainStep(
-    _ examples: UnsafePointer<Float>, labels: UnsafePointer<Int32>, loss: CategoricalCrossEntropy
+    _ examples: UnsafePointer<Float>, labels: UnsafePointer<Int32>, loss: CategoricalCrossEntropy,
+    clock: PassClock? = nil
   ) -> (loss: Double, correct: Int) {
     guard let lossGradient else { preconditionFailure("trainStep on an inference network") }
-    let p = forward(examples)
-    let total = loss.totalLoss(probabilities: p, labels: labels, batch: batch, classes: classes)
-    let correct = Sequential.countCorrect(p, labels: labels, batch: batch, classes: classes)
-    if lastTakesLogitGradient {
-      loss.logitGradient(
-        probabilities: p, labels: labels, batch: batch, classes: classes, into: lossGradient.floats)
-    } else {
-      loss.probabilityGradient(
-        probabilities: p, labels: labels, batch: batch, classes: classes, into: lossGradient.floats)
+    let p = forward(examples, clock: clock)
+    var total = 0.0
+    var correct = 0
+    PassClock.run(clock, "loss", "step", implementation: "cross-entropy (Swift)") {
+      total = loss.totalLoss(probabilities: p, labels: labels, batch: batch, classes: classes)
+      correct = Sequential.countCorrect(p, labels: labels, batch: batch, classes: classes)
+      if lastTakesLogitGradient {
+        loss.logitGradient(
+          probabilities: p, labels: labels, batch: batch, classes: classes,
+          into: lossGradient.floats)
+      } else {
+        loss.probabilityGradient(
+          probabilities: p, labels: labels, batch: batch, classes: classes,
+          into: lossGradient.floats)
+      }
     }
-    for (_, stage) in stages.reversed() { stage.backward() }
+    for (layer, stage) in stages.reversed() { stage.backward(clock: clock, layer: layer) }
     return (total, correct)
   }
 }

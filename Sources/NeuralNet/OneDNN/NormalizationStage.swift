@@ -55,7 +55,10 @@ final class NormalizationStage: Stage {
     scaleAndShift | (training ? 0 : dnnl_use_global_stats.rawValue)
   }
 
-  var implementations: [String] { ["forward \(forwardDescriptor.implementation)"] }
+  var implementations: [String] {
+    ["forward \(forwardDescriptor.implementation)"]
+      + (backwardPass.map { ["backward \($0.primitive.descriptor.implementation)"] } ?? [])
+  }
 
   func forward() {
     forwardPrimitive.execute([

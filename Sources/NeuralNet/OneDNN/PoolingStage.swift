@@ -54,7 +54,10 @@ final class PoolingStage: Stage {
     try self.init(maximum: false, geometry: g, input: input, context: context)
   }
 
-  var implementations: [String] { ["forward \(forwardDescriptor.implementation)"] }
+  var implementations: [String] {
+    ["forward \(forwardDescriptor.implementation)"]
+      + (backwardPass.map { ["backward \($0.primitive.descriptor.implementation)"] } ?? [])
+  }
 
   func forward() {
     var arguments = [(DNNL_ARG_SRC, source), (DNNL_ARG_DST, output)]

@@ -41,8 +41,40 @@ protocol Stage: AnyObject {
   func prepareBackward(outputGradient: DNNLMemory, needsInputGradient: Bool) throws -> DNNLMemory?
   /// Fills the layer's parameter gradients and dLoss/dInput.
   func backward()
-  /// The implementations oneDNN chose, for reports ("conv2d: jit_bf16:avx512_core_bf16").
+  /// The implementations oneDNN chose, one per pass, for reports ("forward jit:avx2").
   var implementations: [String] { get }
+  /// Arithmetic of each of the stage's product passes per step (a multiply-add counts two);
+  /// nil for stages that move memory rather than multiply (pooling, normalization, flatten).
+  var flops: Double? { get }
+  /// Runs `backward()`, timing its passes under `layer` when there is a clock.
+  func backward(clock: PassClock?, layer: String)
+}
+
+extension Stage {
+  var flops: Double? { nil }
+
+  func backward(clock: PassClock?, layer: String) {
+    PassClock.run(
+      clock, layer, LayerPass.backward.rawValue, implementation: implementation(of: .backward),
+      backward)
+  }
+
+  /// Runs `forward()`, timed under `layer` when there is a clock.
+  func forward(clock: PassClock?, layer: String) {
+    PassClock.run(
+      clock, layer, LayerPass.forward.rawValue, flops: flops,
+      implementation: implementation(of: .forward), forward)
+  }
+
+  /// The implementation `implementations` names for `pass`; "—" for a stage that runs none
+  /// (flatten is a view).
+  func implementation(of pass: LayerPass) -> String {
+    let prefix = pass.rawValue + " "
+    if let named = implementations.first(where: { $0.hasPrefix(prefix) }) {
+      return String(named.dropFirst(prefix.count))
+    }
+    return implementations.first ?? "—"
+  }
 }
 
 /// Spatial arguments of a windowed primitive (convolution, pooling), from Keras's geometry.

@@ -147,22 +147,43 @@ final class WeightedStage: Stage {
     return pass.inputGradient
   }
 
-  func backward() {
+  /// Every output element is a dot product over a kernel's slice for one output channel.
+  var flops: Double? {
+    let kernelElements = masterKernelLayout.dims.reduce(1, *)
+    let outputElements = output.layout.dims.reduce(1, *)
+    return 2 * Double(outputElements) * Double(kernelElements / masterKernelLayout.dims[0])
+  }
+
+  func backward() { backward(clock: nil, layer: "") }
+
+  /// The activation's gradient and backward-weights, then backward-data, each timed apart.
+  func backward(clock: PassClock?, layer: String) {
     guard let pass = backwardPass else { preconditionFailure("backward() before prepareBackward") }
-    pass.gradient.refresh()
-    pass.activation?.run()
-    pass.weightsInput.refresh()
-    pass.weights.execute([
-      (DNNL_ARG_SRC, pass.weightsInput.memory), (DNNL_ARG_DIFF_DST, pass.gradient.memory),
-      (DNNL_ARG_DIFF_WEIGHTS, pass.kernelGradient.memory), (DNNL_ARG_DIFF_BIAS, pass.biasGradient),
-    ])
-    pass.kernelGradient.deliver()
+    PassClock.run(
+      clock, layer, LayerPass.backwardWeights.rawValue, flops: flops,
+      implementation: pass.weights.descriptor.implementation
+    ) {
+      pass.gradient.refresh()
+      pass.activation?.run()
+      pass.weightsInput.refresh()
+      pass.weights.execute([
+        (DNNL_ARG_SRC, pass.weightsInput.memory), (DNNL_ARG_DIFF_DST, pass.gradient.memory),
+        (DNNL_ARG_DIFF_WEIGHTS, pass.kernelGradient.memory),
+        (DNNL_ARG_DIFF_BIAS, pass.biasGradient),
+      ])
+      pass.kernelGradient.deliver()
+    }
     guard let data = pass.data, let inputGradient = pass.inputGradient else { return }
-    pass.dataKernel?.refresh()
-    data.execute([
-      (DNNL_ARG_DIFF_DST, pass.gradient.memory),
-      (DNNL_ARG_WEIGHTS, pass.dataKernel?.memory ?? kernel.memory),
-      (DNNL_ARG_DIFF_SRC, inputGradient),
-    ])
+    PassClock.run(
+      clock, layer, LayerPass.backwardData.rawValue, flops: flops,
+      implementation: data.descriptor.implementation
+    ) {
+      pass.dataKernel?.refresh()
+      data.execute([
+        (DNNL_ARG_DIFF_DST, pass.gradient.memory),
+        (DNNL_ARG_WEIGHTS, pass.dataKernel?.memory ?? kernel.memory),
+        (DNNL_ARG_DIFF_SRC, inputGradient),
+      ])
+    }
   }
 }

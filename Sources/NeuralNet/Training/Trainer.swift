@@ -169,22 +169,45 @@ public final class Trainer {
   /// Runs `steps` training steps of `batchSize` on `train` without callbacks or validation, for
   /// benchmarks; returns the wall-clock seconds.
   public func benchmarkSteps(_ steps: Int, on train: Examples) -> Double {
+    let start = DispatchTime.now()
+    runSteps(steps, on: train, clock: nil)
+    return seconds(since: start)
+  }
+
+  /// Runs `steps` training steps as `benchmarkSteps` does, timing apart each step's batch
+  /// (copy and augmentation), every layer's forward, backward-data and backward-weights pass,
+  /// and the optimizer: per-step medians, in the order a step runs them. Nil on the reference
+  /// engine, whose layers run as one unit.
+  public func profileSteps(_ steps: Int, on train: Examples) -> [LayerPassTiming]? {
+    guard model.engine != .reference else { return nil }
+    let clock = PassClock()
+    runSteps(steps, on: train, clock: clock)
+    return clock.timings
+  }
+
+  private func runSteps(_ steps: Int, on train: Examples, clock: PassClock?) {
     let size = train.shape.elementCount
     let parameters = model.trainableParameters
     batchInputs.reserve(batchSize * size)
     var generator = SeededGenerator(seed: seed)
-    let start = DispatchTime.now()
     train.labels.withUnsafeBufferPointer { y in
       for s in 0..<steps {
+        clock?.nextStep()
         let first = (s * batchSize) % max(train.count - batchSize + 1, 1)
-        train.copy(first..<(first + batchSize), to: batchInputs.pointer)
-        let input = augmented(
-          UnsafePointer(batchInputs.pointer), count: batchSize, shape: train.shape,
-          generator: &generator)
-        _ = model.trainStep(input, labels: y.baseAddress! + first, batch: batchSize, loss: loss)
-        optimizer.step(parameters)
+        var input = UnsafePointer(batchInputs.pointer)
+        PassClock.run(clock, "batch", "step", implementation: "copy and augmentation (Swift)") {
+          train.copy(first..<(first + batchSize), to: batchInputs.pointer)
+          input = augmented(
+            UnsafePointer(batchInputs.pointer), count: batchSize, shape: train.shape,
+            generator: &generator)
+        }
+        _ = model.trainStep(
+          input, labels: y.baseAddress! + first, batch: batchSize, loss: loss, clock: clock)
+        PassClock.run(clock, "optimizer", "step", implementation: "\(type(of: optimizer)) (Swift)")
+        {
+          optimizer.step(parameters)
+        }
       }
     }
-    return seconds(since: start)
   }
 }

@@ -33,6 +33,11 @@ extension Report {
         "Measure the plain reference engine (NHWC, im2col + OpenBLAS) instead of oneDNN, for comparison."
     )
     var referenceEngine = false
+    @Flag(
+      help:
+        "Also time every layer's forward, backward-data and backward-weights pass (--steps more steps) and print GFLOP/s and oneDNN's implementation for each."
+    )
+    var layers = false
     @Flag(help: "Print one JSON object instead of a table.")
     var json = false
 
@@ -58,12 +63,18 @@ extension Report {
       let result = try Benchmark.run(
         steps: steps, batchSize: batchSize, repeats: repeats, augment: augment,
         mnistDirectory: mnist,
-        engine: referenceEngine ? .reference : .oneDNN(precision))
+        engine: referenceEngine ? .reference : .oneDNN(precision), layers: layers)
       if json {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         print(String(decoding: try encoder.encode(result), as: UTF8.self))
         return
+      }
+      let peak = result.peak.map {
+        String(format: "%.0f GFLOP/s (%@, %d threads)", $0.gigaflops, $0.instructions, $0.threads)
+      }
+      let fraction = { (share: Double?) in
+        share.map { String(format: ", %.0f%% of peak", $0 * 100) } ?? ""
       }
       let rows: [(String, String)] = [
         ("model parameters", "\(result.parameters)"),
@@ -75,8 +86,17 @@ extension Report {
         ("engine", "\(result.engine) (\(result.isa))"),
         ("BLAS kernels", result.blasCore),
         ("augmentation", result.augmentation ? "on" : "off"),
-        ("training (median)", String(format: "%.0f images/s", result.trainImagesPerSecond)),
-        ("inference (median)", String(format: "%.0f images/s", result.inferenceImagesPerSecond)),
+        ("FMA peak", peak ?? "unavailable (no AVX2 and FMA)"),
+        (
+          "training (median)",
+          String(format: "%.0f images/s", result.trainImagesPerSecond)
+            + fraction(result.trainFractionOfPeak)
+        ),
+        (
+          "inference (median)",
+          String(format: "%.0f images/s", result.inferenceImagesPerSecond)
+            + fraction(result.inferenceFractionOfPeak)
+        ),
         ("peak memory", result.peakRSSMiB.map { String(format: "%.0f MiB", $0) } ?? "unavailable"),
         ("figures of one run (median)", String(format: "%.1f ms", result.figuresMilliseconds)),
         ("Errors section (median)", String(format: "%.0f ms", result.errorsMilliseconds)),
@@ -88,6 +108,38 @@ extension Report {
       for (name, value) in rows {
         print(name.padding(toLength: 30, withPad: " ", startingAt: 0) + value)
       }
+      if let timings = result.layers { printLayers(timings, peak: result.peak) }
+    }
+
+    /// One row per pass of one training step, then their sum.
+    private func printLayers(_ timings: [LayerPassTiming], peak: ArithmeticPeak?) {
+      func column(_ text: String, _ width: Int, right: Bool = false) -> String {
+        let pad = String(repeating: " ", count: max(width - text.count, 0))
+        return right ? pad + text : text + pad
+      }
+      print("\nper training step (medians of \(steps) steps):")
+      print(
+        column("layer", 22) + column("pass", 18) + column("ms", 8, right: true)
+          + column("GFLOP/s", 9, right: true) + column("of peak", 9, right: true)
+          + "  implementation")
+      for timing in timings {
+        let rate = timing.gigaflopsPerSecond
+        let share = rate.flatMap { r in
+          peak.map { String(format: "%.0f%%", r / $0.gigaflops * 100) }
+        }
+        print(
+          column(timing.layer, 22) + column(timing.pass, 18)
+            + column(String(format: "%.2f", timing.milliseconds), 8, right: true)
+            + column(rate.map { String(format: "%.0f", $0) } ?? "", 9, right: true)
+            + column(share ?? "", 9, right: true) + "  " + timing.implementation)
+      }
+      let total = timings.reduce(0) { $0 + $1.milliseconds }
+      let flops = timings.reduce(0) { $0 + ($1.flops ?? 0) }
+      let rate = flops / (total / 1000) / 1e9
+      let share = peak.map { String(format: "%.0f%%", rate / $0.gigaflops * 100) } ?? ""
+      print(
+        column("total", 40) + column(String(format: "%.2f", total), 8, right: true)
+          + column(String(format: "%.0f", rate), 9, right: true) + column(share, 9, right: true))
     }
   }
 }

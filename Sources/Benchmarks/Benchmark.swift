@@ -105,7 +105,7 @@ public enum Benchmark {
   /// `layers`, `steps` more steps time every layer's passes apart.
   public static func run(
     steps: Int, batchSize: Int, repeats: Int, augment: Bool, mnistDirectory: String,
-    engine: ComputeEngine = .oneDNN(.auto), layers: Bool = false
+    engine: ComputeEngine = .oneDNN(.auto), winograd: WinogradPolicy = .auto, layers: Bool = false
   ) throws -> BenchmarkResult {
     let peak = ArithmeticPeak.measure(precision: engine.precision)
     let (train, test) = try IDXDataset.mnist.load(directory: mnistDirectory)
@@ -114,6 +114,7 @@ public enum Benchmark {
     let examples = try ExperimentData.examples(subset)
     let model = try LayerSpec.buildModel(LayerSpec.paperModel, inputShape: [28, 28, 1], seed: 1)
     model.engine = engine
+    model.winograd = winograd
     let trainer = Trainer(
       model: model, optimizer: Adam(), batchSize: batchSize,
       augmentation: augment
@@ -195,6 +196,7 @@ public enum Benchmark {
     let randomised = try LayerSpec.buildModel(
       LayerSpec.paperModel, inputShape: [28, 28, 1], seed: 2)
     randomised.engine = model.engine
+    randomised.winograd = model.winograd
     let directory = NSTemporaryDirectory() + "report-bench-errors-\(getpid())"
     defer { try? FileManager.default.removeItem(atPath: directory) }
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

@@ -33,10 +33,10 @@ public struct EngineCheck: Sendable {
   public let implementations: [String]
 
   /// Probes each of `layers` (a model for `inputShape`) at its own input shape with `batch`
-  /// seeded inputs.
+  /// seeded inputs, the oneDNN engine choosing Winograd convolutions by `winograd`.
   public init(
     inputShape: TensorShape, layers: @escaping () -> [Layer], precision: Precision, batch: Int,
-    seed: UInt64 = 11
+    seed: UInt64 = 11, winograd: WinogradPolicy = .auto
   ) throws {
     let model = try Sequential(inputShape: inputShape, layers: layers(), seed: seed)
     var quantities: [Quantity] = []
@@ -46,10 +46,11 @@ public struct EngineCheck: Sendable {
       let probe = { Self.probe(layers()[i], inputShape: shape, output: model.outputShapes[i]) }
       let probeInput = Array(shape.dropLast()) + [1]
       let reference = try Self.step(
-        inputShape: probeInput, layers: probe, engine: .reference, batch: batch, seed: seed)
+        inputShape: probeInput, layers: probe, engine: .reference, batch: batch, seed: seed,
+        winograd: .never)
       let fast = try Self.step(
         inputShape: probeInput, layers: probe, engine: .oneDNN(precision), batch: batch,
-        seed: seed)
+        seed: seed, winograd: winograd)
       for ((quantity, expected), (_, actual)) in zip(reference.values, fast.values) {
         let scale = expected.map(abs).max() ?? 0
         let difference = zip(actual, expected).map { abs($0 - $1) }.max() ?? 0
@@ -113,10 +114,11 @@ public struct EngineCheck: Sendable {
   /// layer's implementations (": forward jit:avx2").
   private static func step(
     inputShape: TensorShape, layers: () -> [Layer], engine: ComputeEngine, batch: Int,
-    seed: UInt64
+    seed: UInt64, winograd: WinogradPolicy
   ) throws -> (values: [(name: String, values: [Float])], implementations: [String]) {
     let model = try Sequential(inputShape: inputShape, layers: layers(), seed: seed)
     model.engine = engine
+    model.winograd = winograd
     for case let layer as StochasticLayer in model.layers { layer.reseed(seed &+ 1) }
     // Distinct values in (0, 1), so no pooling window holds a tie either engine may break its way.
     var generator = SeededGenerator(seed: seed &+ 2)

@@ -14,6 +14,12 @@ public final class Sequential {
     didSet { compiled.removeAll() }
   }
 
+  /// Which 3x3 convolutions the oneDNN engine hands to its own Winograd kernels (`auto`: where
+  /// they measured faster).
+  public var winograd: WinogradPolicy = .auto {
+    didSet { compiled.removeAll() }
+  }
+
   /// The layers whose weights training leaves alone (Keras's `layer.trainable = False`), by name.
   /// Their tensors keep their values and get no optimizer state, and a frozen BatchNormalization
   /// trains in inference mode (moving statistics, none updated), as in Keras. Names not in

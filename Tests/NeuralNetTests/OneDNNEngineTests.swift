@@ -62,11 +62,15 @@ final class OneDNNEngineTests: XCTestCase {
 
   private func compare(
     precision: Precision,
-    models: [(name: String, shape: TensorShape, layers: () -> [Layer])] = models
-  ) throws {
+    models: [(name: String, shape: TensorShape, layers: () -> [Layer])] = models,
+    winograd: WinogradPolicy = .auto, batch: Int = 6
+  ) throws -> EngineCheck? {
+    var last: EngineCheck?
     for entry in models {
       let check = try EngineCheck(
-        inputShape: entry.shape, layers: entry.layers, precision: precision, batch: 6)
+        inputShape: entry.shape, layers: entry.layers, precision: precision, batch: batch,
+        winograd: winograd)
+      last = check
       XCTAssertGreaterThan(check.quantities.count, 2, entry.name)
       for quantity in check.failures(precision: precision) {
         XCTFail(
@@ -75,10 +79,11 @@ final class OneDNNEngineTests: XCTestCase {
             + "\(quantity.referenceMagnitude)")
       }
     }
+    return last
   }
 
   func testFP32MatchesTheReferenceEngine() throws {
-    try compare(precision: .fp32)
+    _ = try compare(precision: .fp32)
   }
 
   func testBF16MatchesTheReferenceEngineWithinBF16Rounding() throws {
@@ -86,7 +91,7 @@ final class OneDNNEngineTests: XCTestCase {
       Precision.bf16.isSupported,
       "oneDNN runs bf16 only on AVX-512 CPUs; this one has \(ComputeEngine.isa)")
     // bf16 keeps 8 significant bits; judged by relative RMS error (`EngineCheck.tolerance`).
-    try compare(precision: .bf16)
+    _ = try compare(precision: .bf16)
   }
 
   func testAutoResolvesToWhatTheCPUSupports() {
@@ -112,7 +117,37 @@ final class OneDNNEngineTests: XCTestCase {
   }
 
   func testThePaperModelAtItsRealShapesMatchesTheReference() throws {
-    try compare(precision: .fp32, models: [Self.paperModel])
+    _ = try compare(precision: .fp32, models: [Self.paperModel])
+  }
+
+  /// The engine's own Winograd convolutions in every 3x3 stride-1 layer that fits, against the
+  /// reference at the fp32 tolerance (relative RMS error 1e-3): the paper's model at its real
+  /// shapes (even tiles), and odd sizes with `same` padding and no activation (tiles cut by the
+  /// border, padding read as zeros), forward, backward-data and backward-weights.
+  func testWinogradConvolutionsMatchTheReferenceEngine() throws {
+    try XCTSkipUnless(WinogradConvolution.isSupported, "this CPU has no AVX2 with FMA")
+    let odd: (name: String, shape: TensorShape, layers: () -> [Layer]) = (
+      "odd sizes", [7, 9, 5],
+      {
+        [
+          Conv2D(filters: 6, padding: .same, activation: .linear),
+          Conv2D(filters: 3, activation: .relu), Flatten(), Dense(units: 4, activation: .softmax),
+        ]
+      }
+    )
+    for entry in [odd, Self.paperModel] {
+      let check = try XCTUnwrap(
+        try compare(precision: .fp32, models: [entry], winograd: .always, batch: 5))
+      let winograd = check.implementations.filter { $0.contains("winograd") }
+      // Forward and backward-weights of every 3x3 layer, backward-data of all but the first.
+      let expected = entry.name == "paper" ? 3 * 5 : 3 * 2
+      XCTAssertEqual(winograd.count, expected, "\(entry.name): \(check.implementations)")
+      // F(2x2, 3x3) rounds little more than a direct sum: its convolutions measured at most
+      // 1.1e-6 here (2026-12-06), so 1e-5 catches any wrong tile, border or transform.
+      for quantity in check.quantities where quantity.name.hasPrefix("conv2d") {
+        XCTAssertLessThan(quantity.relativeRMSError, 1e-5, quantity.name)
+      }
+    }
   }
 
   func testEveryLayerOfThePaperModelHasAPrimitive() throws {

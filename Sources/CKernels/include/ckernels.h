@@ -1,5 +1,7 @@
 // The engine's own C kernels, where Swift cannot name the vector instructions: the FMA loop
-// that measures the machine's arithmetic peak for `report bench`.
+// that measures the machine's arithmetic peak for `report bench`, and the transforms of
+// Winograd's F(2x2, 3x3) convolution (Lavin and Gray, "Fast Algorithms for Convolutional Neural
+// Networks", 2015), whose products the caller computes as 16 matrix products.
 #ifndef REPORT_CKERNELS_H
 #define REPORT_CKERNELS_H
 
@@ -27,5 +29,54 @@ float report_fma_loop(report_fma_width width, int64_t iterations);
 
 /// FLOPs of one round of `report_fma_loop` (a multiply-add counts two).
 int64_t report_fma_flops_per_iteration(report_fma_width width);
+
+/// A stride-1 3x3 convolution of NHWC images cut into 2x2 output tiles. Tiles are numbered
+/// image by image, row by row: tile t is image t / (tiles_high * tiles_wide), and within it row
+/// (t / tiles_wide) % tiles_high, column t % tiles_wide. Each tile reads the 4x4 input patch
+/// whose top-left pixel is (2 * row - pad_top, 2 * column - pad_left); pixels outside the image
+/// read as zero, and outputs outside out_height x out_width are not written.
+typedef struct {
+  /// Input [images][height][width][channels].
+  int64_t height, width, channels;
+  int64_t pad_top, pad_left;
+  /// Output [images][out_height][out_width][filters].
+  int64_t out_height, out_width, filters;
+  /// ceil(out_height / 2), ceil(out_width / 2).
+  int64_t tiles_high, tiles_wide;
+} report_winograd_geometry;
+
+/// V = B^T d B for tiles first..first+count-1 and every channel: v is [16][count][channels].
+/// `zeros` holds at least `channels` zeros (read for pixels outside the image).
+void report_winograd_input_transform(const report_winograd_geometry *g, const float *x,
+                                     const float *zeros, int64_t first, int64_t count, float *v);
+
+/// U = G w G^T of a Keras kernel w [3][3][channels][filters] (HWIO): u is [16][channels][filters].
+/// With `transpose_and_flip`, of the kernel that computes the input gradient instead,
+/// w'[i][j][f][c] = w[2 - i][2 - j][c][f]: u is [16][filters][channels].
+void report_winograd_kernel_transform(const float *w, int64_t channels, int64_t filters,
+                                      int transpose_and_flip, float *u);
+
+/// y = A^T m A (+ bias, then relu when `relu`) for tiles first..first+count-1: m is
+/// [16][count][filters]; bias may be NULL.
+void report_winograd_output_transform(const report_winograd_geometry *g, const float *m,
+                                      int64_t first, int64_t count, const float *bias, int relu,
+                                      float *y);
+
+/// Z = A dy A^T, the output gradient of each tile seen from the transformed domain: dy is
+/// [images][out_height][out_width][filters], z is [16][count][filters]. Outputs outside the
+/// image (a last odd row or column) count as zero.
+void report_winograd_gradient_transform(const report_winograd_geometry *g, const float *dy,
+                                        int64_t first, int64_t count, float *z);
+
+/// dw = G^T du G for every (channel, filter): du is [16][channels][filters], dw the Keras kernel
+/// gradient [3][3][channels][filters].
+void report_winograd_kernel_gradient(const float *du, int64_t channels, int64_t filters,
+                                     float *dw);
+
+/// sum[j] += the sum of x[i][j] over `rows` rows of `width` values.
+void report_add_rows(const float *x, int64_t rows, int64_t width, float *sum);
+
+/// g *= (y > 0) over `count` values: relu's gradient from its output, in place.
+void report_relu_backward(float *g, const float *y, int64_t count);
 
 #endif

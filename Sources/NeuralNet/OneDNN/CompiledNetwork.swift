@@ -19,7 +19,8 @@ final class CompiledNetwork {
   init(_ model: Sequential, batch: Int, mode: Mode, precision: Precision) throws {
     self.batch = batch
     let context = StageContext(
-      batch: batch, mode: mode, dataType: precision == .bf16 ? dnnl_bf16 : dnnl_f32)
+      batch: batch, mode: mode, dataType: precision == .bf16 ? dnnl_bf16 : dnnl_f32,
+      winograd: model.winograd)
     input = DNNLMemory(context.plain(model.inputShape, dnnl_f32), at: nil)
     var source = input
     var shape = model.inputShape
@@ -66,6 +67,11 @@ final class CompiledNetwork {
   ) throws -> [Stage] {
     switch layer {
     case let conv as Conv2D:
+      if let stage = try WinogradStage(
+        conv, input: source, inputShape: shape, policy: context.winograd, context: context)
+      {
+        return [stage]
+      }
       return [
         try ConvolutionOperation.stage(conv, input: source, inputShape: shape, context: context)
       ]

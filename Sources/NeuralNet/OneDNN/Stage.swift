@@ -9,6 +9,8 @@ struct StageContext {
   var mode: Mode
   /// `dnnl_bf16` or `dnnl_f32`: the type of activations and their gradients.
   var dataType: dnnl_data_type_t
+  /// Which convolutions run on the engine's own Winograd kernels.
+  var winograd: WinogradPolicy
 
   var forwardKind: dnnl_prop_kind_t {
     mode == .training ? dnnl_forward_training : dnnl_forward_inference

@@ -4,6 +4,7 @@ import Foundation
 import NeuralNet
 
 extension Precision: ExpressibleByArgument {}
+extension WinogradPolicy: ExpressibleByArgument {}
 
 extension Report {
   /// `report bench`: speed and memory of the paper's model on this machine.
@@ -33,6 +34,11 @@ extension Report {
         "Measure the plain reference engine (NHWC, im2col + OpenBLAS) instead of oneDNN, for comparison."
     )
     var referenceEngine = false
+    @Option(
+      help:
+        "Which 3x3 fp32 convolutions run on the engine's own Winograd kernels: auto (where they measured faster: 32+ channels in and out, outputs of 8x8 or more), always or never (default: auto)."
+    )
+    var winograd: WinogradPolicy = .auto
     @Flag(
       help:
         "Also time every layer's forward, backward-data and backward-weights pass (--steps more steps) and print GFLOP/s and oneDNN's implementation for each."
@@ -63,7 +69,8 @@ extension Report {
       let result = try Benchmark.run(
         steps: steps, batchSize: batchSize, repeats: repeats, augment: augment,
         mnistDirectory: mnist,
-        engine: referenceEngine ? .reference : .oneDNN(precision), layers: layers)
+        engine: referenceEngine ? .reference : .oneDNN(precision), winograd: winograd,
+        layers: layers)
       if json {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

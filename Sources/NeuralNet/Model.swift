@@ -200,7 +200,7 @@ public final class Sequential {
   /// Arithmetic per example in the layers with a kernel (convolutions, dense layers), a
   /// multiply-add counting two: `inference` is the forward pass; `training` adds backward-data
   /// and backward-weights, each as large as the forward pass, less the first layer's
-  /// backward-data, which nothing needs. The paper's model: 79.5 and 237.6 MFLOP.
+  /// backward-data, which nothing needs. The paper's model: 79.5 and 237.7 MFLOP.
   public var flopsPerExample: (inference: Double, training: Double) {
     var inference = 0.0
     var training = 0.0

@@ -150,6 +150,30 @@ final class OneDNNEngineTests: XCTestCase {
     }
   }
 
+  /// Training on Winograd convolutions is bit-identical run to run for one thread count: chunks
+  /// go to the same workers and per-worker sums are added in worker order.
+  func testTrainingOnWinogradIsBitIdenticalRunToRun() throws {
+    try XCTSkipUnless(WinogradConvolution.isSupported, "this CPU has no AVX2 with FMA")
+    let (train, _) = try mnistExamples(train: 96, test: 1)
+    func trainedKernel() throws -> [Float] {
+      let model = try Sequential(
+        inputShape: [28, 28, 1],
+        layers: [
+          Conv2D(filters: 32, activation: .relu), Conv2D(filters: 32, activation: .relu),
+          MaxPool2D(), Flatten(), Dense(units: 10, activation: .softmax),
+        ], seed: 4)
+      model.engine = .oneDNN(.fp32)
+      model.winograd = .always
+      XCTAssertEqual(
+        model.implementations(batch: 32).filter { $0.contains("winograd") }.count, 5)
+      try Trainer(model: model, optimizer: Adam(), batchSize: 32, seed: 9)
+        .fit(train, validation: nil, epochs: 2)
+      let kernel = model.layers[1].parameters[0]
+      return kernel.value.array(kernel.count)
+    }
+    XCTAssertEqual(try trainedKernel(), try trainedKernel())
+  }
+
   func testEveryLayerOfThePaperModelHasAPrimitive() throws {
     let model = try Sequential(
       inputShape: Self.paperModel.shape, layers: Self.paperModel.layers(), seed: 1)

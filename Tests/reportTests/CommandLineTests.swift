@@ -272,6 +272,45 @@ final class CommandLineTests: XCTestCase {
     XCTAssert(["bf16", "fp32"].contains(precision), precision)
     XCTAssertEqual(json["engine"] as? String, "oneDNN \(precision)")
     XCTAssert((json["isa"] as? String ?? "").hasPrefix("avx"), "\(json["isa"] ?? "no isa")")
+    // The machine's own limit, measured, and training and inference as fractions of it.
+    let limit = try XCTUnwrap(json["peak"] as? [String: Any])
+    XCTAssertGreaterThan(limit["gigaflops"] as? Double ?? 0, 8)
+    XCTAssert((limit["instructions"] as? String ?? "").hasPrefix("avx"), "\(limit)")
+    XCTAssertEqual(json["train_flops_per_image"] as? Double, 3 * 79_497_728 - 778_752)
+    XCTAssertEqual(json["inference_flops_per_image"] as? Double, 79_497_728)
+    for key in ["train_fraction_of_peak", "inference_fraction_of_peak"] {
+      let fraction = try XCTUnwrap(json[key] as? Double, "missing \(key)")
+      XCTAssert(fraction > 0 && fraction < 2, "\(key) = \(fraction)")
+    }
+    XCTAssertNil(json["layers"], "layers are timed only with --layers")
+  }
+
+  func testBenchLayersTimesEveryPassWithItsImplementation() throws {
+    let result = try report(["bench", "--steps", "2", "--repeats", "1", "--json", "--layers"])
+    XCTAssertEqual(result.status, 0, result.error)
+    let json = try XCTUnwrap(
+      JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
+    let layers = try XCTUnwrap(json["layers"] as? [[String: Any]])
+    let passes = layers.map { "\($0["layer"] ?? "") \($0["pass"] ?? "")" }
+    for convolution in ["conv2d", "conv2d_1", "conv2d_2", "conv2d_3", "conv2d_4"] {
+      for pass in ["forward", "backward-weights"] {
+        XCTAssert(passes.contains("\(convolution) \(pass)"), "\(convolution) \(pass): \(passes)")
+      }
+      // The first layer's input gradient is never needed.
+      XCTAssertEqual(
+        passes.contains("\(convolution) backward-data"), convolution != "conv2d", convolution)
+    }
+    XCTAssertEqual(passes.first, "batch step")
+    XCTAssertEqual(passes.last, "optimizer step")
+    for row in layers where (row["layer"] as? String ?? "").hasPrefix("conv2d") {
+      XCTAssertGreaterThan(row["flops"] as? Double ?? 0, 0, "\(row)")
+      XCTAssertFalse((row["implementation"] as? String ?? "").isEmpty, "\(row)")
+    }
+    let table = try report(["bench", "--steps", "1", "--repeats", "1", "--layers"])
+    XCTAssertEqual(table.status, 0, table.error)
+    XCTAssert(table.output.contains("FMA peak"), table.output)
+    XCTAssert(table.output.contains("of peak  implementation"), table.output)
+    XCTAssert(table.output.contains("conv2d_1              backward-data"), table.output)
   }
 
   func testBenchRefusesAPrecisionTheCPUCannotRun() throws {

@@ -73,6 +73,16 @@ void report_winograd_gradient_transform(const report_winograd_geometry *g, const
 void report_winograd_kernel_gradient(const float *du, int64_t channels, int64_t filters,
                                      float *dw);
 
+/// c[m][n] = a[m][k] b[k][n] (+ c when `accumulate`), fp32, for the 16 small products of a
+/// Winograd chunk: element (i, p) of a is a[i * a_row + p * a_column] (so a transposed operand
+/// is a stride swap), b and c are row-major with rows of b_row and c_row values. n must be a
+/// multiple of 16. Rows of 6 by columns of 16 accumulate in AVX2 registers, with b's 16-column
+/// strip read from L1 for every row block, and nothing packed: the operands of these products
+/// are already in cache, where a general sgemm's packing costs more than it saves.
+void report_sgemm_avx2(int64_t m, int64_t n, int64_t k, const float *a, int64_t a_row,
+                       int64_t a_column, const float *b, int64_t b_row, float *c, int64_t c_row,
+                       int accumulate);
+
 /// sum[j] += the sum of x[i][j] over `rows` rows of `width` values.
 void report_add_rows(const float *x, int64_t rows, int64_t width, float *sum);
 

@@ -2,8 +2,8 @@ import CKernels
 
 /// A stride-1 3x3 convolution of NHWC fp32 images by Winograd's F(2x2, 3x3): each 2x2 output
 /// tile takes 16 multiplies per input channel and filter where the direct convolution takes 36,
-/// so the 16 matrix products that remain (one per point of the transformed 4x4 tile, through
-/// OpenBLAS) carry 2.25x fewer FLOPs than the convolution they replace.
+/// so the 16 matrix products that remain (one per point of the transformed 4x4 tile) carry 2.25x
+/// fewer FLOPs than the convolution they replace.
 ///
 /// Tiles are cut into chunks dealt to the workers (`Parallel`): a chunk's transformed inputs
 /// and products stay in that worker's cache between the transforms (C, AVX2) and the products.
@@ -113,9 +113,10 @@ final class WinogradConvolution {
           geometry, x, zeros.pointer, Int64(first), Int64(count), v)
         report_winograd_gradient_transform(geometry, dy, Int64(first), Int64(count), z)
         for point in 0..<16 {
-          GEMM.multiply(
-            v + point * count * channels, transposeA: true, z + point * count * filters,
-            into: du + point * channels * filters, m: channels, n: filters, k: count, beta: 1)
+          Self.multiply(
+            v + point * count * channels, transposed: true, z + point * count * filters,
+            into: du + point * channels * filters, m: channels, n: filters, k: count,
+            accumulate: true)
         }
       }
     }
@@ -146,14 +147,31 @@ final class WinogradConvolution {
         report_winograd_input_transform(
           geometry, source, zeros.pointer, Int64(first), Int64(count), v)
         for point in 0..<16 {
-          GEMM.multiply(
-            v + point * count * channels, u + point * channels * filters,
-            into: m + point * count * filters, m: count, n: filters, k: channels)
+          Self.multiply(
+            v + point * count * channels, transposed: false, u + point * channels * filters,
+            into: m + point * count * filters, m: count, n: filters, k: channels,
+            accumulate: false)
         }
         report_winograd_output_transform(
           geometry, m, Int64(first), Int64(count), bias, relu ? 1 : 0, destination)
       }
     }
+  }
+
+  /// c[m x n] = a[m x k] b[k x n] (+ c when `accumulate`), where a is stored [k x m] when
+  /// `transposed`: the engine's own AVX2 kernel where n is a multiple of 16 (measured faster
+  /// than OpenBLAS at these sizes, which fit in cache), OpenBLAS's sgemm for other widths.
+  private static func multiply(
+    _ a: UnsafePointer<Float>, transposed: Bool, _ b: UnsafePointer<Float>,
+    into c: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int, accumulate: Bool
+  ) {
+    guard n % 16 == 0 else {
+      return GEMM.multiply(
+        a, transposeA: transposed, b, into: c, m: m, n: n, k: k, beta: accumulate ? 1 : 0)
+    }
+    report_sgemm_avx2(
+      Int64(m), Int64(n), Int64(k), a, transposed ? 1 : Int64(k), transposed ? Int64(m) : 1, b,
+      Int64(n), c, Int64(n), accumulate ? 1 : 0)
   }
 
   /// db[f] = the sum of dy over every image and pixel, per filter; per-image partial sums added

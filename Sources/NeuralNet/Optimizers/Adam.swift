@@ -55,11 +55,16 @@ public final class Adam: Optimizer {
       let g = parameter.gradient.pointer
       let m = first.buffers[index].pointer
       let v = second.buffers[index].pointer
-      for i in 0..<parameter.count {
-        if layerDecay != 0 { w[i] -= layerDecay * w[i] }
-        m[i] = beta1 * m[i] + (1 - beta1) * g[i]
-        v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i]
-        w[i] -= rate * m[i] / (v[i].squareRoot() + epsilon)
+      let (beta1, beta2, epsilon) = (beta1, beta2, epsilon)
+      // Element-wise, so the split over workers cannot change a bit of the result.
+      let chunk = 32_768
+      Parallel.forEachChunk((parameter.count + chunk - 1) / chunk) { part, _ in
+        for i in (part * chunk)..<min(parameter.count, (part + 1) * chunk) {
+          if layerDecay != 0 { w[i] -= layerDecay * w[i] }
+          m[i] = beta1 * m[i] + (1 - beta1) * g[i]
+          v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i]
+          w[i] -= rate * m[i] / (v[i].squareRoot() + epsilon)
+        }
       }
     }
     weightAverage?.update(parameters)

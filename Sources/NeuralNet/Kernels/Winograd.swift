@@ -96,28 +96,19 @@ final class WinogradConvolution {
   ) {
     let g = forwardGeometry
     let (channels, filters) = (Int(g.channels), Int(g.filters))
-    let tiles = batch * Int(g.tiles_high * g.tiles_wide)
-    let chunks = (tiles + tilesPerChunk - 1) / tilesPerChunk
-    let workers = min(Parallel.workers, chunks)
-    transformedInputs.reserve(workers: workers, count: 16 * tilesPerChunk * channels)
-    transformedOutputs.reserve(workers: workers, count: 16 * tilesPerChunk * filters)
+    let workers = workers(for: g)
     kernelGradients.reserve(workers: workers, count: 16 * channels * filters, zeroed: true)
-    withUnsafePointer(to: g) { geometry in
-      Parallel.forEachChunk(chunks) { chunk, worker in
-        let first = chunk * tilesPerChunk
-        let count = min(tilesPerChunk, tiles - first)
-        let v = transformedInputs.pointer(worker)
-        let z = transformedOutputs.pointer(worker)
-        let du = kernelGradients.pointer(worker)
-        report_winograd_input_transform(
-          geometry, x, zeros.pointer, Int64(first), Int64(count), v)
-        report_winograd_gradient_transform(geometry, dy, Int64(first), Int64(count), z)
-        for point in 0..<16 {
-          Self.multiply(
-            v + point * count * channels, transposed: true, z + point * count * filters,
-            into: du + point * channels * filters, m: channels, n: filters, k: count,
-            accumulate: true)
-        }
+    forEachChunk(of: g) { geometry, first, count, worker in
+      let v = transformedInputs.pointer(worker)
+      let z = transformedOutputs.pointer(worker)
+      let du = kernelGradients.pointer(worker)
+      report_winograd_input_transform(geometry, x, zeros.pointer, Int64(first), Int64(count), v)
+      report_winograd_gradient_transform(geometry, dy, Int64(first), Int64(count), z)
+      for point in 0..<16 {
+        Self.multiply(
+          v + point * count * channels, transposed: true, z + point * count * filters,
+          into: du + point * channels * filters, m: channels, n: filters, k: count,
+          accumulate: true)
       }
     }
     kernelGradient.reserve(16 * channels * filters)
@@ -133,27 +124,43 @@ final class WinogradConvolution {
     bias: UnsafePointer<Float>?, relu: Bool, into destination: UnsafeMutablePointer<Float>
   ) {
     let (channels, filters) = (Int(g.channels), Int(g.filters))
+    forEachChunk(of: g) { geometry, first, count, worker in
+      let v = transformedInputs.pointer(worker)
+      let m = transformedOutputs.pointer(worker)
+      report_winograd_input_transform(
+        geometry, source, zeros.pointer, Int64(first), Int64(count), v)
+      for point in 0..<16 {
+        Self.multiply(
+          v + point * count * channels, transposed: false, u + point * channels * filters,
+          into: m + point * count * filters, m: count, n: filters, k: channels,
+          accumulate: false)
+      }
+      report_winograd_output_transform(
+        geometry, m, Int64(first), Int64(count), bias, relu ? 1 : 0, destination)
+    }
+  }
+
+  /// The workers that `forEachChunk(of: g)` runs on.
+  private func workers(for g: report_winograd_geometry) -> Int {
     let tiles = batch * Int(g.tiles_high * g.tiles_wide)
-    let chunks = (tiles + tilesPerChunk - 1) / tilesPerChunk
-    let workers = min(Parallel.workers, chunks)
-    transformedInputs.reserve(workers: workers, count: 16 * tilesPerChunk * channels)
-    transformedOutputs.reserve(workers: workers, count: 16 * tilesPerChunk * filters)
+    return min(Parallel.workers, (tiles + tilesPerChunk - 1) / tilesPerChunk)
+  }
+
+  /// Runs `body(geometry, first tile, tiles, worker)` for every chunk of `g`'s tiles, after
+  /// reserving each worker's transformed inputs [16, chunk, channels] and outputs [16, chunk,
+  /// filters].
+  private func forEachChunk(
+    of g: report_winograd_geometry,
+    _ body: (UnsafePointer<report_winograd_geometry>, Int, Int, Int) -> Void
+  ) {
+    let tiles = batch * Int(g.tiles_high * g.tiles_wide)
+    let workers = workers(for: g)
+    transformedInputs.reserve(workers: workers, count: 16 * tilesPerChunk * Int(g.channels))
+    transformedOutputs.reserve(workers: workers, count: 16 * tilesPerChunk * Int(g.filters))
     withUnsafePointer(to: g) { geometry in
-      Parallel.forEachChunk(chunks) { chunk, worker in
+      Parallel.forEachChunk((tiles + tilesPerChunk - 1) / tilesPerChunk) { chunk, worker in
         let first = chunk * tilesPerChunk
-        let count = min(tilesPerChunk, tiles - first)
-        let v = transformedInputs.pointer(worker)
-        let m = transformedOutputs.pointer(worker)
-        report_winograd_input_transform(
-          geometry, source, zeros.pointer, Int64(first), Int64(count), v)
-        for point in 0..<16 {
-          Self.multiply(
-            v + point * count * channels, transposed: false, u + point * channels * filters,
-            into: m + point * count * filters, m: count, n: filters, k: channels,
-            accumulate: false)
-        }
-        report_winograd_output_transform(
-          geometry, m, Int64(first), Int64(count), bias, relu ? 1 : 0, destination)
+        body(geometry, first, min(tilesPerChunk, tiles - first), worker)
       }
     }
   }

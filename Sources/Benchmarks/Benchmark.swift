@@ -7,7 +7,7 @@ import Runs
 
 /// What `report bench` measured: training and inference speed of the paper's model on real
 /// MNIST, peak memory, and the time to draw one run's figures.
-public struct BenchmarkResult: Encodable, Sendable {
+public struct BenchmarkResult: Codable, Sendable {
   public var trainImagesPerSecond: Double
   public var inferenceImagesPerSecond: Double
   /// Peak resident memory; nil where /proc does not say (it is then absent from the JSON).
@@ -43,15 +43,9 @@ public struct BenchmarkResult: Encodable, Sendable {
   /// Every layer's passes in one training step, when asked for (`report bench --layers`).
   public var layers: [LayerPassTiming]?
 
-  /// Training's arithmetic rate as a fraction of `peak`.
-  public var trainFractionOfPeak: Double? {
-    peak.map { trainImagesPerSecond * trainFLOPsPerImage / 1e9 / $0.gigaflops }
-  }
-
-  /// Inference's arithmetic rate as a fraction of `peak`.
-  public var inferenceFractionOfPeak: Double? {
-    peak.map { inferenceImagesPerSecond * inferenceFLOPsPerImage / 1e9 / $0.gigaflops }
-  }
+  /// Training's and inference's arithmetic rates as fractions of `peak`.
+  public var trainFractionOfPeak: Double?
+  public var inferenceFractionOfPeak: Double?
 
   enum CodingKeys: String, CodingKey {
     case trainImagesPerSecond = "train_images_per_second"
@@ -68,32 +62,6 @@ public struct BenchmarkResult: Encodable, Sendable {
     case inferenceFLOPsPerImage = "inference_flops_per_image"
     case trainFractionOfPeak = "train_fraction_of_peak"
     case inferenceFractionOfPeak = "inference_fraction_of_peak"
-  }
-
-  public func encode(to encoder: Encoder) throws {
-    var container = encoder.container(keyedBy: CodingKeys.self)
-    try container.encode(trainImagesPerSecond, forKey: .trainImagesPerSecond)
-    try container.encode(inferenceImagesPerSecond, forKey: .inferenceImagesPerSecond)
-    try container.encodeIfPresent(peakRSSMiB, forKey: .peakRSSMiB)
-    try container.encode(threads, forKey: .threads)
-    try container.encode(blasCore, forKey: .blasCore)
-    try container.encode(batchSize, forKey: .batchSize)
-    try container.encode(steps, forKey: .steps)
-    try container.encode(repeats, forKey: .repeats)
-    try container.encode(parameters, forKey: .parameters)
-    try container.encode(augmentation, forKey: .augmentation)
-    try container.encode(figuresMilliseconds, forKey: .figuresMilliseconds)
-    try container.encode(errorsMilliseconds, forKey: .errorsMilliseconds)
-    try container.encode(validationMilliseconds, forKey: .validationMilliseconds)
-    try container.encode(engine, forKey: .engine)
-    try container.encode(precision, forKey: .precision)
-    try container.encode(isa, forKey: .isa)
-    try container.encodeIfPresent(peak, forKey: .peak)
-    try container.encode(trainFLOPsPerImage, forKey: .trainFLOPsPerImage)
-    try container.encode(inferenceFLOPsPerImage, forKey: .inferenceFLOPsPerImage)
-    try container.encodeIfPresent(trainFractionOfPeak, forKey: .trainFractionOfPeak)
-    try container.encodeIfPresent(inferenceFractionOfPeak, forKey: .inferenceFractionOfPeak)
-    try container.encodeIfPresent(layers, forKey: .layers)
   }
 }
 
@@ -133,16 +101,20 @@ public enum Benchmark {
     let figures = try figureMilliseconds(model: model, train: subset, test: test, repeats: repeats)
     let errors = try errorSectionMilliseconds(
       model: model, train: subset, test: test, repeats: repeats)
+    let (training, inference) = (median(trainSpeeds), median(inferSpeeds))
+    let flops = model.flopsPerExample
     return BenchmarkResult(
-      trainImagesPerSecond: median(trainSpeeds), inferenceImagesPerSecond: median(inferSpeeds),
+      trainImagesPerSecond: training, inferenceImagesPerSecond: inference,
       peakRSSMiB: peakResidentMiB(), threads: Parallel.workers, blasCore: BLASInfo.coreName,
       batchSize: batchSize, steps: steps,
       repeats: repeats, parameters: model.parameterCount, augmentation: augment,
       figuresMilliseconds: figures, errorsMilliseconds: errors.section,
       validationMilliseconds: errors.validation,
       engine: engine.description, precision: engine.precision.rawValue, isa: ComputeEngine.isa,
-      peak: peak, trainFLOPsPerImage: model.flopsPerExample.training,
-      inferenceFLOPsPerImage: model.flopsPerExample.inference, layers: layerTimings)
+      peak: peak, trainFLOPsPerImage: flops.training, inferenceFLOPsPerImage: flops.inference,
+      layers: layerTimings,
+      trainFractionOfPeak: peak?.fraction(of: training * flops.training / 1e9),
+      inferenceFractionOfPeak: peak?.fraction(of: inference * flops.inference / 1e9))
   }
 
   /// Median milliseconds to draw one run's figures (two curve charts, confusion matrix, 4-image

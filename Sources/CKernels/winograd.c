@@ -196,13 +196,3 @@ void report_winograd_kernel_gradient(const float *du, int64_t channels, int64_t 
     }
   }
 }
-
-AVX2 void report_relu_backward(float *g, const float *y, int64_t count) {
-  for (int64_t i = 0; i < count; i++) g[i] = y[i] > 0 ? g[i] : 0;
-}
-
-AVX2 void report_add_rows(const float *x, int64_t rows, int64_t width, float *sum) {
-  for (int64_t i = 0; i < rows; i++) {
-    for (int64_t j = 0; j < width; j++) sum[j] += x[i * width + j];
-  }
-}

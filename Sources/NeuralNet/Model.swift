@@ -205,11 +205,8 @@ public final class Sequential {
     var inference = 0.0
     var training = 0.0
     for (index, layer) in layers.enumerated() {
-      guard let kernel = layer.parameters.first(where: { $0.name == "kernel" }),
-        let outputChannels = kernel.shape.last, outputChannels > 0
-      else { continue }
-      let forward =
-        2 * Double(outputShapes[index].elementCount) * Double(kernel.count / outputChannels)
+      guard let kernel = layer.parameters.first(where: { $0.name == "kernel" }) else { continue }
+      let forward = kernel.productFLOPs(outputElements: outputShapes[index].elementCount)
       inference += forward
       training += index == 0 ? 2 * forward : 3 * forward
     }

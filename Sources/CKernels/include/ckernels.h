@@ -83,10 +83,4 @@ void report_sgemm_avx2(int64_t m, int64_t n, int64_t k, const float *a, int64_t 
                        int64_t a_column, const float *b, int64_t b_row, float *c, int64_t c_row,
                        int accumulate);
 
-/// sum[j] += the sum of x[i][j] over `rows` rows of `width` values.
-void report_add_rows(const float *x, int64_t rows, int64_t width, float *sum);
-
-/// g *= (y > 0) over `count` values: relu's gradient from its output, in place.
-void report_relu_backward(float *g, const float *y, int64_t count);
-
 #endif

@@ -14,6 +14,11 @@ public struct ArithmeticPeak: Codable, Sendable {
   /// The instructions measured: "avx2 fma", "avx512 fma" or "avx512 bf16 dot products".
   public var instructions: String
 
+  /// What share of this peak a rate of `gigaflopsPerSecond` is.
+  public func fraction(of gigaflopsPerSecond: Double) -> Double {
+    gigaflopsPerSecond / gigaflops
+  }
+
   /// Measures the peak of `precision` (`bf16` or `fp32`) on `threads` threads in about
   /// `seconds` of wall time; nil on a CPU without AVX2 and FMA.
   public static func measure(
@@ -52,8 +57,8 @@ public struct ArithmeticPeak: Codable, Sendable {
   }
 
   private static func time(_ body: () -> Void) -> Double {
-    let start = DispatchTime.now().uptimeNanoseconds
+    let start = DispatchTime.now()
     body()
-    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    return seconds(since: start)
   }
 }

@@ -190,9 +190,9 @@ final class WinogradConvolution {
     let workers = min(Parallel.workers, batch)
     biasGradients.reserve(workers: workers, count: filters, zeroed: true)
     Parallel.forEachChunk(batch) { image, worker in
-      report_add_rows(
-        dy + image * pixels * filters, Int64(pixels), Int64(filters),
-        biasGradients.pointer(worker))
+      accumulateColumnSums(
+        dy + image * pixels * filters, rows: pixels, width: filters,
+        into: biasGradients.pointer(worker))
     }
     biasGradients.sum(workers: workers, count: filters, into: db)
   }

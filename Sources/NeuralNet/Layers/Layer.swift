@@ -37,6 +37,13 @@ public final class Parameter {
 
   /// The number of scalars.
   public var count: Int { shape.elementCount }
+
+  /// The arithmetic of `outputElements` outputs of the layer this is the kernel of (Keras layout,
+  /// filters or units last): each output is a dot product over the kernel's slice for its output
+  /// channel, a multiply-add counting two.
+  func productFLOPs(outputElements: Int) -> Double {
+    2 * Double(outputElements) * Double(count / max(shape.last ?? 1, 1))
+  }
 }
 
 /// One layer of a sequential network: a forward/backward pair over raw NHWC buffers.

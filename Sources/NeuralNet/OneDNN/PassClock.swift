@@ -1,5 +1,10 @@
 import Dispatch
 
+/// Wall-clock seconds from `start` to now.
+func seconds(since start: DispatchTime) -> Double {
+  Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+}
+
 /// One of the passes a training step runs through a layer.
 public enum LayerPass: String, Codable, Sendable, CaseIterable {
   case forward
@@ -45,7 +50,8 @@ public struct LayerPassTiming: Codable, Sendable {
 /// order every step, so the n-th measurement of a step belongs to the n-th row.
 final class PassClock {
   private var rows: [(layer: String, pass: String, flops: Double?, implementation: String)] = []
-  private var seconds: [[Double]] = []
+  /// Seconds of each row, one per step.
+  private var samples: [[Double]] = []
   private var position = 0
 
   /// Runs `body`, timing it when there is a clock.
@@ -54,14 +60,14 @@ final class PassClock {
     implementation: @autoclosure () -> String = "", _ body: () -> Void
   ) {
     guard let clock else { return body() }
-    let start = DispatchTime.now().uptimeNanoseconds
+    let start = DispatchTime.now()
     body()
-    let taken = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    let taken = seconds(since: start)
     if clock.position == clock.rows.count {
       clock.rows.append((layer, pass, flops, implementation()))
-      clock.seconds.append([])
+      clock.samples.append([])
     }
-    clock.seconds[clock.position].append(taken)
+    clock.samples[clock.position].append(taken)
     clock.position += 1
   }
 
@@ -70,7 +76,7 @@ final class PassClock {
 
   /// Every row, with its median over the steps timed.
   var timings: [LayerPassTiming] {
-    zip(rows, seconds).map { row, taken in
+    zip(rows, samples).map { row, taken in
       let sorted = taken.sorted()
       let middle = sorted.count / 2
       let median =

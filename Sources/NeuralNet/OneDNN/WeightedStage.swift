@@ -149,9 +149,7 @@ final class WeightedStage: Stage {
 
   /// Every output element is a dot product over a kernel's slice for one output channel.
   var flops: Double? {
-    let kernelElements = masterKernelLayout.dims.reduce(1, *)
-    let outputElements = output.layout.dims.reduce(1, *)
-    return 2 * Double(outputElements) * Double(kernelElements / masterKernelLayout.dims[0])
+    masterKernel.productFLOPs(outputElements: output.layout.dims.reduce(1, *))
   }
 
   func backward() { backward(clock: nil, layer: "") }

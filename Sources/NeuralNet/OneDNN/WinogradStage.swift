@@ -1,5 +1,4 @@
 import CDNNL
-import CKernels
 
 /// Which 3x3 stride-1 fp32 convolutions of a compiled network run on the engine's own
 /// Winograd kernels (`WinogradConvolution`) instead of oneDNN's direct convolution.
@@ -35,10 +34,12 @@ final class WinogradStage: Stage {
   private let convolution: WinogradConvolution
   private let input: Conformed
   private let inputLayout: TensorLayout
-  private let relu: Bool
+  /// ReLU (fused into the output transform) or linear.
+  private let activation: Activation
   private let kernel: Parameter
   private let bias: Parameter
-  private var backwardPass: (gradient: Conformed, inputGradient: DNNLMemory?)?
+  private var backwardPass:
+    (gradient: Conformed, activation: ActivationBackward?, inputGradient: DNNLMemory?)?
 
   /// Nil when `policy` does not choose Winograd for `layer` or the layer does not fit it.
   init?(
@@ -52,7 +53,7 @@ final class WinogradStage: Stage {
       policy.chooses(geometry, filters: layer.filters)
     else { return nil }
     convolution = WinogradConvolution(geometry, filters: layer.filters, batch: context.batch)
-    relu = layer.activation == .relu
+    activation = layer.activation
     kernel = layer.parameter(named: "kernel")
     bias = layer.parameter(named: "bias")
     inputLayout = context.plain(inputShape, dnnl_f32)
@@ -71,21 +72,23 @@ final class WinogradStage: Stage {
   /// The direct convolution's arithmetic, so that GFLOP/s compare with oneDNN's kernels; the
   /// products Winograd runs are 2.25x fewer.
   var flops: Double? {
-    let outputElements = output.layout.dims.reduce(1, *)
-    return 2 * Double(outputElements) * Double(kernel.count / output.layout.dims[1])
+    kernel.productFLOPs(outputElements: output.layout.dims.reduce(1, *))
   }
 
   func forward() {
     input.refresh()
     convolution.forward(
       UnsafePointer(input.memory.floats), kernel: UnsafePointer(kernel.value.pointer),
-      bias: UnsafePointer(bias.value.pointer), relu: relu, into: output.floats)
+      bias: UnsafePointer(bias.value.pointer), relu: activation == .relu, into: output.floats)
   }
 
   func prepareBackward(outputGradient: DNNLMemory, needsInputGradient: Bool) throws -> DNNLMemory? {
     let gradient = try Conformed(outputGradient, to: output.layout)
     let inputGradient = needsInputGradient ? DNNLMemory(inputLayout) : nil
-    backwardPass = (gradient, inputGradient)
+    backwardPass = (
+      gradient, try ActivationBackward(activation, output: output, gradient: gradient.memory),
+      inputGradient
+    )
     return inputGradient
   }
 
@@ -99,12 +102,10 @@ final class WinogradStage: Stage {
       implementation: implementation(of: .backwardWeights)
     ) {
       pass.gradient.refresh()
-      let dy = pass.gradient.memory.floats
-      if relu {
-        report_relu_backward(dy, output.floats, Int64(output.layout.dims.reduce(1, *)))
-      }
+      pass.activation?.run()
       convolution.backwardWeights(
-        UnsafePointer(input.memory.floats), outputGradient: UnsafePointer(dy),
+        UnsafePointer(input.memory.floats),
+        outputGradient: UnsafePointer(pass.gradient.memory.floats),
         kernelGradient: kernel.gradient.pointer, biasGradient: bias.gradient.pointer)
     }
     guard let inputGradient = pass.inputGradient else { return }

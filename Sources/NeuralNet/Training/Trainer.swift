@@ -162,10 +162,6 @@ public final class Trainer {
     return UnsafePointer(augmentedInputs.pointer)
   }
 
-  private func seconds(since start: DispatchTime) -> Double {
-    Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-  }
-
   /// Runs `steps` training steps of `batchSize` on `train` without callbacks or validation, for
   /// benchmarks; returns the wall-clock seconds.
   public func benchmarkSteps(_ steps: Int, on train: Examples) -> Double {

@@ -124,6 +124,9 @@ extension Report {
         let pad = String(repeating: " ", count: max(width - text.count, 0))
         return right ? pad + text : text + pad
       }
+      func share(_ gigaflopsPerSecond: Double) -> String {
+        peak.map { String(format: "%.0f%%", $0.fraction(of: gigaflopsPerSecond) * 100) } ?? ""
+      }
       print("\nper training step (medians of \(steps) steps):")
       print(
         column("layer", 22) + column("pass", 18) + column("ms", 8, right: true)
@@ -131,22 +134,19 @@ extension Report {
           + "  implementation")
       for timing in timings {
         let rate = timing.gigaflopsPerSecond
-        let share = rate.flatMap { r in
-          peak.map { String(format: "%.0f%%", r / $0.gigaflops * 100) }
-        }
         print(
           column(timing.layer, 22) + column(timing.pass, 18)
             + column(String(format: "%.2f", timing.milliseconds), 8, right: true)
             + column(rate.map { String(format: "%.0f", $0) } ?? "", 9, right: true)
-            + column(share ?? "", 9, right: true) + "  " + timing.implementation)
+            + column(rate.map(share) ?? "", 9, right: true) + "  " + timing.implementation)
       }
       let total = timings.reduce(0) { $0 + $1.milliseconds }
       let flops = timings.reduce(0) { $0 + ($1.flops ?? 0) }
       let rate = flops / (total / 1000) / 1e9
-      let share = peak.map { String(format: "%.0f%%", rate / $0.gigaflops * 100) } ?? ""
       print(
         column("total", 40) + column(String(format: "%.2f", total), 8, right: true)
-          + column(String(format: "%.0f", rate), 9, right: true) + column(share, 9, right: true))
+          + column(String(format: "%.0f", rate), 9, right: true)
+          + column(share(rate), 9, right: true))
     }
   }
 }

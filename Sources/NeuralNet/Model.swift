@@ -197,6 +197,11 @@ public final class Sequential {
     return UnsafePointer(slicedProbabilities.pointer)
   }
 
+  /// Frees the compiled oneDNN networks: their activations, gradients and workspaces. The next
+  /// pass compiles again (cheaply: oneDNN caches its primitives). For the end of a phase, such as
+  /// training, whose network would otherwise stay in memory beside the next phase's.
+  public func releaseCompiledNetworks() { compiled.removeAll() }
+
   /// Arithmetic per example in the layers with a kernel (convolutions, dense layers), a
   /// multiply-add counting two: `inference` is the forward pass; `training` adds backward-data
   /// and backward-weights, each as large as the forward pass, less the first layer's

@@ -77,6 +77,9 @@ public final class Trainer {
       epoch += 1
     }
     if state.stopTraining, state.outcome == .completed { state.outcome = .earlyStopped }
+    // What follows training (tests, exports, reports) infers; the training network's buffers
+    // would only add to the process's peak.
+    model.releaseCompiledNetworks()
     for callback in callbacks { callback.trainingDidEnd(state: state) }
     return state
   }

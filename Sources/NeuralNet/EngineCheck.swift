@@ -9,7 +9,9 @@
 /// moves one channel's weight gradient by a visible amount. Alone, each layer sees bit-identical
 /// inputs on both engines: a 1x1 "lift" layer widens one distinct value per pixel into the layer's
 /// channels exactly (one product, zero bias), and its weight gradient carries the layer's input
-/// gradient back, so forward, backward-data and backward-weights are all compared.
+/// gradient back, so forward, backward-data and backward-weights are all compared. The model's
+/// first layer is probed as it runs in training, without a lift: nothing needs its input
+/// gradient, so the engine computes none (and may choose kernels that cannot).
 public struct EngineCheck: Sendable {
   /// One compared result: the probabilities, the loss, a parameter's gradient or a moving
   /// statistic after the step, of one probed layer.
@@ -43,14 +45,17 @@ public struct EngineCheck: Sendable {
     var implementations: [String] = []
     for (i, name) in model.layerNames.enumerated() {
       let shape = i == 0 ? inputShape : model.outputShapes[i - 1]
-      let probe = { Self.probe(layers()[i], inputShape: shape, output: model.outputShapes[i]) }
-      let probeInput = Array(shape.dropLast()) + [1]
+      let lifted = i > 0
+      let probe = {
+        Self.probe(layers()[i], inputShape: shape, output: model.outputShapes[i], lifted: lifted)
+      }
+      let probeInput = lifted ? Array(shape.dropLast()) + [1] : shape
       let reference = try Self.step(
-        inputShape: probeInput, layers: probe, engine: .reference, batch: batch, seed: seed,
-        winograd: .never)
+        inputShape: probeInput, layers: probe, lifted: lifted, engine: .reference, batch: batch,
+        seed: seed, winograd: .never)
       let fast = try Self.step(
-        inputShape: probeInput, layers: probe, engine: .oneDNN(precision), batch: batch,
-        seed: seed, winograd: winograd)
+        inputShape: probeInput, layers: probe, lifted: lifted, engine: .oneDNN(precision),
+        batch: batch, seed: seed, winograd: winograd)
       for ((quantity, expected), (_, actual)) in zip(reference.values, fast.values) {
         let scale = expected.map(abs).max() ?? 0
         let difference = zip(actual, expected).map { abs($0 - $1) }.max() ?? 0
@@ -96,10 +101,10 @@ public struct EngineCheck: Sendable {
     return quantities.filter { !($0.relativeRMSError < limit) || $0.referenceMagnitude == 0 }
   }
 
-  /// The lift, `layer`, and a softmax head when `layer` does not end in one.
-  private static func probe(_ layer: Layer, inputShape: TensorShape, output: TensorShape)
-    -> [Layer]
-  {
+  /// The lift when `lifted`, `layer`, and a softmax head when `layer` does not end in one.
+  private static func probe(
+    _ layer: Layer, inputShape: TensorShape, output: TensorShape, lifted: Bool
+  ) -> [Layer] {
     let lift: Layer =
       inputShape.count == 3
       ? Conv2D(filters: inputShape[2], kernelSize: (1, 1)) : Dense(units: inputShape[0])
@@ -107,14 +112,14 @@ public struct EngineCheck: Sendable {
     let head: [Layer] =
       endsInSoftmax
       ? [] : (output.count == 3 ? [Flatten()] : []) + [Dense(units: 10, activation: .softmax)]
-    return [lift, layer] + head
+    return (lifted ? [lift] : []) + [layer] + head
   }
 
-  /// What one engine computes for a probe: named value lists in a fixed order, and the probed
-  /// layer's implementations (": forward jit:avx2").
+  /// What one engine computes for a probe (`lifted`: its first layer is the lift): named value
+  /// lists in a fixed order, and the probed layer's implementations (": forward jit:avx2").
   private static func step(
-    inputShape: TensorShape, layers: () -> [Layer], engine: ComputeEngine, batch: Int,
-    seed: UInt64, winograd: WinogradPolicy
+    inputShape: TensorShape, layers: () -> [Layer], lifted: Bool, engine: ComputeEngine,
+    batch: Int, seed: UInt64, winograd: WinogradPolicy
   ) throws -> (values: [(name: String, values: [Float])], implementations: [String]) {
     let model = try Sequential(inputShape: inputShape, layers: layers(), seed: seed)
     model.engine = engine
@@ -134,7 +139,8 @@ public struct EngineCheck: Sendable {
     var values: [(name: String, values: [Float])] = [
       ("inference", inference), ("loss", [Float(result.loss)]),
     ]
-    let (lift, probed) = (model.layerNames[0], model.layerNames[1])
+    let lift = lifted ? model.layerNames[0] : nil
+    let probed = model.layerNames[lifted ? 1 : 0]
     // The lift's kernel and bias gradients together are the probed layer's input gradient, on
     // one scale: a batch normalization's input gradient sums to zero per channel, so the bias
     // part alone is rounding noise.
@@ -153,7 +159,7 @@ public struct EngineCheck: Sendable {
             ? parameter.gradient.array(parameter.count) : parameter.value.array(parameter.count)
         ))
     }
-    values.insert(("input gradient", inputGradient), at: 2)
+    if lifted { values.insert(("input gradient", inputGradient), at: 2) }
     // Only the probed layer's passes, without its name inside the probe.
     let implementations = model.implementations(batch: batch).filter { $0.hasPrefix(probed + ":") }
       .map { String($0.dropFirst(probed.count)) }

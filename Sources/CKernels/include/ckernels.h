@@ -1,5 +1,6 @@
 // The engine's own C kernels, where Swift cannot name the vector instructions: the FMA loop
-// that measures the machine's arithmetic peak for `report bench`, and the transforms of
+// that measures the machine's arithmetic peak for `report bench`, the direct convolution of
+// one-channel images (a network's first layer), and the transforms of
 // Winograd's F(2x2, 3x3) convolution (Lavin and Gray, "Fast Algorithms for Convolutional Neural
 // Networks", 2015), whose products the caller computes as 16 matrix products.
 #ifndef REPORT_CKERNELS_H
@@ -72,6 +73,36 @@ void report_winograd_gradient_transform(const report_winograd_geometry *g, const
 /// gradient [3][3][channels][filters].
 void report_winograd_kernel_gradient(const float *du, int64_t channels, int64_t filters,
                                      float *dw);
+
+/// A stride-1 3x3 convolution of one-channel images, one image per call: x is [height][width],
+/// y is [out_height][out_width][filters] (NHWC), w the Keras kernel [3][3][1][filters]. Output
+/// (r, c) reads input (r - pad_top .. r - pad_top + 2, c - pad_left .. c - pad_left + 2);
+/// pixels outside the image read as zero. filters must be a multiple of 32.
+typedef struct {
+  int64_t height, width;
+  int64_t pad_top, pad_left;
+  int64_t out_height, out_width, filters;
+} report_single_channel_geometry;
+
+/// Scalars of the zero-bordered copy of one image that both passes work from.
+static inline int64_t report_single_channel_padded_count(const report_single_channel_geometry *g) {
+  return (g->out_height + 2) * (g->out_width + 2);
+}
+
+/// y = x (*) w + bias, then relu when `relu`, for one image; `padded` holds
+/// `report_single_channel_padded_count` scalars of scratch.
+void report_single_channel_forward(const report_single_channel_geometry *g, const float *x,
+                                   const float *w, const float *bias, int relu, float *padded,
+                                   float *y);
+
+/// Adds one image's kernel gradient to dw [3][3][1][filters] and its bias gradient to db
+/// [filters], from x and dL/dy ([out_height][out_width][filters]); `padded` as for the forward
+/// pass. With `relu_output` (the forward output, shaped as dy), dy is taken as the gradient of
+/// the ReLU's output and passed only where that output is positive; with NULL, as it is.
+void report_single_channel_kernel_gradient(const report_single_channel_geometry *g,
+                                           const float *x, const float *dy,
+                                           const float *relu_output, float *padded, float *dw,
+                                           float *db);
 
 /// c[m][n] = a[m][k] b[k][n] (+ c when `accumulate`), fp32, for the 16 small products of a
 /// Winograd chunk: element (i, p) of a is a[i * a_row + p * a_column] (so a transposed operand

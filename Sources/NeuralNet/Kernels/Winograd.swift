@@ -13,7 +13,10 @@ import CKernels
 ///   its channels and filters swapped (a full correlation);
 /// - backward-weights: dL/dw = G^T [sum over tiles of (B^T d B) (A dL/dy A^T)] G, per-worker
 ///   sums added in worker order, so results depend only on the thread count.
-final class WinogradConvolution {
+final class WinogradConvolution: InputGradientConvolution {
+  let implementation = "winograd F(2x2,3x3):avx2"
+  /// Backward-data reads the ReLU's gradient too, so the stage computes it once for both.
+  let appliesReLUGradient = false
   /// The forward pass's tiling: input [batch, height, width, channels], output
   /// [batch, outputHeight, outputWidth, filters].
   private let forwardGeometry: report_winograd_geometry
@@ -89,11 +92,13 @@ final class WinogradConvolution {
   }
 
   /// dL/dw [3, 3, channels, filters] and dL/dbias [filters] from the forward input x and dL/dy,
-  /// overwriting both.
+  /// overwriting both; `reluOutput` must be nil (`appliesReLUGradient` is false).
   func backwardWeights(
     _ x: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>,
-    kernelGradient dw: UnsafeMutablePointer<Float>, biasGradient db: UnsafeMutablePointer<Float>
+    reluOutput: UnsafePointer<Float>?, kernelGradient dw: UnsafeMutablePointer<Float>,
+    biasGradient db: UnsafeMutablePointer<Float>
   ) {
+    precondition(reluOutput == nil, "Winograd's kernel gradient takes the ReLU's gradient applied")
     let g = forwardGeometry
     let (channels, filters) = (Int(g.channels), Int(g.filters))
     let workers = workers(for: g)

@@ -15,11 +15,12 @@ final class WorkerScratch {
   /// The buffer of `worker`.
   func pointer(_ worker: Int) -> UnsafeMutablePointer<Float> { buffers[worker].pointer }
 
-  /// Writes the sum of the first `workers` buffers into `target`, adding in worker order.
-  func sum(workers: Int, count: Int, into target: UnsafeMutablePointer<Float>) {
-    target.update(from: buffers[0].pointer, count: count)
+  /// Writes the sum of the first `workers` buffers' scalars `offset..<offset + count` into
+  /// `target`, adding in worker order.
+  func sum(workers: Int, count: Int, offset: Int = 0, into target: UnsafeMutablePointer<Float>) {
+    target.update(from: buffers[0].pointer + offset, count: count)
     for w in 1..<max(workers, 1) {
-      let source = buffers[w].pointer
+      let source = buffers[w].pointer + offset
       for i in 0..<count { target[i] += source[i] }
     }
   }

@@ -30,7 +30,9 @@ final class CompiledNetwork {
       let outputShape = model.outputShapes[index]
       var made: [Stage]
       do {
-        made = try Self.lower(layer, source: source, shape: shape, isLast: isLast, context: context)
+        made = try Self.lower(
+          layer, source: source, shape: shape, isFirst: index == 0, isLast: isLast,
+          context: context)
       } catch is DNNLFailure {
         made = [
           try ReferenceStage(
@@ -63,12 +65,13 @@ final class CompiledNetwork {
 
   /// The stages for one layer; throws `DNNLFailure` where the layer runs on its reference.
   private static func lower(
-    _ layer: Layer, source: DNNLMemory, shape: TensorShape, isLast: Bool, context: StageContext
+    _ layer: Layer, source: DNNLMemory, shape: TensorShape, isFirst: Bool, isLast: Bool,
+    context: StageContext
   ) throws -> [Stage] {
     switch layer {
     case let conv as Conv2D:
-      if let stage = try WinogradStage(
-        conv, input: source, inputShape: shape, policy: context.winograd, context: context)
+      if let stage = try EngineConvolutionStage(
+        conv, input: source, inputShape: shape, isFirst: isFirst, context: context)
       {
         return [stage]
       }

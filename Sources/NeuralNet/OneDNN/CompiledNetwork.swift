@@ -31,8 +31,8 @@ final class CompiledNetwork {
       var made: [Stage]
       do {
         made = try Self.lower(
-          layer, source: source, shape: shape, isFirst: index == 0, isLast: isLast,
-          context: context)
+          layer, source: source, shape: shape, outputShape: outputShape, isFirst: index == 0,
+          isLast: isLast, context: context)
       } catch is DNNLFailure {
         made = [
           try ReferenceStage(
@@ -65,8 +65,8 @@ final class CompiledNetwork {
 
   /// The stages for one layer; throws `DNNLFailure` where the layer runs on its reference.
   private static func lower(
-    _ layer: Layer, source: DNNLMemory, shape: TensorShape, isFirst: Bool, isLast: Bool,
-    context: StageContext
+    _ layer: Layer, source: DNNLMemory, shape: TensorShape, outputShape: TensorShape,
+    isFirst: Bool, isLast: Bool, context: StageContext
   ) throws -> [Stage] {
     switch layer {
     case let conv as Conv2D:
@@ -74,6 +74,13 @@ final class CompiledNetwork {
         conv, input: source, inputShape: shape, isFirst: isFirst, context: context)
       {
         return [stage]
+      }
+      if ConvolutionOperation.prefersMatrixProduct(conv, over: shape, context: context) {
+        return [
+          try ReferenceStage(
+            conv, input: source, inputShape: shape, outputShape: outputShape,
+            implementation: "im2col + sgemm (OpenBLAS, fp32)", context: context)
+        ]
       }
       return [
         try ConvolutionOperation.stage(conv, input: source, inputShape: shape, context: context)

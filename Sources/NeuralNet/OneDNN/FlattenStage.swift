@@ -48,10 +48,12 @@ final class FlattenStage: Stage {
 }
 
 /// A layer oneDNN has no primitive for here (Dropout, a standalone activation, a softmax before
-/// the last layer): its reference implementation runs on plain fp32 copies of its input and
-/// gradient, so any model trains, only that layer at reference speed.
+/// the last layer), or one its reference computes faster (`ConvolutionOperation
+/// .prefersMatrixProduct`): its reference implementation runs on plain fp32 copies of its input
+/// and gradient, so any model trains, only that layer at reference speed.
 final class ReferenceStage: Stage {
   let output: DNNLMemory
+  let implementations: [String]
   private let layer: Layer
   private let context: StageContext
   private let input: Conformed
@@ -60,16 +62,15 @@ final class ReferenceStage: Stage {
 
   init(
     _ layer: Layer, input source: DNNLMemory, inputShape: TensorShape, outputShape: TensorShape,
-    context: StageContext
+    implementation: String = "reference (Swift, fp32)", context: StageContext
   ) throws {
+    implementations = [implementation]
     self.layer = layer
     self.context = context
     inputLayout = context.plain(inputShape, dnnl_f32)
     input = try Conformed(source, to: inputLayout)
     output = DNNLMemory(context.plain(outputShape, dnnl_f32), at: nil)
   }
-
-  var implementations: [String] { ["reference (Swift, fp32)"] }
 
   func forward() {
     input.refresh()
@@ -83,6 +84,22 @@ final class ReferenceStage: Stage {
     let inputGradient = needsInputGradient ? DNNLMemory(inputLayout, at: nil) : nil
     backwardPass = (gradient, inputGradient)
     return inputGradient
+  }
+
+  /// The forward pass's products, for a layer with a kernel.
+  var flops: Double? {
+    layer.parameters.first { $0.name == "kernel" }.map {
+      $0.productFLOPs(outputElements: output.layout.dims.reduce(1, *))
+    }
+  }
+
+  /// Runs `backward()` timed as one pass: the kernel gradient and, when needed, the input
+  /// gradient, each as large as the forward pass.
+  func backward(clock: PassClock?, layer name: String) {
+    let passes: Double = backwardPass?.inputGradient == nil ? 1 : 2
+    PassClock.run(
+      clock, name, LayerPass.backward.rawValue, flops: flops.map { $0 * passes },
+      implementation: implementation(of: .backward), backward)
   }
 
   func backward() {

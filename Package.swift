@@ -27,7 +27,8 @@ let package = Package(
     .systemLibrary(name: "CPostgreSQL", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
     .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-    // The engine's own vector kernels in C (intrinsics Swift cannot name): the FMA peak probe.
+    // The engine's own vector kernels in C (intrinsics Swift cannot name): the FMA peak probe,
+    // Winograd's transforms and products, the one-channel direct convolution.
     .target(name: "CKernels"),
     .target(name: "NeuralNet", dependencies: ["CBLAS", "CDNNL", "CKernels"]),
     .target(name: "AtomicFiles"),

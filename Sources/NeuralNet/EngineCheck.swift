@@ -30,8 +30,10 @@ public struct EngineCheck: Sendable {
 
   /// Every result, layer by layer.
   public let quantities: [Quantity]
-  /// The implementation oneDNN chose for every pass of every probed layer ("conv2d_1: forward
-  /// jit:avx2").
+  /// The implementation chosen for every pass of every probed layer ("conv2d_1: forward
+  /// jit:avx2"). A layer that runs on its own reference code inside the compiled network (the
+  /// 2x2-output convolutions' im2col + sgemm) is compared with that same code: only the
+  /// network's plumbing around it is checked.
   public let implementations: [String]
 
   /// Probes each of `layers` (a model for `inputShape`) at its own input shape with `batch`
@@ -88,7 +90,7 @@ public struct EngineCheck: Sendable {
   /// - bf16 rounds every layer's inputs, outputs and incoming gradients to 8 significant bits,
   ///   and at initialization a gradient is a sum whose terms largely cancel: within 0.25.
   ///   Measured on an avx512_core_bf16 CPU: forward passes 1e-4 to 4e-4, the paper model's
-  ///   gradients at batch 128 up to 6.4e-2, a one-channel convolution's at batch 6 up to 0.14; a
+  ///   gradients at batch 128 up to 6.4e-2, a one-channel convolution's at batch 6 (behind a lift) up to 0.14; a
   ///   dense layer's gradient agreed with fp32 oneDNN to 3e-3.
   public static func tolerance(for precision: Precision) -> Float {
     precision.resolved == .bf16 ? 0.25 : 1e-3

@@ -3,7 +3,7 @@ import CKernels
 /// A stride-1 3x3 convolution of one-channel NHWC fp32 images, computed directly (C, AVX2):
 /// a network's first layer on greyscale digits. Its products have one input channel, too thin
 /// for a matrix product or Winograd, and oneDNN's AVX2 kernel for its kernel gradient ran at
-/// 8 GFLOP/s (3.5% of peak, 12 ms of each paper-model step).
+/// 8 GFLOP/s (3.5% of peak, 10-12 ms of each paper-model step, AVX2-held on a Zen 4).
 ///
 /// Images are dealt to the workers (`Parallel`); the kernel gradient sums each worker's images
 /// in order and adds the workers' sums in worker order, so results depend only on the thread

@@ -47,7 +47,8 @@ struct ConvolutionOperation: WeightedOperation {
   }
 
   /// Whether the layer's own im2col and OpenBLAS sgemm (`Conv2D`, as the reference engine runs
-  /// it) beat oneDNN's direct convolution: fp32 convolutions with at most 2x2 outputs, where the
+  /// it) beat oneDNN's direct convolution: fp32 convolutions with at most 2x2 outputs and at
+  /// least 32 input channels (measured at 128; narrower ones stay on oneDNN), where the
   /// direct kernels find little to block over while the products, [batch x outputs, kernel x
   /// channels] by [kernel x channels, filters], are wide. Measured on the paper's 4x4x128 to
   /// 2x2x256 convolution, AVX2-held, side by side on 2026-12-06: 3.6 ms forward and 9.4 ms
@@ -61,7 +62,7 @@ struct ConvolutionOperation: WeightedOperation {
       let g = WindowGeometry(
         input: inputShape, kernel: layer.kernelSize, stride: layer.stride, padding: layer.padding)
     else { return false }
-    return g.outputPixels <= 4
+    return g.outputHeight <= 2 && g.outputWidth <= 2 && g.channels >= 32
   }
 
   /// The stage of `layer` over images of `inputShape` ([H, W, C]).

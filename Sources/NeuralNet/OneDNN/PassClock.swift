@@ -27,7 +27,8 @@ public struct LayerPassTiming: Codable, Sendable {
   /// Arithmetic of the pass per step (a multiply-add counts two); nil where the pass is not a
   /// product (pooling, normalization, reorders) and moves memory rather than computing.
   public var flops: Double?
-  /// What ran it: oneDNN's implementation ("brg:avx512_core"), or "reference (Swift, fp32)".
+  /// What ran it: oneDNN's implementation ("brg:avx512_core"), the engine's own ("winograd
+  /// F(2x2,3x3):avx2", "im2col + sgemm (OpenBLAS, fp32)"), or "reference (Swift, fp32)".
   public var implementation: String
 
   /// Billions of FLOPs per second, where the pass has arithmetic.

@@ -43,7 +43,8 @@ protocol Stage: AnyObject {
   func prepareBackward(outputGradient: DNNLMemory, needsInputGradient: Bool) throws -> DNNLMemory?
   /// Fills the layer's parameter gradients and dLoss/dInput.
   func backward()
-  /// The implementations oneDNN chose, one per pass, for reports ("forward jit:avx2").
+  /// The implementations chosen, one per pass, for reports ("forward jit:avx2"); a stage that
+  /// runs its backward as one pass names one implementation for all.
   var implementations: [String] { get }
   /// Arithmetic of each of the stage's product passes per step (a multiply-add counts two);
   /// nil for stages that move memory rather than multiply (pooling, normalization, flatten).

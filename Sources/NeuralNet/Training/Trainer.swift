@@ -62,6 +62,9 @@ public final class Trainer {
       throw NeuralNetError.unsupportedPrecision(precision, isa: ComputeEngine.isa)
     }
     let state = state ?? TrainingState(model: model, optimizer: optimizer)
+    // What follows training (tests, exports, reports) infers; the training network's buffers
+    // would only add to the process's peak, whether training ended or threw.
+    defer { model.releaseCompiledNetworks() }
     for callback in callbacks { callback.trainingWillBegin(state: state) }
     var epoch = (state.history.last?.epoch ?? 0) + 1
     while epoch <= epochs, !state.stopTraining {
@@ -77,9 +80,6 @@ public final class Trainer {
       epoch += 1
     }
     if state.stopTraining, state.outcome == .completed { state.outcome = .earlyStopped }
-    // What follows training (tests, exports, reports) infers; the training network's buffers
-    // would only add to the process's peak.
-    model.releaseCompiledNetworks()
     for callback in callbacks { callback.trainingDidEnd(state: state) }
     return state
   }

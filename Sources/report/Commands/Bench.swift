@@ -41,7 +41,7 @@ extension Report {
     var winograd: WinogradPolicy = .auto
     @Flag(
       help:
-        "Also time every layer's forward, backward-data and backward-weights pass (--steps more steps) and print GFLOP/s and oneDNN's implementation for each."
+        "Also time every layer's forward, backward-data and backward-weights pass (--steps more steps) and print GFLOP/s and the implementation that ran each (oneDNN's or the engine's own)."
     )
     var layers = false
     @Flag(help: "Print one JSON object instead of a table.")

@@ -36,7 +36,7 @@ extension Report {
         inputShape: [28, 28, 1], layers: { LayerSpec.paperModel.map { $0.makeLayer() } },
         precision: precision.resolved, batch: batchSize)
       print("oneDNN ISA \(ComputeEngine.isa), \(precision.resolved.rawValue), batch \(batchSize)")
-      print("OpenBLAS core (the reference's sgemm): \(BLASInfo.coreName)")
+      print("OpenBLAS core (the reference's sgemm, and im2col layers'): \(BLASInfo.coreName)")
       for line in check.implementations { print("  \(line)") }
       print(
         "largest difference from the reference relative to its largest value, and the RMS "
